@@ -1,0 +1,31 @@
+#!/bin/bash
+# Installs what numavs needs on Debian 12, if missing. Idempotent; run as root.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake ninja-build pkg-config git
+  libdpdk-dev dpdk
+  nlohmann-json3-dev libfmt-dev libasio-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  openvswitch-switch openvswitch-common python3-openvswitch
+  python3 iproute2 procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "numavs setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # The openvswitch packages would start the system's OVS services; numavs
+  # never uses them, so keep them from starting during the install.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

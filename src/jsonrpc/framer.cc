@@ -1,0 +1,68 @@
+#include "jsonrpc/framer.h"
+
+#include <fmt/format.h>
+
+namespace vs::jsonrpc {
+
+void Framer::Feed(std::string_view bytes) {
+  if (!error_.empty()) return;
+  if (start_ > 0 && start_ == buf_.size()) {
+    buf_.clear();
+    scan_ = start_ = 0;
+  } else if (start_ > (1u << 20) && start_ > buf_.size() / 2) {
+    buf_.erase(0, start_);
+    scan_ -= start_;
+    start_ = 0;
+  }
+  buf_.append(bytes);
+}
+
+std::optional<std::string_view> Framer::Next() {
+  if (!error_.empty()) return std::nullopt;
+  const char* p = buf_.data();
+  size_t n = buf_.size();
+  while (scan_ < n) {
+    char c = p[scan_];
+    if (depth_ == 0) {
+      // Between messages: skip whitespace; a message must start with { or [.
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+        scan_++;
+        start_ = scan_;
+        continue;
+      }
+      if (c != '{' && c != '[') {
+        error_ = fmt::format("syntax error: unexpected byte 0x{:02x} between JSON-RPC messages",
+                             static_cast<unsigned char>(c));
+        return std::nullopt;
+      }
+      start_ = scan_;
+    }
+    scan_++;
+    if (in_string_) {
+      if (escape_) {
+        escape_ = false;
+      } else if (c == '\\') {
+        escape_ = true;
+      } else if (c == '"') {
+        in_string_ = false;
+      }
+    } else if (c == '"') {
+      in_string_ = true;
+    } else if (c == '{' || c == '[') {
+      depth_++;
+    } else if (c == '}' || c == ']') {
+      if (--depth_ == 0) {
+        std::string_view msg(p + start_, scan_ - start_);
+        start_ = scan_;
+        return msg;
+      }
+    }
+    if (scan_ - start_ > max_message_) {
+      error_ = fmt::format("message exceeds the {} MiB limit", max_message_ >> 20);
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace vs::jsonrpc

@@ -1,0 +1,58 @@
+#include "jsonrpc/framer.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace vs::jsonrpc {
+namespace {
+
+std::vector<std::string> Drain(Framer& f) {
+  std::vector<std::string> out;
+  while (auto m = f.Next()) out.emplace_back(*m);
+  return out;
+}
+
+TEST(Framer, SplitsConcatenatedObjects) {
+  Framer f;
+  f.Feed(R"({"id":1,"method":"echo","params":[]}{"id":2,"x":"}{]["} [1,2])");
+  auto msgs = Drain(f);
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[1], R"({"id":2,"x":"}{]["})");
+  EXPECT_EQ(msgs[2], "[1,2]");
+  EXPECT_TRUE(f.error().empty());
+}
+
+TEST(Framer, HandlesBytewiseDeliveryAndEscapes) {
+  std::string text = R"({"a":"quote \" and backslash \\","b":{"c":[{}]}})";
+  Framer f;
+  std::vector<std::string> msgs;
+  for (char c : text + text) {
+    f.Feed(std::string_view(&c, 1));
+    auto more = Drain(f);
+    msgs.insert(msgs.end(), more.begin(), more.end());
+  }
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0], text);
+  EXPECT_EQ(msgs[1], text);
+}
+
+TEST(Framer, RejectsGarbageBetweenMessages) {
+  Framer f;
+  f.Feed("{} hello {}");
+  EXPECT_EQ(Drain(f).size(), 1u);
+  EXPECT_NE(f.error().find("unexpected byte"), std::string::npos);
+  f.Feed("{}");
+  EXPECT_TRUE(Drain(f).empty());
+}
+
+TEST(Framer, EnforcesSizeLimit) {
+  Framer f(1024);
+  f.Feed("{\"s\":\"" + std::string(2000, 'x'));
+  EXPECT_TRUE(Drain(f).empty());
+  EXPECT_NE(f.error().find("limit"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vs::jsonrpc
