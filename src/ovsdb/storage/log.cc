@@ -1,0 +1,259 @@
+#include "ovsdb/storage/log.h"
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+
+namespace vs::ovsdb::storage {
+namespace {
+
+log::Module& kLog = log::GetModule("ovsdb_log");
+constexpr std::string_view kMagic = "NUMAVS-LOG ";
+constexpr size_t kMaxHeader = 64;
+
+std::array<uint32_t, 256> MakeCrcTable() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+Status WriteAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "write failed");
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return Status::Ok();
+}
+
+Status ReadWhole(int fd, std::string* out) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return Status::FromErrno(errno, "fstat failed");
+  out->resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < out->size()) {
+    ssize_t r = ::read(fd, out->data() + got, out->size() - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "read failed");
+    }
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  out->resize(got);
+  return Status::Ok();
+}
+
+Status FsyncDir(const std::string& path) {
+  std::string copy = path;
+  std::string dir = dirname(copy.data());
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Status::FromErrno(errno, fmt::format("could not open directory {}", dir));
+  int rc = fsync(dfd);
+  int err = errno;
+  ::close(dfd);
+  if (rc < 0) return Status::FromErrno(err, fmt::format("fsync of directory {} failed", dir));
+  return Status::Ok();
+}
+
+// Parses one record at `off`. Returns the record's total length, or 0 with
+// `why` set if the bytes there are not an intact record.
+size_t ParseRecord(const std::string& data, size_t off, Json* out, std::string* why) {
+  std::string_view rest(data.data() + off, data.size() - off);
+  if (rest.size() < kMagic.size() || rest.substr(0, kMagic.size()) != kMagic) {
+    *why = "bad record header";
+    return 0;
+  }
+  size_t nl = rest.find('\n');
+  if (nl == std::string_view::npos || nl > kMaxHeader) {
+    *why = nl == std::string_view::npos ? "incomplete record header" : "bad record header";
+    return 0;
+  }
+  unsigned long long len = 0;
+  unsigned crc = 0;
+  std::string header(rest.substr(kMagic.size(), nl - kMagic.size()));
+  int consumed = 0;
+  if (sscanf(header.c_str(), "%llu %8x%n", &len, &crc, &consumed) != 2 ||
+      static_cast<size_t>(consumed) != header.size()) {
+    *why = "bad record header";
+    return 0;
+  }
+  size_t total = nl + 1 + len + 1;
+  if (len > rest.size() || total > rest.size()) {
+    *why = fmt::format("record of {} bytes is cut short", len);
+    return 0;
+  }
+  const char* body = rest.data() + nl + 1;
+  if (Crc32(body, len) != crc || body[len] != '\n') {
+    *why = "record checksum mismatch";
+    return 0;
+  }
+  Json j = Json::parse(body, body + len, nullptr, false);
+  if (j.is_discarded()) {
+    *why = "record is not valid JSON";
+    return 0;
+  }
+  *out = std::move(j);
+  return total;
+}
+
+}  // namespace
+
+uint32_t Crc32(const void* data, size_t n) {
+  static const std::array<uint32_t, 256> table = MakeCrcTable();
+  uint32_t c = 0xffffffffu;
+  auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < n; i++) c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+  return c ^ 0xffffffffu;
+}
+
+std::string Log::Encode(const Json& record) {
+  std::string body = JsonToString(record);
+  std::string out = fmt::format("{}{} {:08x}\n", kMagic, body.size(), Crc32(body.data(), body.size()));
+  out += body;
+  out += '\n';
+  return out;
+}
+
+Log::~Log() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status Log::Create(const std::string& path, const Json& schema) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, fmt::format("{}: could not create database file", path));
+  std::string rec = Encode(schema);
+  Status s = WriteAll(fd, rec.data(), rec.size());
+  if (s.ok() && fsync(fd) < 0) s = Status::FromErrno(errno, "fsync failed");
+  ::close(fd);
+  if (s.ok()) s = FsyncDir(path);
+  if (!s.ok()) {
+    ::unlink(path.c_str());
+    return s.Wrap(path);
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Log>> Log::Open(const std::string& path, std::vector<Json>* records) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno(errno, fmt::format("{}: could not open database file", path));
+  std::string data;
+  if (Status s = ReadWhole(fd, &data); !s.ok()) {
+    ::close(fd);
+    return s.Wrap(path);
+  }
+  records->clear();
+  size_t off = 0;
+  std::string why;
+  while (off < data.size()) {
+    Json rec;
+    size_t n = ParseRecord(data, off, &rec, &why);
+    if (n == 0) break;
+    records->push_back(std::move(rec));
+    off += n;
+  }
+  if (records->empty()) {
+    ::close(fd);
+    return Status(EINVAL, fmt::format("{}: not a numavs database file ({} at byte offset 0)", path,
+                                      why.empty() ? "file is empty" : why));
+  }
+  auto log = std::unique_ptr<Log>(new Log(path, fd, off));
+  lseek(fd, static_cast<off_t>(off), SEEK_SET);  // appends go right after the last intact record
+  log->records_ = records->size();
+  if (off < data.size()) {
+    size_t cut = data.size() - off;
+    // Later records behind the damage mean this is not just a torn append:
+    // keep the cut bytes for the operator instead of dropping them.
+    std::string kept;
+    if (data.find(kMagic, off + 1) != std::string::npos) {
+      kept = fmt::format("{}.corrupt-{}", path, off);
+      int cfd = ::open(kept.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (cfd >= 0) {
+        Status ws = WriteAll(cfd, data.data() + off, cut);
+        ::close(cfd);
+        if (!ws.ok()) kept.clear();
+      } else {
+        kept.clear();
+      }
+    }
+    if (ftruncate(fd, static_cast<off_t>(off)) < 0 || fsync(fd) < 0) {
+      return Status::FromErrno(errno, fmt::format("{}: could not cut corrupt tail at byte offset {}",
+                                                  path, off));
+    }
+    log->recovery_note_ = fmt::format(
+        "{}: {} at byte offset {}; cut off the last {} bytes{}", path, why, off, cut,
+        kept.empty() ? " (an incomplete write of a transaction that was never acknowledged)"
+                     : fmt::format(" (saved to {})", kept));
+  }
+  log->base_size_ = off;
+  return log;
+}
+
+void Log::Append(const Json& record) {
+  pending_ += Encode(record);
+  pending_records_++;
+}
+
+Status Log::Sync() {
+  if (pending_.empty()) return Status::Ok();
+  Status s = WriteAll(fd_, pending_.data(), pending_.size());
+  if (s.ok() && fdatasync(fd_) < 0) s = Status::FromErrno(errno, "fdatasync failed");
+  if (!s.ok()) {
+    if (ftruncate(fd_, static_cast<off_t>(size_)) < 0) {
+      VS_LOG_ERR(kLog, "{}: could not truncate after failed write ({})", path_, strerror(errno));
+    }
+    lseek(fd_, static_cast<off_t>(size_), SEEK_SET);
+    pending_.clear();
+    pending_records_ = 0;
+    return s.Wrap(path_);
+  }
+  size_ += pending_.size();
+  records_ += pending_records_;
+  pending_.clear();
+  pending_records_ = 0;
+  return Status::Ok();
+}
+
+Status Log::Compact(const Json& schema, const Json& snapshot) {
+  VS_RETURN_IF_ERROR(Sync());
+  std::string tmp = path_ + ".tmp";
+  int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, fmt::format("could not create {}", tmp));
+  std::string data = Encode(schema) + Encode(snapshot);
+  Status s = WriteAll(fd, data.data(), data.size());
+  if (s.ok() && fsync(fd) < 0) s = Status::FromErrno(errno, "fsync failed");
+  if (s.ok() && ::rename(tmp.c_str(), path_.c_str()) < 0) {
+    s = Status::FromErrno(errno, fmt::format("could not rename {} to {}", tmp, path_));
+  }
+  if (!s.ok()) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s.Wrap("compacting " + path_);
+  }
+  Status ds = FsyncDir(path_);
+  if (!ds.ok()) VS_LOG_WARN(kLog, "{}", ds.message());
+  ::close(fd_);
+  fd_ = fd;
+  lseek(fd_, 0, SEEK_END);
+  size_ = base_size_ = data.size();
+  records_ = 2;
+  return Status::Ok();
+}
+
+}  // namespace vs::ovsdb::storage

@@ -1,0 +1,92 @@
+// The database file: an append-only log of JSON records.
+//
+// Layout: each record is a header line followed by the record's JSON text and
+// a newline:
+//
+//     NUMAVS-LOG <length> <crc32 in 8 hex digits>\n<length bytes of JSON>\n
+//
+// The first record is the schema; every later record is one committed
+// transaction (ovsdb::ChangeSet::ToLogJson) or, after compaction, one snapshot
+// of the whole database (Database::SnapshotRecord) followed by transactions.
+//
+// Durability contract: Append() only buffers; Sync() writes what is buffered
+// and fdatasync()s it. The server acknowledges a commit only after the Sync()
+// that covers it returned OK, so an acknowledged transaction is on disk.
+//
+// Recovery: Open() reads records until the first one that is incomplete, fails
+// its CRC or is not valid JSON. That tail, if any, is cut off (the file is
+// truncated there so later appends start clean) and described by
+// `recovery_note()`, which names the byte offset; a copy of the cut bytes is
+// kept beside the file as PATH.corrupt-OFFSET when the cut follows a valid
+// record boundary with more than one record's worth of data behind it, so
+// nothing is lost silently. A torn last record is by construction one that was
+// never acknowledged.
+//
+// Compaction writes schema + snapshot to PATH.tmp, fsyncs it, renames it over
+// PATH and fsyncs the directory, so a crash at any point leaves either the old
+// or the new file whole.
+//
+// Not thread-safe: owned by the server's single database thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+
+namespace vs::ovsdb::storage {
+
+class Log {
+ public:
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Creates PATH holding only the schema record. Errors: EEXIST if PATH
+  // exists, errno of open/write/fsync otherwise.
+  static Status Create(const std::string& path, const Json& schema);
+
+  // Opens PATH, returns every intact record in `records` (the schema first).
+  // Errors: ENOENT, EACCES... from open; EINVAL if not even the schema record
+  // is intact (then the file is not a numavs database).
+  static Result<std::unique_ptr<Log>> Open(const std::string& path, std::vector<Json>* records);
+
+  // Buffers one record for the next Sync().
+  void Append(const Json& record);
+  // Writes buffered records and makes them durable. Errors: errno of
+  // write/fdatasync (the buffered records are then dropped and the file is
+  // truncated back to its last durable size).
+  Status Sync();
+  bool has_pending() const { return !pending_.empty(); }
+
+  // Replaces the file by schema + snapshot (see above). Errors: errno.
+  Status Compact(const Json& schema, const Json& snapshot);
+
+  const std::string& path() const { return path_; }
+  uint64_t size() const { return size_; }
+  uint64_t records() const { return records_; }       // records in the file (schema included)
+  uint64_t size_after_compact() const { return base_size_; }
+  const std::string& recovery_note() const { return recovery_note_; }
+
+  // Encodes one record in the on-disk form (exposed for tests and tools).
+  static std::string Encode(const Json& record);
+
+ private:
+  Log(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;       // durable bytes in the file
+  uint64_t base_size_ = 0;  // size right after the last compaction or open
+  uint64_t records_ = 0;
+  std::string pending_;
+  uint64_t pending_records_ = 0;
+  std::string recovery_note_;
+};
+
+uint32_t Crc32(const void* data, size_t n);
+
+}  // namespace vs::ovsdb::storage
