@@ -57,6 +57,40 @@ def sort_blocks(text):
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
+SHOW_BLOCKS = ("Bridge ", "Port ", "Interface ", "Manager ", "Controller ")
+
+
+def sort_show(text):
+    """`show` prints bridges/ports/interfaces in UUID (set) order: sort sibling
+    blocks by their UUID-masked text, keeping attribute lines in place."""
+    def parse(lines, i, indent):
+        nodes = []
+        while i < len(lines):
+            ind = len(lines[i]) - len(lines[i].lstrip(" "))
+            if ind < indent:
+                break
+            head = lines[i]
+            children, i = parse(lines, i + 1, ind + 1)
+            nodes.append((head, children))
+        return nodes, i
+
+    def render(nodes):
+        attrs = [n for n in nodes if not n[0].lstrip().startswith(SHOW_BLOCKS)]
+        blocks = [n for n in nodes if n[0].lstrip().startswith(SHOW_BLOCKS)]
+        out = []
+        for head, children in attrs:
+            out += [head] + render(children)
+        rendered = [[head] + render(children) for head, children in blocks]
+        rendered.sort(key=lambda ls: harness.mask_uuids("\n".join(ls)))
+        for r in rendered:
+            out += r
+        return out
+
+    lines = text.splitlines()
+    nodes, _ = parse(lines, 0, 0)
+    return "".join(line + "\n" for line in render(nodes))
+
+
 def normalise_dump(text):
     """ovsdb-client dump: tables come in name order but rows in hash order;
     sort each table's data rows (UUIDs masked) before numbering UUIDs."""
@@ -94,6 +128,8 @@ def run_script(kind, numavs_bin):
             out = r.stdout
             if args[0] in SORT_BLOCKS:
                 out = sort_blocks(out)
+            elif args[0] == "show":
+                out = sort_show(out)
             # ovs-vsctl's error messages may embed the --db path; hide it.
             err = r.stderr.replace(srv.sock, "<sock>").replace(srv.tmp, "<tmp>")
             parts.append("$ ovs-vsctl --no-wait %s\n[rc=%d]\n--- stdout\n%s--- stderr\n%s" % (
