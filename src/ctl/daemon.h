@@ -1,0 +1,26 @@
+// Daemon plumbing shared by numavs-db and numavs-switchd: pidfiles,
+// --detach, and the run-directory conventions ovs-appctl relies on
+// (RUNDIR/NAME.pid holding the pid, RUNDIR/NAME.PID.ctl the control socket).
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+
+namespace vs::ctl {
+
+// Writes "PID\n" to `path` (via a temporary file and rename). Errors: EEXIST
+// with the running pid when another live process holds it; errno otherwise.
+Status WritePidfile(const std::string& path);
+// Removes the pidfile if it still names this process.
+void RemovePidfile(const std::string& path);
+
+// Forks; the parent waits until the child calls DetachDone() (then exits 0)
+// or dies (then exits 1). The child becomes a session leader. Call before
+// creating threads or event loops. Errors: errno of fork/pipe.
+Status Detach();
+// Tells the waiting parent that start-up succeeded, and points stdin,
+// stdout and stderr at /dev/null. No-op if Detach() was not called.
+void DetachDone();
+
+}  // namespace vs::ctl
