@@ -1,0 +1,45 @@
+#include "ovsdb/error.h"
+
+namespace vs::ovsdb {
+
+const char* ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kSyntaxError: return "syntax error";
+    case ErrorCode::kUnknownColumn: return "unknown column";
+    case ErrorCode::kUnknownTable: return "unknown table";
+    case ErrorCode::kUnknownDatabase: return "unknown database";
+    case ErrorCode::kConstraintViolation: return "constraint violation";
+    case ErrorCode::kReferentialIntegrity: return "referential integrity violation";
+    case ErrorCode::kResourcesExhausted: return "resources exhausted";
+    case ErrorCode::kTimedOut: return "timed out";
+    case ErrorCode::kNotOwner: return "not owner";
+    case ErrorCode::kAborted: return "aborted";
+    case ErrorCode::kDomainError: return "domain error";
+    case ErrorCode::kRangeError: return "range error";
+    case ErrorCode::kDuplicateUuidName: return "duplicate uuid-name";
+    case ErrorCode::kNotSupported: return "not supported";
+    case ErrorCode::kNotAllowed: return "not allowed";
+    case ErrorCode::kIoError: return "I/O error";
+    case ErrorCode::kInternalError: return "internal error";
+  }
+  return "internal error";
+}
+
+Json Error::ToJson() const {
+  Json j = Json::object();
+  j["error"] = ErrorCodeName(code_);
+  if (!details_.empty()) j["details"] = details_;
+  if (syntax_) j["syntax"] = *syntax_;
+  return j;
+}
+
+std::string Error::ToString() const {
+  std::string s = ErrorCodeName(code_);
+  if (!details_.empty()) {
+    s += ": ";
+    s += details_;
+  }
+  return s;
+}
+
+}  // namespace vs::ovsdb
