@@ -376,11 +376,15 @@ class RpcClient:
         """Reads once (waits up to timeout) and files what arrived. Raises
         RpcClosed at EOF, socket.timeout if nothing came."""
         self.sock.settimeout(self.timeout if timeout is None else timeout)
-        data = self.sock.recv(1 << 16)
+        data = self.sock.recv(1 << 20)
         if not data:
             self.closed = True
             raise RpcClosed("server closed the connection")
         self._buf += self._dec.decode(data)
+        # Every JSON-RPC message is an object: only try to parse once a '}'
+        # arrived, so that a huge message costs O(n), not O(n^2).
+        if b"}" not in data:
+            return
         for msg in self._parse():
             if isinstance(msg, dict) and msg.get("id") is not None and "method" not in msg:
                 self.replies[json.dumps(msg["id"])] = msg
