@@ -1,0 +1,192 @@
+// numavs-db: the OVSDB-protocol configuration database server.
+//
+//   numavs-db create DB SCHEMA
+//   numavs-db [--remote=REMOTE]... [--pidfile[=FILE]] [--unixctl=PATH]
+//             [--log-file[=FILE]] [--detach] [-v SPEC]... DB...
+//
+// Options follow ovsdb-server's so that scripts written for it work.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "ctl/daemon.h"
+#include "ctl/unixctl.h"
+#include "ovsdb/server/server.h"
+
+namespace {
+
+vs::log::Module& kLog = vs::log::GetModule("numavs_db");
+constexpr const char* kProgram = "numavs-db";
+constexpr const char* kVersion = "numavs-db (numavs) 0.1.0";
+
+void Usage() {
+  fmt::print(
+      "{0}: the numavs configuration database server (OVSDB protocol, RFC 7047)\n"
+      "usage: {0} create DB SCHEMA        create a database file from a schema\n"
+      "       {0} [OPTIONS] DB...         serve the databases in DB...\n"
+      "\n"
+      "  --remote=punix:PATH        listen on a unix socket (repeatable)\n"
+      "  --remote=ptcp:PORT[:IP]    listen on TCP (IP defaults to 127.0.0.1)\n"
+      "  --pidfile[=FILE]           write a pidfile (default RUNDIR/{0}.pid)\n"
+      "  --unixctl=PATH             control socket (default RUNDIR/{0}.PID.ctl)\n"
+      "  --log-file[=FILE]          log to FILE (default LOGDIR/{0}.log)\n"
+      "  --detach                   run in the background\n"
+      "  --max-message-size=BYTES   close connections that send larger messages\n"
+      "  -v, --verbose=SPEC         set log levels (as ovs-appctl vlog/set)\n"
+      "  --version, --help\n"
+      "RUNDIR is $OVS_RUNDIR or /var/run/openvswitch; LOGDIR is $OVS_LOGDIR or "
+      "/var/log/openvswitch.\n",
+      kProgram);
+}
+
+std::string EnvOr(const char* name, const char* fallback) {
+  const char* v = getenv(name);
+  return v && *v ? v : fallback;
+}
+
+struct Options {
+  std::vector<std::string> remotes;
+  std::vector<std::string> dbs;
+  std::string pidfile, unixctl, log_file;
+  bool detach = false;
+  size_t max_message = 128u << 20;
+};
+
+// Returns the value of "--name=VALUE" or nullopt when `arg` is not that option.
+std::optional<std::string> OptValue(const std::string& arg, const std::string& name) {
+  if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
+  return std::nullopt;
+}
+
+int Fail(const std::string& msg) {
+  fmt::print(stderr, "{}: {}\n", kProgram, msg);
+  return 1;
+}
+
+int Create(int argc, char** argv) {
+  if (argc != 4) return Fail("usage: numavs-db create DB SCHEMA");
+  vs::Status s = vs::ovsdb::server::CreateDatabaseFile(argv[2], argv[3]);
+  if (!s.ok()) return Fail(s.message());
+  return 0;
+}
+
+int Run(const Options& o) {
+  std::vector<vs::ovsdb::server::LoadedDb> dbs;
+  for (const std::string& path : o.dbs) {
+    auto l = vs::ovsdb::server::LoadDatabase(path);
+    if (!l.ok()) return Fail(l.status().message());
+    dbs.push_back(std::move(*l));
+  }
+  if (o.detach) {
+    vs::Status s = vs::ctl::Detach();
+    if (!s.ok()) return Fail(s.message());
+  }
+  asio::io_context io(1);
+  vs::ovsdb::server::ServerOptions so;
+  so.max_message = o.max_message;
+  auto srv = vs::ovsdb::server::DbServer::Create(io, std::move(dbs), so);
+  if (!srv.ok()) return Fail(srv.status().message());
+  for (const std::string& r : o.remotes) {
+    vs::Status s = (*srv)->AddRemote(r);
+    if (!s.ok()) return Fail(s.message());
+  }
+  std::string rundir = EnvOr("OVS_RUNDIR", "/var/run/openvswitch");
+  std::string ctl_path = o.unixctl.empty() ? fmt::format("{}/{}.{}.ctl", rundir, kProgram, getpid())
+                                           : o.unixctl;
+  auto ctl = vs::ctl::UnixctlServer::Create(io, ctl_path, kVersion);
+  if (!ctl.ok()) return Fail(ctl.status().message());
+  bool exiting = false;
+  (*ctl)->Register("exit", "", 0, 0, [&](const std::vector<std::string>&) -> vs::Result<std::string> {
+    exiting = true;
+    asio::post(io, [&io] { io.stop(); });
+    return std::string();
+  });
+  (*srv)->RegisterCommands(**ctl);
+  if (!o.pidfile.empty()) {
+    vs::Status s = vs::ctl::WritePidfile(o.pidfile);
+    if (!s.ok()) return Fail(s.message());
+  }
+  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      (void)vs::log::ReopenLogFile();
+      signals.async_wait(on_signal);
+      return;
+    }
+    VS_LOG_INFO(kLog, "exiting on signal {}", sig);
+    io.stop();
+  };
+  signals.async_wait(on_signal);
+  signal(SIGPIPE, SIG_IGN);
+  VS_LOG_INFO(kLog, "{} started, pid {}", kVersion, getpid());
+  vs::ctl::DetachDone();
+  io.run();
+  (*srv)->FlushNow();
+  if (exiting) VS_LOG_INFO(kLog, "exiting on request");
+  if (!o.pidfile.empty()) vs::ctl::RemovePidfile(o.pidfile);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "create") return Create(argc, argv);
+  Options o;
+  std::string rundir = EnvOr("OVS_RUNDIR", "/var/run/openvswitch");
+  std::string logdir = EnvOr("OVS_LOGDIR", "/var/log/openvswitch");
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      Usage();
+      return 0;
+    } else if (a == "--version" || a == "-V") {
+      fmt::print("{}\n", kVersion);
+      return 0;
+    } else if (auto v = OptValue(a, "--remote")) {
+      o.remotes.push_back(*v);
+    } else if (a == "--remote" && i + 1 < argc) {
+      o.remotes.push_back(argv[++i]);
+    } else if (a == "--pidfile") {
+      o.pidfile = fmt::format("{}/{}.pid", rundir, kProgram);
+    } else if (auto v = OptValue(a, "--pidfile")) {
+      o.pidfile = *v;
+    } else if (auto v = OptValue(a, "--unixctl")) {
+      o.unixctl = *v;
+    } else if (a == "--log-file") {
+      o.log_file = fmt::format("{}/{}.log", logdir, kProgram);
+    } else if (auto v = OptValue(a, "--log-file")) {
+      o.log_file = *v;
+    } else if (a == "--detach") {
+      o.detach = true;
+    } else if (a == "--no-chdir" || a == "--monitor" || a == "--overwrite-pidfile") {
+      // accepted for ovsdb-server compatibility; numavs-db never changes directory
+    } else if (auto v = OptValue(a, "--max-message-size")) {
+      o.max_message = strtoull(v->c_str(), nullptr, 10);
+      if (o.max_message < 4096) return Fail("--max-message-size must be at least 4096");
+    } else if (auto v = OptValue(a, "--verbose")) {
+      if (vs::Status s = vs::log::ApplySpec(*v); !s.ok()) return Fail(s.message());
+    } else if (a == "-v" && i + 1 < argc) {
+      if (vs::Status s = vs::log::ApplySpec(argv[++i]); !s.ok()) return Fail(s.message());
+    } else if (a == "-v" || a == "--verbose") {
+      (void)vs::log::ApplySpec("dbg");
+    } else if (!a.empty() && a[0] == '-') {
+      return Fail(fmt::format("unknown option \"{}\" (use --help for help)", a));
+    } else {
+      o.dbs.push_back(a);
+    }
+  }
+  if (o.dbs.empty()) return Fail("no database file given (use --help for help)");
+  if (!o.log_file.empty()) {
+    if (vs::Status s = vs::log::SetLogFile(o.log_file); !s.ok()) return Fail(s.message());
+  }
+  return Run(o);
+}

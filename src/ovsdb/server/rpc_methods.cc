@@ -1,0 +1,209 @@
+// The JSON-RPC methods of DbServer (see server.h for the list).
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "ovsdb/server/server_internal.h"
+
+namespace vs::ovsdb::server {
+namespace {
+
+Json UnknownDb(const Json& name) {
+  return {{"error", "unknown database"},
+          {"details", fmt::format("{} is not a valid database name",
+                                  name.is_string() ? name.get<std::string>() : JsonToString(name))}};
+}
+
+Json SyntaxError(const std::string& details) {
+  return {{"error", "syntax error"}, {"details", details}};
+}
+
+bool IsWriteOp(const Json& op) {
+  if (!op.is_object() || !op.contains("op") || !op["op"].is_string()) return false;
+  const std::string& name = op["op"].get_ref<const std::string&>();
+  return name == "insert" || name == "update" || name == "mutate" || name == "delete";
+}
+
+}  // namespace
+
+void DbServer::HandleGetSchema(Session& s, const Json& id, const Json& params) {
+  // The Python IDL sends ["_Server", <uuid>]: extra parameters are ignored.
+  if (params.empty() || !params[0].is_string()) {
+    ReplyError(s, id, SyntaxError("get_schema expects [<db-name>]"));
+    return;
+  }
+  Db* db = FindDb(params[0].get<std::string>());
+  if (!db) {
+    ReplyError(s, id, UnknownDb(params[0]));
+    return;
+  }
+  Reply(s, id, db->schema->ToJson());
+}
+
+void DbServer::HandleTransact(Session& s, const Json& id, const Json& params) {
+  if (params.empty() || !params[0].is_string()) {
+    ReplyError(s, id, SyntaxError("transact expects [<db-name>, <operation>*]"));
+    return;
+  }
+  Db* db = FindDb(params[0].get<std::string>());
+  if (!db) {
+    ReplyError(s, id, UnknownDb(params[0]));
+    return;
+  }
+  Json ops(params.begin() + 1, params.end());
+  if (db == dbs_[0].get()) {
+    for (const Json& op : ops) {
+      if (IsWriteOp(op)) {
+        Reply(s, id, Json::array({{{"error", "not allowed"},
+                                   {"details", "the _Server database is read-only"}}}));
+        return;
+      }
+    }
+  }
+  RunTransaction(&s, id, *db, ops, true, nullptr);
+}
+
+void DbServer::HandleMonitor(Session& s, const Json& id, const std::string& method,
+                             const Json& params) {
+  bool since = method == "monitor_cond_since";
+  size_t want = since ? 4 : 3;
+  if (params.size() < 3 || params.size() > want || !params[0].is_string()) {
+    ReplyError(s, id, SyntaxError(fmt::format("{} expects [<db-name>, <monitor-id>, <monitor-requests>{}]",
+                                              method, since ? ", <last-txn-id>" : "")));
+    return;
+  }
+  Db* db = FindDb(params[0].get<std::string>());
+  if (!db) {
+    ReplyError(s, id, UnknownDb(params[0]));
+    return;
+  }
+  std::string key = JsonToString(params[1]);
+  if (s.monitors.count(key)) {
+    ReplyError(s, id, SyntaxError("duplicate monitor ID " + key));
+    return;
+  }
+  MonitorVersion v = method == "monitor"        ? MonitorVersion::kUpdate
+                     : method == "monitor_cond" ? MonitorVersion::kUpdate2
+                                                : MonitorVersion::kUpdate3;
+  auto m = Monitor::CreateOrError(*db->db, v, params[2]);
+  if (!m.ok()) {
+    ReplyError(s, id, m.error().ToJson());
+    return;
+  }
+  Json initial = m.value()->Initial();
+  Session::MonitorEntry e;
+  e.monid = params[1];
+  e.db = db;
+  e.version = v;
+  e.monitor = std::move(m).value();
+  s.monitors.emplace(key, std::move(e));
+  if (since) {
+    // History is not kept across commits, so the client always gets the full
+    // initial contents (found=false), which the OVS IDLs handle.
+    Reply(s, id, Json::array({false, db->last_txn_id.ToString(), std::move(initial)}));
+  } else {
+    Reply(s, id, std::move(initial));
+  }
+}
+
+void DbServer::HandleMonitorCondChange(Session& s, const Json& id, const Json& params) {
+  if (params.size() != 3) {
+    ReplyError(s, id, SyntaxError("monitor_cond_change expects [<monitor-id>, <new-monitor-id>, <requests>]"));
+    return;
+  }
+  auto it = s.monitors.find(JsonToString(params[0]));
+  if (it == s.monitors.end()) {
+    ReplyError(s, id, {{"error", "unknown monitor"}, {"details", "no monitor " + JsonToString(params[0])}});
+    return;
+  }
+  Json update;
+  Status st = it->second.monitor->ChangeConditions(params[2], &update);
+  if (!st.ok()) {
+    ReplyError(s, id, SyntaxError(st.message()));
+    return;
+  }
+  // Rows that enter or leave the new condition reach the client as an
+  // update before the reply.
+  if (update.is_object() && !update.empty()) {
+    if (it->second.version == MonitorVersion::kUpdate3) {
+      Notify(s, "update3", Json::array({params[1], it->second.db->last_txn_id.ToString(), update}));
+    } else {
+      Notify(s, "update2", Json::array({params[1], update}));
+    }
+  }
+  std::string new_key = JsonToString(params[1]);
+  if (new_key != it->first) {
+    if (s.monitors.count(new_key)) {
+      ReplyError(s, id, SyntaxError("duplicate monitor ID " + new_key));
+      return;
+    }
+    Session::MonitorEntry e = std::move(it->second);
+    e.monid = params[1];
+    s.monitors.erase(it);
+    s.monitors.emplace(new_key, std::move(e));
+  }
+  Reply(s, id, Json::object());
+}
+
+void DbServer::HandleMonitorCancel(Session& s, const Json& id, const Json& params) {
+  if (params.size() != 1 || !s.monitors.erase(JsonToString(params[0]))) {
+    ReplyError(s, id, {{"error", "unknown monitor"},
+                       {"details", params.empty() ? "missing monitor id" : "no monitor " + JsonToString(params[0])}});
+    return;
+  }
+  Reply(s, id, Json::object());
+}
+
+bool DbServer::OwnsLock(const Session& s, const std::string& name) const {
+  auto it = locks_.find(name);
+  return it != locks_.end() && !it->second.empty() && it->second.front() == &s;
+}
+
+void DbServer::HandleLock(Session& s, const Json& id, const std::string& method, const Json& params) {
+  if (params.size() != 1 || !params[0].is_string()) {
+    ReplyError(s, id, SyntaxError(method + " expects [<lock-name>]"));
+    return;
+  }
+  const std::string name = params[0].get<std::string>();
+  auto& waiters = locks_[name];
+  if (method == "lock") {
+    if (s.locks.count(name)) {
+      ReplyError(s, id, SyntaxError("lock " + name + " is already held or requested by this session"));
+      return;
+    }
+    s.locks.insert(name);
+    waiters.push_back(&s);
+    Reply(s, id, {{"locked", waiters.front() == &s}});
+  } else if (method == "steal") {
+    Session* old = waiters.empty() ? nullptr : waiters.front();
+    std::erase(waiters, &s);
+    waiters.push_front(&s);
+    s.locks.insert(name);
+    if (old && old != &s) Notify(*old, "stolen", Json::array({name}));
+    Reply(s, id, {{"locked", true}});
+  } else {  // unlock
+    if (!s.locks.erase(name)) {
+      ReplyError(s, id, SyntaxError("lock " + name + " is not held or requested by this session"));
+      return;
+    }
+    bool was_owner = !waiters.empty() && waiters.front() == &s;
+    std::erase(waiters, &s);
+    if (was_owner && !waiters.empty()) Notify(*waiters.front(), "locked", Json::array({name}));
+    if (waiters.empty()) locks_.erase(name);
+    Reply(s, id, Json::object());
+  }
+}
+
+void DbServer::ReleaseLocks(Session& s) {
+  for (const std::string& name : s.locks) {
+    auto it = locks_.find(name);
+    if (it == locks_.end()) continue;
+    auto& waiters = it->second;
+    bool was_owner = !waiters.empty() && waiters.front() == &s;
+    std::erase(waiters, &s);
+    if (was_owner && !waiters.empty()) Notify(*waiters.front(), "locked", Json::array({name}));
+    if (waiters.empty()) locks_.erase(it);
+  }
+  s.locks.clear();
+}
+
+}  // namespace vs::ovsdb::server

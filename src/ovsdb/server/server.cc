@@ -1,0 +1,425 @@
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "ovsdb/server/server_internal.h"
+
+namespace vs::ovsdb::server {
+
+extern const char* const kServerSchema;  // server_schema.cc, from schema/_Server.ovsschema
+
+namespace {
+log::Module& kLog = log::GetModule("ovsdb_server");
+log::RateLimit rl_conn(20, 50);
+
+}  // namespace
+
+Status CreateDatabaseFile(const std::string& db_path, const std::string& schema_path) {
+  auto schema = DatabaseSchema::FromFile(schema_path);
+  if (!schema.ok()) return schema.status();
+  return storage::Log::Create(db_path, (*schema)->ToJson());
+}
+
+Result<LoadedDb> LoadDatabase(const std::string& path) {
+  std::vector<Json> records;
+  auto log = storage::Log::Open(path, &records);
+  if (!log.ok()) return log.status();
+  if (!(*log)->recovery_note().empty()) VS_LOG_WARN(kLog, "{}", (*log)->recovery_note());
+  auto schema = DatabaseSchema::FromJson(records[0]);
+  if (!schema.ok()) return schema.status().Wrap(path + ": schema record");
+  auto db = Database::Create(*schema);
+  if (!db.ok()) return db.status().Wrap(path);
+  size_t applied = 1;
+  for (; applied < records.size(); applied++) {
+    Status s = (*db)->ApplyLogRecord(records[applied]);
+    if (!s.ok()) {
+      VS_LOG_ERR(kLog, "{}: record {} cannot be applied ({}); the database is loaded up to the "
+                 "record before it, and the file will be rewritten from that state (the old file "
+                 "is kept as {}.corrupt-replay)",
+                 path, applied, s.message(), path);
+      break;
+    }
+  }
+  LoadedDb out{path, *schema, std::move(*db), std::move(*log)};
+  if (applied < records.size()) {
+    std::string keep = path + ".corrupt-replay";
+    if (::link(path.c_str(), keep.c_str()) != 0 && errno != EEXIST) {
+      return Status::FromErrno(errno, fmt::format("{}: could not keep a copy as {}", path, keep));
+    }
+    Status s = out.log->Compact(out.schema->ToJson(), out.db->SnapshotRecord());
+    if (!s.ok()) return s;
+  }
+  VS_LOG_INFO(kLog, "{}: loaded database {} ({} records, {} bytes)", path, out.schema->name(),
+              records.size(), out.log->size());
+  return out;
+}
+
+Result<std::unique_ptr<DbServer>> DbServer::Create(asio::io_context& io, std::vector<LoadedDb> dbs,
+                                                   ServerOptions options) {
+  auto srv = std::unique_ptr<DbServer>(new DbServer(io, options));
+  VS_RETURN_IF_ERROR(srv->InitServerDb());
+  for (LoadedDb& l : dbs) {
+    if (srv->FindDb(l.schema->name())) {
+      return Status(EEXIST, fmt::format("{}: database {} is already served", l.path, l.schema->name()));
+    }
+    auto d = std::make_unique<Db>();
+    d->name = l.schema->name();
+    d->schema = l.schema;
+    d->db = std::move(l.db);
+    d->log = std::move(l.log);
+    srv->dbs_.push_back(std::move(d));
+  }
+  // One _Server.Database row per database, _Server's own first.
+  Json ops = Json::array();
+  for (auto& d : srv->dbs_) {
+    ops.push_back({{"op", "insert"},
+                   {"table", "Database"},
+                   {"row",
+                    {{"name", d->name},
+                     {"model", "standalone"},
+                     {"connected", true},
+                     {"leader", true},
+                     {"schema", JsonToString(d->schema->ToJson())}}}});
+  }
+  TransactOutcome o = srv->dbs_[0]->db->Transact(ops);
+  for (const Json& r : o.result) {
+    if (r.is_object() && r.contains("error")) {
+      return Status(EINVAL, fmt::format("_Server database: {}", JsonToString(r)));
+    }
+  }
+  return srv;
+}
+
+DbServer::DbServer(asio::io_context& io, ServerOptions o) : io_(io), options_(o) {}
+
+Status DbServer::InitServerDb() {
+  auto schema = DatabaseSchema::FromJson(Json::parse(kServerSchema));
+  if (!schema.ok()) return schema.status().Wrap("_Server schema");
+  auto db = Database::Create(*schema);
+  if (!db.ok()) return db.status();
+  auto d = std::make_unique<Db>();
+  d->name = "_Server";
+  d->schema = *schema;
+  d->db = std::move(*db);
+  dbs_.push_back(std::move(d));
+  return Status::Ok();
+}
+
+DbServer::~DbServer() {
+  FlushNow();
+  for (auto& [id, s] : sessions_) s->conn->Close("server exiting", true);
+}
+
+DbServer::Db* DbServer::FindDb(const std::string& name) {
+  for (auto& d : dbs_) {
+    if (d->name == name) return d.get();
+  }
+  return nullptr;
+}
+
+Status DbServer::AddRemote(const std::string& remote) {
+  auto l = jsonrpc::Listener::Create(io_, remote, [this](jsonrpc::Connection::Socket sock,
+                                                         std::string peer) {
+    Accept(std::move(sock), std::move(peer));
+  });
+  if (!l.ok()) return l.status();
+  VS_LOG_INFO(kLog, "listening on {}{}", remote,
+              (*l)->bound_port() ? fmt::format(" (port {})", (*l)->bound_port()) : "");
+  listeners_.push_back(std::move(*l));
+  return Status::Ok();
+}
+
+void DbServer::Accept(jsonrpc::Connection::Socket sock, std::string peer) {
+  auto s = std::make_shared<Session>();
+  s->conn = std::make_shared<jsonrpc::Connection>(std::move(sock), peer, options_.max_message,
+                                                  options_.max_backlog);
+  s->id = s->conn->id();
+  sessions_[s->id] = s;
+  VS_LOG_DBG(kLog, "{}: connection {} accepted", peer, s->id);
+  Session* raw = s.get();
+  s->conn->Start([this, raw](jsonrpc::Connection&, Json&& msg) { OnMessage(*raw, std::move(msg)); },
+                 [this, raw](jsonrpc::Connection&, const std::string& why) { OnClose(*raw, why); });
+}
+
+void DbServer::OnClose(Session& s, const std::string& why) {
+  if (why != "connection closed by peer") {
+    VS_LOG_INFO_RL(kLog, rl_conn, "{}: closing connection {}: {}", s.conn->peer(), s.id, why);
+  }
+  ReleaseLocks(s);
+  uint64_t id = s.id;
+  // Defer the erase: we are inside the connection's own callback.
+  asio::post(io_, [this, id] { sessions_.erase(id); });
+}
+
+void DbServer::SendToSession(Session& s, std::string text) {
+  if (flush_scheduled_) {
+    held_.push_back(Held{s.conn, std::move(text)});
+  } else {
+    s.conn->SendRaw(std::move(text));
+  }
+}
+
+void DbServer::Reply(Session& s, const Json& id, Json result) {
+  SendToSession(s, JsonToString(Json{{"id", id}, {"result", std::move(result)}, {"error", nullptr}}));
+}
+
+void DbServer::ReplyError(Session& s, const Json& id, Json error) {
+  SendToSession(s, JsonToString(Json{{"id", id}, {"result", nullptr}, {"error", std::move(error)}}));
+}
+
+void DbServer::Notify(Session& s, const std::string& method, Json params) {
+  SendToSession(s, JsonToString(Json{{"id", nullptr}, {"method", method}, {"params", std::move(params)}}));
+}
+
+void DbServer::OnMessage(Session& s, Json&& msg) {
+  if (!msg.is_object()) {
+    s.conn->Close("received a JSON value that is not a JSON-RPC message", true);
+    return;
+  }
+  auto mit = msg.find("method");
+  if (mit == msg.end()) return;  // a reply (to our echo): nothing to do
+  Json id = msg.contains("id") ? msg["id"] : Json();
+  if (!mit->is_string()) {
+    if (!id.is_null()) ReplyError(s, id, "\"method\" must be a string");
+    return;
+  }
+  const std::string method = mit->get<std::string>();
+  static const Json kEmpty = Json::array();
+  const Json& params = msg.contains("params") ? msg["params"] : kEmpty;
+  if (!params.is_array()) {
+    if (!id.is_null()) ReplyError(s, id, {{"error", "syntax error"}, {"details", "\"params\" must be an array"}});
+    return;
+  }
+  if (id.is_null()) {
+    // Notifications from clients carry nothing we must act on.
+    return;
+  }
+  stats_.transactions += method == "transact";
+  try {
+    if (method == "transact") {
+      HandleTransact(s, id, params);
+    } else if (method == "monitor" || method == "monitor_cond" || method == "monitor_cond_since") {
+      HandleMonitor(s, id, method, params);
+    } else if (method == "monitor_cond_change") {
+      HandleMonitorCondChange(s, id, params);
+    } else if (method == "monitor_cancel") {
+      HandleMonitorCancel(s, id, params);
+    } else if (method == "get_schema") {
+      HandleGetSchema(s, id, params);
+    } else if (method == "echo") {
+      Reply(s, id, params);
+    } else if (method == "list_dbs") {
+      Json names = Json::array();
+      for (auto& d : dbs_) names.push_back(d->name);
+      Reply(s, id, names);
+    } else if (method == "lock" || method == "steal" || method == "unlock") {
+      HandleLock(s, id, method, params);
+    } else if (method == "set_db_change_aware") {
+      s.db_change_aware = !params.empty() && params[0].is_boolean() && params[0].get<bool>();
+      Reply(s, id, Json::object());
+    } else if (method == "get_server_id") {
+      Reply(s, id, server_id_.ToString());
+    } else {
+      ReplyError(s, id, "unknown method");
+    }
+  } catch (const std::exception& e) {
+    // Defence in depth: the handlers validate their input, but a library
+    // exception must never take the server down with it.
+    static log::RateLimit rl(10, 20);
+    VS_LOG_WARN_RL(kLog, rl, "{}: {} request failed: {}", s.conn->peer(), method, e.what());
+    ReplyError(s, id, {{"error", "syntax error"}, {"details", e.what()}});
+  }
+}
+
+void DbServer::RunTransaction(Session* s, const Json& id, Db& db, const Json& ops, bool may_block,
+                              std::shared_ptr<Blocked> blocked) {
+  TransactOptions opts;
+  opts.wait_may_block = may_block;
+  if (blocked) {
+    opts.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - blocked->start)
+                          .count();
+  }
+  opts.owns_lock = [this, s](const std::string& name) { return s && OwnsLock(*s, name); };
+  TransactOutcome o = db.db->Transact(ops, opts);
+  if (o.blocked && may_block) {
+    if (!blocked) {
+      blocked = std::make_shared<Blocked>();
+      blocked->session_id = s->id;
+      blocked->id = id;
+      blocked->db = &db;
+      blocked->ops = ops;
+      blocked->start = std::chrono::steady_clock::now();
+      blocked->timer = std::make_unique<asio::steady_timer>(io_);
+      blocked->timer->expires_after(std::chrono::milliseconds(std::max<int64_t>(o.block_timeout_ms, 0)));
+      std::weak_ptr<Blocked> weak = blocked;
+      blocked->timer->async_wait([this, weak](std::error_code ec) {
+        auto b = weak.lock();
+        if (ec || !b || b->done) return;
+        b->done = true;
+        auto it = sessions_.find(b->session_id);
+        if (it != sessions_.end()) RunTransaction(it->second.get(), b->id, *b->db, b->ops, false, nullptr);
+        std::erase(blocked_, b);
+      });
+      blocked_.push_back(blocked);
+    }
+    return;
+  }
+  if (blocked) {
+    blocked->done = true;
+    blocked->timer->cancel();
+  }
+  if (o.changes) Committed(db, o);
+  if (s) Reply(*s, id, std::move(o.result));
+}
+
+void DbServer::Committed(Db& db, const TransactOutcome& o) {
+  stats_.commits++;
+  db.last_txn_id = o.changes->txn_id();
+  if (db.log) {
+    db.log->Append(o.changes->ToLogJson());
+    ScheduleFlush();
+  }
+  for (auto& [sid, sess] : sessions_) {
+    for (auto& [key, m] : sess->monitors) {
+      if (m.db != &db) continue;
+      std::optional<Json> upd = m.monitor->Compose(*o.changes);
+      if (!upd) continue;
+      switch (m.version) {
+        case MonitorVersion::kUpdate:
+          Notify(*sess, "update", Json::array({m.monid, std::move(*upd)}));
+          break;
+        case MonitorVersion::kUpdate2:
+          Notify(*sess, "update2", Json::array({m.monid, std::move(*upd)}));
+          break;
+        case MonitorVersion::kUpdate3:
+          Notify(*sess, "update3", Json::array({m.monid, db.last_txn_id.ToString(), std::move(*upd)}));
+          break;
+      }
+    }
+  }
+  if (!blocked_.empty()) {
+    asio::post(io_, [this, dbp = &db] { RetryBlocked(*dbp); });
+  }
+}
+
+void DbServer::RetryBlocked(Db& db) {
+  auto list = blocked_;
+  for (auto& b : list) {
+    if (b->done || b->db != &db) continue;
+    auto it = sessions_.find(b->session_id);
+    if (it == sessions_.end()) {
+      b->done = true;
+      b->timer->cancel();
+      continue;
+    }
+    RunTransaction(it->second.get(), b->id, db, b->ops, true, b);
+  }
+  std::erase_if(blocked_, [](const std::shared_ptr<Blocked>& b) { return b->done; });
+}
+
+void DbServer::ScheduleFlush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  asio::post(io_, [this] { Flush(); });
+}
+
+void DbServer::Flush() {
+  flush_scheduled_ = false;
+  stats_.flushes++;
+  for (auto& d : dbs_) {
+    if (!d->log || !d->log->has_pending()) continue;
+    Status st = d->log->Sync();
+    if (!st.ok()) {
+      VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, and "
+                 "the file still holds every commit that was acknowledged", st.message());
+      std::_Exit(1);
+    }
+  }
+  std::deque<Held> held;
+  held.swap(held_);
+  for (Held& h : held) {
+    if (auto c = h.conn.lock()) c->SendRaw(std::move(h.text));
+  }
+  for (auto& d : dbs_) MaybeCompact(*d);
+}
+
+void DbServer::FlushNow() {
+  if (flush_scheduled_) Flush();
+}
+
+void DbServer::MaybeCompact(Db& db) {
+  if (!db.log) return;
+  uint64_t size = db.log->size();
+  if (size < options_.compact_min_bytes || size < 4 * db.log->size_after_compact()) return;
+  Status s = db.log->Compact(db.schema->ToJson(), db.db->SnapshotRecord());
+  if (s.ok()) {
+    VS_LOG_INFO(kLog, "{}: compacted {} bytes to {}", db.log->path(), size, db.log->size());
+  } else {
+    static log::RateLimit rl(2, 2);
+    VS_LOG_WARN_RL(kLog, rl, "{}", s.message());
+  }
+}
+
+Status DbServer::Compact(const std::string& name) {
+  bool found = false;
+  FlushNow();
+  for (auto& d : dbs_) {
+    if (!d->log || (!name.empty() && d->name != name)) continue;
+    found = true;
+    uint64_t before = d->log->size();
+    VS_RETURN_IF_ERROR(d->log->Compact(d->schema->ToJson(), d->db->SnapshotRecord()));
+    VS_LOG_INFO(kLog, "{}: compacted {} bytes to {}", d->log->path(), before, d->log->size());
+  }
+  if (!found) return Status(ENOENT, fmt::format("no database named {}", name));
+  return Status::Ok();
+}
+
+DbServer::Stats DbServer::stats() const {
+  Stats st = stats_;
+  st.sessions = sessions_.size();
+  for (auto& [id, s] : sessions_) st.monitors += s->monitors.size();
+  st.locks = locks_.size();
+  st.blocked = blocked_.size();
+  return st;
+}
+
+void DbServer::RegisterCommands(ctl::UnixctlServer& ctl) {
+  ctl.Register("ovsdb-server/compact", "[DB]...", 0, 100,
+               [this](const std::vector<std::string>& args) -> Result<std::string> {
+                 if (args.empty()) {
+                   VS_RETURN_IF_ERROR(Compact(""));
+                 }
+                 for (auto& a : args) VS_RETURN_IF_ERROR(Compact(a));
+                 return std::string();
+               });
+  ctl.Register("ovsdb-server/list-dbs", "", 0, 0,
+               [this](const std::vector<std::string>&) -> Result<std::string> {
+                 std::string out;
+                 for (auto& d : dbs_) out += d->name + "\n";
+                 return out;
+               });
+  ctl.Register("ovsdb-server/list-remotes", "", 0, 0,
+               [this](const std::vector<std::string>&) -> Result<std::string> {
+                 std::string out;
+                 for (auto& l : listeners_) out += l->name() + "\n";
+                 return out;
+               });
+  ctl.Register("memory/show", "", 0, 0, [this](const std::vector<std::string>&) -> Result<std::string> {
+    Stats st = stats();
+    std::string out = fmt::format("sessions:{} monitors:{} locks:{} blocked-transactions:{}\n",
+                                  st.sessions, st.monitors, st.locks, st.blocked);
+    out += fmt::format("transactions:{} commits:{} flushes:{}\n", st.transactions, st.commits, st.flushes);
+    for (auto& d : dbs_) {
+      if (!d->log) continue;
+      out += fmt::format("{}: file {} ({} bytes, {} records)\n", d->name, d->log->path(),
+                         d->log->size(), d->log->records());
+    }
+    return out;
+  });
+}
+
+}  // namespace vs::ovsdb::server

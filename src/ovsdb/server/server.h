@@ -1,0 +1,148 @@
+// numavs-db's protocol engine: RFC 7047 JSON-RPC sessions over the databases.
+//
+// DbServer owns the served databases (each an ovsdb::Database plus its
+// storage::Log), the built-in `_Server` database that OVS clients monitor
+// first (one Database row per served database, schema included as text), the
+// listeners, and one Session per connection (its monitors and locks).
+//
+// Methods: list_dbs, get_schema, transact, monitor, monitor_cond,
+// monitor_cond_since, monitor_cond_change, monitor_cancel, lock, steal,
+// unlock, echo, set_db_change_aware, get_server_id. Anything else gets the
+// error string "unknown method", which the OVS clients match on.
+//
+// Commit path and durability (group commit): a transaction that changed the
+// database is applied in memory and its log record appended to the log
+// buffer; from then until the next flush every outgoing message (the commit's
+// reply, every session's monitor updates, and any later reply) is held in
+// order. The flush is posted to the io_context, so it runs after every
+// request that arrived in the same poll round: one write + fdatasync covers
+// them all, then the held messages go out. A reply therefore never
+// acknowledges a commit that is not on disk. If the write fails the server
+// cannot keep memory and disk apart, so it logs the cause and exits (the log
+// on disk still holds every acknowledged commit).
+//
+// Threading: everything runs on the io_context's one thread.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "base/uuid.h"
+#include "ctl/unixctl.h"
+#include "jsonrpc/connection.h"
+#include "ovsdb/database.h"
+#include "ovsdb/monitor.h"
+#include "ovsdb/schema.h"
+#include "ovsdb/storage/log.h"
+
+namespace vs::ovsdb::server {
+
+struct ServerOptions {
+  size_t max_message = 128u << 20;   // a larger message closes its connection
+  size_t max_backlog = 256u << 20;   // output queued for a client that does not read
+  // Compact automatically once the log is this big and 4x its size after the
+  // last compaction.
+  uint64_t compact_min_bytes = 16u << 20;
+};
+
+// One database file loaded into memory (done before the io_context exists,
+// so that --detach can fork after loading).
+struct LoadedDb {
+  std::string path;
+  std::shared_ptr<const DatabaseSchema> schema;
+  std::unique_ptr<Database> db;
+  std::unique_ptr<storage::Log> log;
+};
+
+// Opens and replays a database file. Recovery of a damaged tail is reported
+// with a WARN naming the byte offset. Errors: those of storage::Log::Open and
+// of a schema that does not parse.
+Result<LoadedDb> LoadDatabase(const std::string& path);
+
+// Creates a new database file from a schema file (numavs-db create).
+// Errors: EEXIST, ENOENT, EINVAL (bad schema) with the file names.
+Status CreateDatabaseFile(const std::string& db_path, const std::string& schema_path);
+
+class DbServer {
+ public:
+  static Result<std::unique_ptr<DbServer>> Create(asio::io_context& io, std::vector<LoadedDb> dbs,
+                                                  ServerOptions options = {});
+  ~DbServer();
+
+  // Starts listening on "punix:PATH" or "ptcp:PORT[:IP]".
+  Status AddRemote(const std::string& remote);
+  // Registers ovsdb-server/* commands (compact, list-dbs, list-remotes,
+  // memory/show...) on the control socket.
+  void RegisterCommands(ctl::UnixctlServer& ctl);
+  // Compacts one database (empty name: all). Errors: ENOENT, errno of I/O.
+  Status Compact(const std::string& db_name);
+  // Flushes pending commits (used at exit).
+  void FlushNow();
+
+  struct Stats {
+    size_t sessions = 0, monitors = 0, locks = 0, blocked = 0;
+    uint64_t transactions = 0, commits = 0, flushes = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Db;
+  struct Session;
+  struct Blocked;
+  struct Held {
+    std::weak_ptr<jsonrpc::Connection> conn;
+    std::string text;
+  };
+
+  DbServer(asio::io_context& io, ServerOptions o);
+  Status InitServerDb();
+  void Accept(jsonrpc::Connection::Socket sock, std::string peer);
+  void OnMessage(Session& s, Json&& msg);
+  void OnClose(Session& s, const std::string& why);
+  void Reply(Session& s, const Json& id, Json result);
+  void ReplyError(Session& s, const Json& id, Json error);
+  void Notify(Session& s, const std::string& method, Json params);
+  void SendToSession(Session& s, std::string text);
+  Db* FindDb(const std::string& name);
+
+  // Methods (rpc_methods.cc).
+  void HandleGetSchema(Session& s, const Json& id, const Json& params);
+  void HandleTransact(Session& s, const Json& id, const Json& params);
+  void HandleMonitor(Session& s, const Json& id, const std::string& method, const Json& params);
+  void HandleMonitorCondChange(Session& s, const Json& id, const Json& params);
+  void HandleMonitorCancel(Session& s, const Json& id, const Json& params);
+  void HandleLock(Session& s, const Json& id, const std::string& method, const Json& params);
+
+  // Commit plumbing (server.cc).
+  void RunTransaction(Session* s, const Json& id, Db& db, const Json& ops, bool may_block,
+                      std::shared_ptr<Blocked> blocked);
+  void Committed(Db& db, const TransactOutcome& outcome);
+  void ScheduleFlush();
+  void Flush();
+  void RetryBlocked(Db& db);
+  void ReleaseLocks(Session& s);
+  bool OwnsLock(const Session& s, const std::string& name) const;
+  void MaybeCompact(Db& db);
+
+  asio::io_context& io_;
+  ServerOptions options_;
+  Uuid server_id_ = Uuid::Random();
+  std::vector<std::unique_ptr<Db>> dbs_;  // dbs_[0] is _Server
+  std::vector<std::unique_ptr<jsonrpc::Listener>> listeners_;
+  std::map<uint64_t, std::shared_ptr<Session>> sessions_;
+  std::map<std::string, std::deque<Session*>> locks_;  // front() owns the lock
+  std::vector<std::shared_ptr<Blocked>> blocked_;
+  bool flush_scheduled_ = false;
+  std::deque<Held> held_;
+  Stats stats_;
+};
+
+}  // namespace vs::ovsdb::server

@@ -1,0 +1,40 @@
+// Private state of DbServer, shared by server.cc and rpc_methods.cc.
+#pragma once
+
+#include "ovsdb/server/server.h"
+
+namespace vs::ovsdb::server {
+
+struct DbServer::Db {
+  std::string name;
+  std::shared_ptr<const DatabaseSchema> schema;
+  std::unique_ptr<Database> db;
+  std::unique_ptr<storage::Log> log;  // null for _Server (in memory only)
+  Uuid last_txn_id;                   // of the latest commit (all zero before any)
+};
+
+struct DbServer::Session {
+  uint64_t id = 0;
+  std::shared_ptr<jsonrpc::Connection> conn;
+  struct MonitorEntry {
+    Json monid;
+    Db* db = nullptr;
+    MonitorVersion version = MonitorVersion::kUpdate;
+    std::unique_ptr<Monitor> monitor;
+  };
+  std::map<std::string, MonitorEntry> monitors;  // key: monitor id as JSON text
+  std::set<std::string> locks;                   // locks held or waited for
+  bool db_change_aware = false;
+};
+
+struct DbServer::Blocked {
+  uint64_t session_id = 0;
+  Json id;
+  Db* db = nullptr;
+  Json ops;
+  std::chrono::steady_clock::time_point start;
+  std::unique_ptr<asio::steady_timer> timer;
+  bool done = false;
+};
+
+}  // namespace vs::ovsdb::server
