@@ -257,10 +257,10 @@ class Server:
                 for line in lines:
                     log("  " + line)
 
-    def log_lines(self, levels=("WARN", "ERR", "EMER")):
-        """vlog lines of the given levels in the log file (and console)."""
+    def log_lines(self, levels=("WARN", "ERR", "EMER"), console=True):
+        """vlog lines of the given levels in the log file (then the console's)."""
         pat = re.compile(r"\|(%s)\|" % "|".join(levels))
-        text = self.read_log() + "\n" + self.read_console()
+        text = self.read_log() + ("\n" + self.read_console() if console else "")
         return [line for line in text.splitlines() if pat.search(line)]
 
     def check_log(self, allow=(), kinds=("numavs",)):
