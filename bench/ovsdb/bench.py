@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""numavs-db vs ovsdb-server benchmark (driven by run.sh; not part of ctest).
+
+Two measurements, each against both servers in the same run, repeated:
+  tps        N client processes x M small transactions each, one at a time
+             per client (send, wait for the reply): alternately a mutate of
+             Open_vSwitch other_config and an insert+delete of a Queue row.
+             Result: committed transactions per second over all clients.
+  add-port   wall time for P `ovs-vsctl --no-wait add-port br0 pK`, one
+             process per port, one after the other (as users do).
+Each server runs in its default mode on a fresh DB in a temp dir on the
+same file system. Prints min/median/max and the ratio numavs/ovsdb-server.
+"""
+import argparse
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "ovsdb"))
+import harness  # noqa: E402
+
+DB = "Open_vSwitch"
+
+
+def tps_client(sock, idx, m, start_at, out):
+    c = harness.RpcClient(sock, timeout=60)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    t0 = time.monotonic()
+    errors = 0
+    for j in range(m):
+        if j % 2 == 0:
+            ops = [{"op": "mutate", "table": "Open_vSwitch", "where": [],
+                    "mutations": [["other_config", "delete", ["set", ["bench-%d" % idx]]],
+                                  ["other_config", "insert", ["map", [["bench-%d" % idx, str(j)]]]]]}]
+        else:
+            ops = [{"op": "insert", "table": "Queue", "uuid-name": "q",
+                    "row": {"external_ids": ["map", [["bench", "%d-%d" % (idx, j)]]]}},
+                   {"op": "delete", "table": "Queue", "where": [["_uuid", "==", ["named-uuid", "q"]]]}]
+        r = c.transact(DB, *ops)
+        res = r.get("result")
+        if r.get("error") is not None or not isinstance(res, list) or any(
+                isinstance(x, dict) and "error" in x for x in res):
+            errors += 1
+    out.put((idx, time.monotonic() - t0, errors))
+    c.close()
+
+
+def bench_tps(srv, n, m):
+    q = multiprocessing.Queue()
+    start_at = time.time() + 0.5
+    procs = [multiprocessing.Process(target=tps_client, args=(srv.sock, i, m, start_at, q)) for i in range(n)]
+    for p in procs:
+        p.start()
+    results = [q.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join(30)
+    wall = max(r[1] for r in results)
+    errors = sum(r[2] for r in results)
+    if errors:
+        raise SystemExit("%s: %d transactions failed" % (srv.kind, errors))
+    return n * m / wall
+
+
+def bench_add_port(srv, ports):
+    srv.vsctl("--no-wait", "add-br", "br0")
+    t0 = time.monotonic()
+    for k in range(ports):
+        r = subprocess.run(["ovs-vsctl", "--db=" + srv.remote(), "--timeout=60", "--no-wait", "add-port",
+                            "br0", "p%d" % k], env=srv.env, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0 or r.stderr:
+            raise SystemExit("%s: add-port p%d failed rc=%d: %s" % (srv.kind, k, r.returncode, r.stderr))
+    wall = time.monotonic() - t0
+    r = srv.vsctl("list-ports", "br0")
+    if len(r.stdout.split()) != ports:
+        raise SystemExit("%s: %d ports after adding %d" % (srv.kind, len(r.stdout.split()), ports))
+    return wall
+
+
+def fresh(kind, numavs_bin):
+    srv = harness.Server(kind, numavs_bin=numavs_bin)
+    srv.start()
+    srv.vsctl("--no-wait", "init")
+    return srv
+
+
+def summary(vals):
+    return min(vals), statistics.median(vals), max(vals)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--numavs-db", default=harness.default_numavs_bin())
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--txns", type=int, default=500, help="transactions per client")
+    ap.add_argument("--ports", type=int, default=1000)
+    ap.add_argument("--only", choices=["tps", "add-port"], default=None)
+    a = ap.parse_args()
+    harness.require_ovs_tools()
+    if not os.access(a.numavs_db, os.X_OK):
+        raise SystemExit("numavs-db not found: %s (build it: cmake --build build/default --target numavs-db)"
+                         % a.numavs_db)
+    kinds = ["numavs", "ovsdb-server"]
+    res = {("tps", k): [] for k in kinds}
+    res.update({("add-port", k): [] for k in kinds})
+    print("numavs-db: %s" % a.numavs_db)
+    print("schema: %s" % harness.schema_path())
+    print("NOTE: durability differs. ovsdb-server does not fsync each commit by default (it writes the"
+          " log and replies; data reaches the disk when the kernel flushes it), whereas numavs-db"
+          " fsyncs every commit before replying. numavs-db runs in its default mode here.")
+    tmp_probe = harness.Server("ovsdb-server")
+    print("temp dir file system: %s" % subprocess.run(["df", "-h", "--output=source,fstype,target",
+                                                        tmp_probe.tmp], capture_output=True,
+                                                       text=True).stdout.splitlines()[-1])
+    tmp_probe.cleanup()
+    print("cpus: %d, reps: %d" % (os.cpu_count(), a.reps), flush=True)
+    for rep in range(a.reps):
+        # Alternate the order so that neither server always goes first.
+        order = kinds if rep % 2 == 0 else kinds[::-1]
+        for kind in order:
+            if a.only in (None, "tps"):
+                srv = fresh(kind, a.numavs_db)
+                try:
+                    v = bench_tps(srv, a.clients, a.txns)
+                    srv.stop()
+                finally:
+                    srv.cleanup()
+                res[("tps", kind)].append(v)
+                print("rep %d %-12s tps (%d clients x %d txns): %8.0f txn/s" % (
+                    rep + 1, kind, a.clients, a.txns, v), flush=True)
+            if a.only in (None, "add-port"):
+                srv = fresh(kind, a.numavs_db)
+                try:
+                    v = bench_add_port(srv, a.ports)
+                    srv.stop()
+                finally:
+                    srv.cleanup()
+                res[("add-port", kind)].append(v)
+                print("rep %d %-12s add-port x%d: %8.2f s" % (rep + 1, kind, a.ports, v), flush=True)
+    print()
+    print("%-34s %-12s %10s %10s %10s" % ("metric", "server", "min", "median", "max"))
+    for metric, label, unit in (("tps", "txn/s, %d clients x %d txns" % (a.clients, a.txns), ""),
+                                ("add-port", "seconds for %d add-port" % a.ports, "")):
+        if not res[(metric, "numavs")]:
+            continue
+        for kind in kinds:
+            lo, med, hi = summary(res[(metric, kind)])
+            print("%-34s %-12s %10.2f %10.2f %10.2f" % (label, kind, lo, med, hi))
+        ratio = statistics.median(res[(metric, "numavs")]) / statistics.median(res[(metric, "ovsdb-server")])
+        better = "higher is better" if metric == "tps" else "lower is better"
+        print("%-34s ratio numavs/ovsdb-server (medians): %.2f  (%s)" % ("", ratio, better))
+
+
+if __name__ == "__main__":
+    main()
