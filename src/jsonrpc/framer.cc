@@ -49,8 +49,18 @@ std::optional<std::string_view> Framer::Next() {
     } else if (c == '"') {
       in_string_ = true;
     } else if (c == '{' || c == '[') {
-      depth_++;
+      if (++depth_ > kMaxDepth) {
+        error_ = fmt::format("syntax error: JSON nested more than {} levels deep", kMaxDepth);
+        return std::nullopt;
+      }
+      closers_.push_back(c == '{' ? '}' : ']');
     } else if (c == '}' || c == ']') {
+      if (closers_.empty() || closers_.back() != c) {
+        error_ = fmt::format("syntax error: unexpected '{}' at byte {} of a JSON-RPC message", c,
+                             scan_ - start_);
+        return std::nullopt;
+      }
+      closers_.pop_back();
       if (--depth_ == 0) {
         std::string_view msg(p + start_, scan_ - start_);
         start_ = scan_;

@@ -3,7 +3,8 @@
 //
 // Feed() takes bytes as they arrive; Next() yields each complete top-level
 // value as a string_view into the framer's buffer, valid until the next
-// Feed(). The scanner tracks only string/escape state and bracket depth, so it
+// Feed(). The scanner tracks only string/escape state and the stack of open brackets
+// (a mismatched bracket is an error at once), so it
 // is linear in the input and never parses a value twice; the caller parses
 // each text with nlohmann. A message larger than `max_message` bytes, or bytes
 // that cannot begin a JSON object or array at top level, put the framer in a
@@ -22,6 +23,8 @@ class Framer {
   explicit Framer(size_t max_message = kDefaultMaxMessage) : max_message_(max_message) {}
 
   static constexpr size_t kDefaultMaxMessage = 128u << 20;  // 128 MiB
+  // Deeper nesting is refused (protects the recursive JSON printer).
+  static constexpr int kMaxDepth = 1000;
 
   void Feed(std::string_view bytes);
   // Returns the next complete message, or nullopt if more bytes are needed
@@ -37,6 +40,7 @@ class Framer {
   size_t start_ = 0;    // first byte of the message being scanned
   size_t scan_ = 0;     // next byte to scan
   int depth_ = 0;
+  std::string closers_;  // expected closing bracket per open level
   bool in_string_ = false;
   bool escape_ = false;
   size_t max_message_;

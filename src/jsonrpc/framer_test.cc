@@ -54,5 +54,22 @@ TEST(Framer, EnforcesSizeLimit) {
   EXPECT_NE(f.error().find("limit"), std::string::npos);
 }
 
+TEST(Framer, RejectsMismatchedBracketAtOnce) {
+  Framer f;
+  f.Feed(R"({"id":1,"method":"echo","params":[})");
+  EXPECT_TRUE(Drain(f).empty());
+  EXPECT_NE(f.error().find("unexpected '}'"), std::string::npos) << f.error();
+}
+
+TEST(Framer, RejectsExcessiveNesting) {
+  Framer f;
+  f.Feed(std::string(Framer::kMaxDepth + 1, '['));
+  EXPECT_TRUE(Drain(f).empty());
+  EXPECT_NE(f.error().find("nested"), std::string::npos) << f.error();
+  Framer ok;
+  ok.Feed(std::string(Framer::kMaxDepth, '[') + std::string(Framer::kMaxDepth, ']'));
+  EXPECT_EQ(Drain(ok).size(), 1u);
+}
+
 }  // namespace
 }  // namespace vs::jsonrpc

@@ -43,6 +43,7 @@ class Condition {
   std::optional<Uuid> UuidEquality() const;
 
  private:
+  const TableSchema* table_ = nullptr;  // null only for an empty (true) condition
   std::vector<Clause> clauses_;
 };
 

@@ -174,7 +174,12 @@ size_t Datum::Hash() const {
   return h;
 }
 
-ErrorOr<Datum> Datum::FromJson(const Json& j, const ColumnType& type, const ParseOptions& opts) {
+ErrorOr<Datum> Datum::FromJson(const Json& j, const ColumnType& type, const ParseOptions& opts_in) {
+  // Cardinality is checked before the atoms' constraints (ovsdb-server's
+  // order: a too-big set is a syntax error even if an element is also out of
+  // range).
+  ParseOptions opts = opts_in;
+  opts.check_constraints = false;
   std::vector<Atom> keys, values;
   if (type.is_map()) {
     if (!IsTagged(j, "map") || !j[1].is_array()) return Syntax(j, "expected map");
@@ -215,6 +220,8 @@ ErrorOr<Datum> Datum::FromJson(const Json& j, const ColumnType& type, const Pars
                                    n));
     }
   }
+  if (opts_in.check_constraints)
+    if (MaybeError e = d.value().CheckConstraints(type)) return *e;
   return d;
 }
 

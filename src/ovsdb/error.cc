@@ -6,6 +6,8 @@ const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kSyntaxError: return "syntax error";
     case ErrorCode::kUnknownColumn: return "unknown column";
+    case ErrorCode::kUnknownFunction: return "unknown function";
+    case ErrorCode::kUnknownMutator: return "unknown mutator";
     case ErrorCode::kUnknownTable: return "unknown table";
     case ErrorCode::kUnknownDatabase: return "unknown database";
     case ErrorCode::kConstraintViolation: return "constraint violation";

@@ -22,6 +22,8 @@ namespace vs::ovsdb {
 enum class ErrorCode {
   kSyntaxError,            // "syntax error"
   kUnknownColumn,          // "unknown column"
+  kUnknownFunction,        // "unknown function" (condition)
+  kUnknownMutator,         // "unknown mutator"
   kUnknownTable,           // "unknown table" (log replay only; transact uses syntax error)
   kUnknownDatabase,        // "unknown database"
   kConstraintViolation,    // "constraint violation"

@@ -179,20 +179,31 @@ void DbServer::OnMessage(Session& s, Json&& msg) {
     s.conn->Close("received a JSON value that is not a JSON-RPC message", true);
     return;
   }
+  // Anything that is not a well-formed request, notification or reply is a
+  // protocol error: like ovsdb-server, drop the connection (other clients are
+  // unaffected).
   auto mit = msg.find("method");
-  if (mit == msg.end()) return;  // a reply (to our echo): nothing to do
   Json id = msg.contains("id") ? msg["id"] : Json();
+  if (mit == msg.end()) {
+    if (!id.is_null() && (msg.contains("result") || msg.contains("error")))
+      return;  // a reply (to our echo): nothing to do
+    s.conn->Close("received a message that is not a JSON-RPC request, reply or notification",
+                  true);
+    return;
+  }
   if (!mit->is_string()) {
-    if (!id.is_null()) ReplyError(s, id, "\"method\" must be a string");
+    s.conn->Close("received a JSON-RPC request whose \"method\" is not a string", true);
     return;
   }
   const std::string method = mit->get<std::string>();
-  static const Json kEmpty = Json::array();
-  const Json& params = msg.contains("params") ? msg["params"] : kEmpty;
-  if (!params.is_array()) {
-    if (!id.is_null()) ReplyError(s, id, {{"error", "syntax error"}, {"details", "\"params\" must be an array"}});
+  auto pit = msg.find("params");
+  if (pit == msg.end() || !pit->is_array()) {
+    s.conn->Close(fmt::format("received a \"{}\" request whose \"params\" is not an array",
+                              method.substr(0, 64)),
+                  true);
     return;
   }
+  const Json& params = *pit;
   if (id.is_null()) {
     // Notifications from clients carry nothing we must act on.
     return;

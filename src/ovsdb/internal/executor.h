@@ -1,0 +1,62 @@
+// Executor: runs the ops of one "transact" request against a Txn (RFC 7047
+// §5.2), engine-internal. Database::Transact drives it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "ovsdb/database.h"
+#include "ovsdb/datum.h"
+#include "ovsdb/internal/txn.h"
+
+namespace vs::ovsdb {
+
+// Parses a <row> object into (column index, value) pairs. Unknown columns are
+// "unknown column"; _uuid/_version may not be written ("constraint violation")
+// unless `allow_version` (log replay may carry "_version").
+ErrorOr<std::vector<std::pair<int, Datum>>> ParseRow(const TableSchema& ts, const Json& row,
+                                                    const ParseOptions& opts,
+                                                    bool allow_version = false);
+
+class Executor {
+ public:
+  Executor(Txn& txn, const TransactOptions& opts) : txn_(txn), opts_(opts) {}
+
+  // Pass 1: assigns a UUID to every "uuid-name" of every insert op, so later
+  // and earlier ops can refer to it. Records duplicates for pass 2.
+  void CollectNames(const Json& ops);
+  // Pass 2: one op. Returns its result object or its error.
+  ErrorOr<Json> Execute(size_t index, const Json& op);
+
+  bool durable() const { return durable_; }
+  bool blocked() const { return blocked_; }
+  int64_t block_timeout_ms() const { return block_timeout_ms_; }
+
+ private:
+  ErrorOr<const TableSchema*> ParseTable(const Json& op);
+  ErrorOr<Json> Insert(size_t index, const Json& op);
+  ErrorOr<Json> Select(const Json& op);
+  ErrorOr<Json> Update(const Json& op);
+  ErrorOr<Json> Mutate(const Json& op);
+  ErrorOr<Json> Delete(const Json& op);
+  ErrorOr<Json> Wait(const Json& op);
+  ErrorOr<Json> Commit(const Json& op);
+  ErrorOr<Json> Assert(const Json& op);
+  ErrorOr<Json> Comment(const Json& op);
+  ErrorOr<std::vector<int>> ParseColumns(const TableSchema& ts, const Json& op,
+                                         const char* member);
+  ErrorOr<bool> WaitMatches(const TableSchema& ts, const Json& op, const std::vector<int>& cols);
+
+  Txn& txn_;
+  const TransactOptions& opts_;
+  SymbolTable symtab_;
+  std::unordered_map<size_t, std::string> duplicate_names_;  // op index -> name
+  std::unordered_map<size_t, Uuid> insert_uuids_;            // op index -> uuid from pass 1
+  bool durable_ = false;
+  bool blocked_ = false;
+  int64_t block_timeout_ms_ = 0;
+};
+
+}  // namespace vs::ovsdb

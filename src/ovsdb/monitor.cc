@@ -1,0 +1,281 @@
+#include "ovsdb/monitor.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace vs::ovsdb {
+
+namespace {
+
+Error MonSyntax(const Json& j, std::string details) {
+  return Error(ErrorCode::kSyntaxError, std::move(details), j);
+}
+
+bool Intersects(const std::vector<int>& sorted_a, const std::vector<int>& sorted_b) {
+  auto a = sorted_a.begin(), b = sorted_b.begin();
+  while (a != sorted_a.end() && b != sorted_b.end()) {
+    if (*a == *b) return true;
+    if (*a < *b) ++a; else ++b;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Monitor>> Monitor::Create(const Database& db, MonitorVersion v,
+                                                 const Json& monitor_requests) {
+  auto m = CreateOrError(db, v, monitor_requests);
+  if (!m.ok()) return m.error().ToStatus();
+  return std::move(m).value();
+}
+
+ErrorOr<std::unique_ptr<Monitor>> Monitor::CreateOrError(const Database& db, MonitorVersion v,
+                                                         const Json& monitor_requests) {
+  if (!monitor_requests.is_object())
+    return MonSyntax(monitor_requests, "<monitor-requests> must be a JSON object");
+  std::unique_ptr<Monitor> m(new Monitor(db, v));
+  m->by_table_.assign(db.n_tables(), -1);
+  // Tables in ascending index order so updates come out in a stable order.
+  std::vector<std::pair<int, const Json*>> reqs;
+  for (auto it = monitor_requests.begin(); it != monitor_requests.end(); ++it) {
+    const TableSchema* ts = db.schema().FindTable(it.key());
+    if (!ts) return MonSyntax(monitor_requests, fmt::format("no table named {}", it.key()));
+    reqs.emplace_back(ts->index(), &*it);
+  }
+  std::sort(reqs.begin(), reqs.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [ti, req] : reqs) {
+    const TableSchema& ts = db.schema().table(ti);
+    m->by_table_[ti] = static_cast<int>(m->tables_.size());
+    TableMonitor tm;
+    tm.table = &ts;
+    tm.initial = tm.insert = tm.del = tm.modify = false;
+    m->tables_.push_back(std::move(tm));
+    if (req->is_array()) {
+      for (const Json& r : *req) {
+        auto ok = m->AddRequest(ts, r);
+        if (!ok.ok()) return ok.error();
+      }
+    } else {
+      auto ok = m->AddRequest(ts, *req);
+      if (!ok.ok()) return ok.error();
+    }
+    std::sort(m->tables_.back().columns.begin(), m->tables_.back().columns.end());
+  }
+  return m;
+}
+
+ErrorOr<bool> Monitor::AddRequest(const TableSchema& t, const Json& req) {
+  TableMonitor& tm = tables_.back();
+  if (!req.is_object()) return MonSyntax(req, "<monitor-request> must be a JSON object");
+  for (auto it = req.begin(); it != req.end(); ++it) {
+    const std::string& k = it.key();
+    if (k != "columns" && k != "select" && k != "where")
+      return MonSyntax(req, fmt::format("Member '{}' is present but not allowed here.", k));
+  }
+  auto add_column = [&](int c) -> MaybeError {
+    if (std::find(tm.columns.begin(), tm.columns.end(), c) != tm.columns.end())
+      return MonSyntax(req, fmt::format("column {} mentioned more than once",
+                                        t.column(c).name));
+    tm.columns.push_back(c);
+    return std::nullopt;
+  };
+  auto cols = req.find("columns");
+  if (cols == req.end()) {
+    for (int c = TableSchema::kVersionColumn; c < static_cast<int>(t.n_columns()); c++) {
+      if (std::find(tm.columns.begin(), tm.columns.end(), c) == tm.columns.end())
+        tm.columns.push_back(c);
+    }
+  } else {
+    if (!cols->is_array()) return MonSyntax(req, "Type mismatch for member 'columns'.");
+    for (const Json& c : *cols) {
+      if (!c.is_string()) return MonSyntax(c, "array of column names expected");
+      const ColumnSchema* col = t.FindColumn(c.get_ref<const std::string&>());
+      if (!col)
+        return MonSyntax(c, fmt::format("{} is not a valid column name", c.get<std::string>()));
+      if (auto e = add_column(col->index)) return *e;
+    }
+  }
+  bool initial = true, insert = true, del = true, modify = true;
+  auto sel = req.find("select");
+  if (sel != req.end()) {
+    if (!sel->is_object()) return MonSyntax(req, "Type mismatch for member 'select'.");
+    for (auto it = sel->begin(); it != sel->end(); ++it) {
+      bool* flag = it.key() == "initial"  ? &initial
+                   : it.key() == "insert" ? &insert
+                   : it.key() == "delete" ? &del
+                   : it.key() == "modify" ? &modify
+                                          : nullptr;
+      if (!flag)
+        return MonSyntax(*sel, fmt::format("Member '{}' is present but not allowed here.",
+                                           it.key()));
+      if (!it->is_boolean())
+        return MonSyntax(*sel, fmt::format("Type mismatch for member '{}'.", it.key()));
+      *flag = it->get<bool>();
+    }
+  }
+  tm.initial |= initial;
+  tm.insert |= insert;
+  tm.del |= del;
+  tm.modify |= modify;
+  auto where = req.find("where");
+  if (where != req.end()) {
+    if (version_ == MonitorVersion::kUpdate)
+      return MonSyntax(req, "Member 'where' is present but not allowed here.");
+    auto cond = Condition::FromJson(t, *where, nullptr);
+    if (!cond.ok()) return cond.error();
+    tm.where = std::move(cond.value());
+  }
+  return true;
+}
+
+Json Monitor::RowJson(const TableMonitor& tm, const Row& row, bool skip_defaults) const {
+  return RowToJson(row, *tm.table, &tm.columns, false, skip_defaults);
+}
+
+Json Monitor::Initial() const {
+  Json out = Json::object();
+  for (const TableMonitor& tm : tables_) {
+    if (!tm.initial) continue;
+    const Table& t = db_.table(tm.table->index());
+    Json rows = Json::object();
+    for (const auto& [uuid, e] : t.rows()) {
+      if (!tm.where.MatchesAny(*e.row)) continue;
+      Json u = Json::object();
+      if (version_ == MonitorVersion::kUpdate)
+        u["new"] = RowJson(tm, *e.row, false);
+      else
+        u["initial"] = RowJson(tm, *e.row, true);
+      rows[uuid.ToString()] = std::move(u);
+    }
+    if (!rows.empty()) out[tm.table->name()] = std::move(rows);
+  }
+  return out;
+}
+
+std::optional<Json> Monitor::RowUpdate(const TableMonitor& tm, const RowChange& rc) const {
+  const bool old_match = rc.old_row && tm.where.MatchesAny(*rc.old_row);
+  const bool new_match = rc.new_row && tm.where.MatchesAny(*rc.new_row);
+  enum { kNone, kInsert, kDelete, kModify } kind = kNone;
+  if (old_match && new_match) kind = kModify;
+  else if (new_match) kind = kInsert;
+  else if (old_match) kind = kDelete;
+  Json u = Json::object();
+  const bool v1 = version_ == MonitorVersion::kUpdate;
+  switch (kind) {
+    case kNone:
+      return std::nullopt;
+    case kInsert:
+      if (!tm.insert) return std::nullopt;
+      if (v1) u["new"] = RowJson(tm, *rc.new_row, false);
+      else u["insert"] = RowJson(tm, *rc.new_row, true);
+      return u;
+    case kDelete:
+      if (!tm.del) return std::nullopt;
+      if (v1) u["old"] = RowJson(tm, *rc.old_row, false);
+      else u["delete"] = nullptr;
+      return u;
+    case kModify: {
+      if (!tm.modify) return std::nullopt;
+      // Changed user columns that this monitor reports. _version always
+      // changes on modification, so it counts when monitored.
+      std::vector<int> changed;
+      for (int c : tm.columns) {
+        if (c == TableSchema::kVersionColumn ||
+            std::binary_search(rc.changed.begin(), rc.changed.end(), c))
+          changed.push_back(c);
+      }
+      if (!Intersects(tm.columns, rc.changed)) return std::nullopt;
+      if (v1) {
+        Json old = Json::object();
+        for (int c : changed) {
+          const ColumnSchema& col = tm.table->column(c);
+          old[col.name] = rc.old_row->fields[c].ToJson(col.type);
+        }
+        u["old"] = std::move(old);
+        u["new"] = RowJson(tm, *rc.new_row, false);
+      } else {
+        Json diff = Json::object();
+        for (int c : changed) {
+          const ColumnSchema& col = tm.table->column(c);
+          diff[col.name] =
+              Datum::Diff(rc.old_row->fields[c], rc.new_row->fields[c], col.type).ToJson(col.type);
+        }
+        u["modify"] = std::move(diff);
+      }
+      return u;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Json> Monitor::Compose(const ChangeSet& changes) const {
+  Json out = Json::object();
+  for (const TableChange& tc : changes.tables()) {
+    int pos = by_table_[tc.table->index()];
+    if (pos < 0) continue;
+    const TableMonitor& tm = tables_[pos];
+    Json rows = Json::object();
+    for (const RowChange& rc : tc.rows) {
+      auto u = RowUpdate(tm, rc);
+      if (u) rows[rc.uuid.ToString()] = std::move(*u);
+    }
+    if (!rows.empty()) out[tm.table->name()] = std::move(rows);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+Status Monitor::ChangeConditions(const Json& table_conditions, Json* update) {
+  if (update) *update = nullptr;
+  if (!table_conditions.is_object())
+    return Status(EINVAL, "syntax error: monitor_cond_change requests must be a JSON object");
+  // Parse everything first so a bad request changes nothing.
+  std::vector<std::pair<int, Condition>> parsed;
+  for (auto it = table_conditions.begin(); it != table_conditions.end(); ++it) {
+    const TableSchema* ts = db_.schema().FindTable(it.key());
+    if (!ts || by_table_[ts->index()] < 0)
+      return Status(EINVAL, fmt::format("syntax error: no table named {} in this monitor",
+                                        it.key()));
+    const Json* req = &*it;
+    if (req->is_array()) {
+      if (req->size() != 1)
+        return Status(EINVAL, fmt::format("syntax error: table {}: exactly one "
+                                          "<monitor-cond-change-request> expected", it.key()));
+      req = &(*req)[0];
+    }
+    if (!req->is_object())
+      return Status(EINVAL, "syntax error: <monitor-cond-change-request> must be an object");
+    auto w = req->find("where");
+    if (w == req->end()) continue;  // condition unchanged
+    auto cond = Condition::FromJson(*ts, *w, nullptr);
+    if (!cond.ok()) return cond.error().ToStatus();
+    parsed.emplace_back(ts->index(), std::move(cond.value()));
+  }
+  Json out = Json::object();
+  for (auto& [ti, cond] : parsed) {
+    TableMonitor& tm = tables_[by_table_[ti]];
+    Json rows = Json::object();
+    for (const auto& [uuid, e] : db_.table(ti).rows()) {
+      bool was = tm.where.MatchesAny(*e.row);
+      bool now = cond.MatchesAny(*e.row);
+      if (was == now) continue;
+      Json u = Json::object();
+      if (now) {
+        if (version_ == MonitorVersion::kUpdate) u["new"] = RowJson(tm, *e.row, false);
+        else u["insert"] = RowJson(tm, *e.row, true);
+      } else {
+        if (version_ == MonitorVersion::kUpdate) u["old"] = RowJson(tm, *e.row, false);
+        else u["delete"] = nullptr;
+      }
+      rows[uuid.ToString()] = std::move(u);
+    }
+    tm.where = std::move(cond);
+    if (!rows.empty()) out[tm.table->name()] = std::move(rows);
+  }
+  if (update && !out.empty()) *update = std::move(out);
+  return Status();
+}
+
+}  // namespace vs::ovsdb
