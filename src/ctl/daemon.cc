@@ -16,23 +16,40 @@
 namespace vs::ctl {
 namespace {
 int ready_fd = -1;
+int pidfile_fd = -1;
 }  // namespace
 
 Status WritePidfile(const std::string& path) {
-  std::ifstream in(path);
-  long old = 0;
-  if (in >> old && old > 0 && old != getpid() && kill(static_cast<pid_t>(old), 0) == 0) {
-    return Status(EEXIST, fmt::format("{}: already running as pid {}", path, old));
+  // Like OVS, the pidfile carries an fcntl write lock held for the process's
+  // lifetime: ovs-appctl (read_pidfile) treats an unlocked pidfile as stale.
+  int old = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (old >= 0) {
+    struct flock lck = {};
+    lck.l_type = F_WRLCK;
+    lck.l_whence = SEEK_SET;
+    if (fcntl(old, F_GETLK, &lck) == 0 && lck.l_type != F_UNLCK && lck.l_pid != getpid()) {
+      close(old);
+      return Status(EEXIST, fmt::format("{}: already running as pid {}", path, lck.l_pid));
+    }
+    close(old);
   }
   std::string tmp = fmt::format("{}.tmp{}", path, getpid());
-  FILE* f = fopen(tmp.c_str(), "w");
-  if (!f) return Status::FromErrno(errno, fmt::format("could not create pidfile {}", tmp));
-  fprintf(f, "%d\n", getpid());
-  if (fclose(f) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, fmt::format("could not create pidfile {}", tmp));
+  struct flock lck = {};
+  lck.l_type = F_WRLCK;
+  lck.l_whence = SEEK_SET;
+  std::string text = fmt::format("{}\n", getpid());
+  if (fcntl(fd, F_SETLK, &lck) < 0 ||
+      write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
+    close(fd);
     unlink(tmp.c_str());
     return Status::FromErrno(err, fmt::format("could not write pidfile {}", path));
   }
+  if (pidfile_fd >= 0) close(pidfile_fd);
+  pidfile_fd = fd;  // kept open: closing it would drop the lock
   return Status::Ok();
 }
 
@@ -40,6 +57,10 @@ void RemovePidfile(const std::string& path) {
   std::ifstream in(path);
   long pid = 0;
   if (in >> pid && pid == getpid()) unlink(path.c_str());
+  if (pidfile_fd >= 0) {
+    close(pidfile_fd);
+    pidfile_fd = -1;
+  }
 }
 
 Status Detach() {

@@ -9,8 +9,11 @@
 
 namespace vs::ctl {
 
-// Writes "PID\n" to `path` (via a temporary file and rename). Errors: EEXIST
-// with the running pid when another live process holds it; errno otherwise.
+// Writes "PID\n" to `path` (via a temporary file and rename) and holds an
+// fcntl write lock on it until RemovePidfile() or exit, as OVS daemons do
+// (ovs-appctl treats an unlocked pidfile as stale). The process must not open
+// and close the pidfile elsewhere: that would drop the lock. Errors: EEXIST
+// with the holder's pid when another process holds the lock; errno otherwise.
 Status WritePidfile(const std::string& path);
 // Removes the pidfile if it still names this process.
 void RemovePidfile(const std::string& path);
