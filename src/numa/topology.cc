@@ -118,8 +118,9 @@ int Topology::NodeOfCpu(int cpu) const {
 std::string Topology::NrHugepagesPath(int node, uint64_t page_kb) const {
   std::string rel = fmt::format("devices/system/node/node{}/hugepages/hugepages-{}kB/nr_hugepages",
                                 node, page_kb);
-  if (sysfs_root_.empty() || sysfs_root_ == "/") return "/sys/" + rel;
-  return SysfsPath(sysfs_root_, rel);
+  // Always the real path: with --sysfs-root the fixture stands for the machine the operator
+  // would type the command on.
+  return "/sys/" + rel;
 }
 
 uint64_t Topology::DefaultPageKb() const {

@@ -65,7 +65,7 @@ class Topology {
   // The node of a CPU, or kUnknownNode.
   int NodeOfCpu(int cpu) const;
   // The path whose nr_hugepages reserves pages on `node` ("/sys/devices/system/node/node1/
-  // hugepages/hugepages-2048kB/nr_hugepages" for the real root).
+  // hugepages/hugepages-2048kB/nr_hugepages"; the real path even for a fixture root).
   std::string NrHugepagesPath(int node, uint64_t page_kb = 2048) const;
   // The page size (kB) the EAL would use: 2048 if any node has 2 MB pages, else the
   // smallest size present, else 2048.
