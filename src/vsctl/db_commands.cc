@@ -92,7 +92,10 @@ Status Executor::Get(const Command& cmd, std::string* out) {
     if (!key.ok()) return key.status();
     int at = d.Find(*key);
     if (at < 0) {
-      if (if_exists) continue;
+      if (if_exists) {
+        *out += "\n";  // ovs-vsctl prints an empty line for a missing key
+        continue;
+      }
       return Err(fmt::format("no key \"{}\" in {} record \"{}\" column {}", *arg->key,
                              (*table)->name, cmd.args[1], (*col)->name));
     }
