@@ -71,8 +71,18 @@ uint64_t ObjectBytes(uint32_t data_room, const PlannerOptions& o) {
   return kObjHeader + RoundUp(kMbufStruct + o.priv_size + data_room, 64);
 }
 
+uint64_t PageBytesFor(const EalConfig& cfg, const Topology& topo) {
+  return cfg.memory == MemoryMode::kNoHuge ? 4096 : topo.DefaultPageKb() * 1024;
+}
+
 uint64_t PoolBytes(uint32_t mbufs, uint32_t data_room, const PlannerOptions& o) {
-  uint64_t objects = static_cast<uint64_t>(mbufs) * ObjectBytes(data_room, o);
+  uint64_t obj = ObjectBytes(data_room, o);
+  uint64_t page = o.page_bytes ? o.page_bytes : 2ull << 20;
+  uint64_t objects = static_cast<uint64_t>(mbufs) * obj;
+  if (obj <= page) {
+    uint64_t per_page = page / obj;
+    objects = mbufs / per_page * page + mbufs % per_page * obj;
+  }
   uint64_t ring = kRingHeader + 8 * NextPow2(static_cast<uint64_t>(mbufs) + 1);
   uint64_t header = kPoolHeader + (o.cache_size ? kMaxLcores * kLcoreCache : 0);
   return objects + ring + header;
@@ -175,8 +185,10 @@ bool Plan::fits() const {
 }
 
 Plan MakePlan(const std::vector<PortSpec>& ports, const EalConfig& cfg, const Topology& topo,
-              const PlannerOptions& o) {
+              const PlannerOptions& opts) {
   Plan plan;
+  PlannerOptions o = opts;
+  if (!o.page_bytes) o.page_bytes = PageBytesFor(cfg, topo);
   // The registry's rule (pool.h), applied to the ports in order.
   std::vector<std::pair<PlannedPool, uint32_t>> pools;  // pool, rings committed
   for (const auto& p : ports) {

@@ -21,7 +21,10 @@
 //                so sharing spends part of the margin, down to a floor, the way OVS retries a
 //                failed pool with half the buffers down to MIN_NB_MBUF.
 //   object     = 64 (mempool object header) + ROUND_UP(128 (struct rte_mbuf) + priv + data_room, 64)
-//   pool bytes = mbufs * object + ring (8 * next_pow2(mbufs + 1) + 128)
+//   objects    = objects never straddle a page: with per_page = page / object,
+//                (mbufs / per_page) * page + (mbufs % per_page) * object
+//                (2 MB hugepages: ~0.1% lost; no-huge 4 kB pages: one 2368-byte buffer per page)
+//   pool bytes = objects + ring (8 * next_pow2(mbufs + 1) + 128)
 //              + header (256 + 128 lcores * 8256 bytes of per-lcore cache, when cache_size > 0)
 //
 // Pools are shared per (node, data_room): two ports with default queues and MTU 1500 on node 1
@@ -48,7 +51,13 @@ struct PlannerOptions {
   uint32_t min_margin = 8192;   // spare buffers a shared pool keeps beyond its users' rings
   uint32_t cache_size = 256;    // per-lcore mempool cache (objects)
   uint32_t priv_size = 0;       // mbuf private area (bytes)
+  // Page size the pool's memory comes in; objects never straddle a page (DPDK keeps each
+  // buffer IOVA-contiguous). 0 = 2 MB. PageBytesFor() gives the EAL's value.
+  uint64_t page_bytes = 0;
 };
+
+// The page size DPDK lays out pool objects in: 4 kB in no-huge mode, else the hugepage size.
+uint64_t PageBytesFor(const EalConfig& cfg, const Topology& topo);
 
 // A port as the memory planner sees it.
 struct PortSpec {

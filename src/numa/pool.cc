@@ -11,7 +11,9 @@ vs::log::Module& kLog = vs::log::GetModule("numa_pool");
 }  // namespace
 
 PoolRegistry::PoolRegistry(Backend& backend, EalConfig cfg, Topology topo, PlannerOptions o)
-    : backend_(backend), cfg_(std::move(cfg)), topo_(std::move(topo)), opts_(o) {}
+    : backend_(backend), cfg_(std::move(cfg)), topo_(std::move(topo)), opts_(o) {
+  if (!opts_.page_bytes) opts_.page_bytes = PageBytesFor(cfg_, topo_);
+}
 
 PoolRegistry::~PoolRegistry() {
   for (auto& [name, p] : pools_) backend_.FreePool(p->raw);

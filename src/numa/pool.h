@@ -95,7 +95,7 @@ struct PoolInfo {
 
 class PoolRegistry {
  public:
-  // `backend` must outlive the registry.
+  // `backend` must outlive the registry. o.page_bytes 0 = PageBytesFor(cfg, topo).
   PoolRegistry(Backend& backend, EalConfig cfg, Topology topo, PlannerOptions o = {});
   ~PoolRegistry();  // frees every pool
   PoolRegistry(const PoolRegistry&) = delete;

@@ -74,7 +74,11 @@ TEST(Planner, FormulaMatchesDocumentedNumbers) {
   EXPECT_EQ(b.ring_mbufs, 2u * 2048 + 3u * 2048 + 2u * 32 + 2u * 256 * 3 / 2);
   EXPECT_EQ(b.margin, 16384u);
   EXPECT_EQ(ObjectBytes(2176), 64u + 2304u);
-  EXPECT_EQ(PoolBytes(1000, 2176), 1000u * 2368 + (128 + 8 * 1024) + (256 + 128 * 8256));
+  // 885 buffers fit in a 2 MB page; the rest start a new page.
+  EXPECT_EQ(PoolBytes(1000, 2176), (2u << 20) + 115u * 2368 + (128 + 8 * 1024) + (256 + 128 * 8256));
+  PlannerOptions small_pages;
+  small_pages.page_bytes = 4096;  // no-huge: one buffer per 4 kB page
+  EXPECT_EQ(PoolBytes(10, 2176, small_pages), 10u * 4096 + (128 + 8 * 16) + (256 + 128 * 8256));
   EXPECT_FALSE(ValidatePort(PortSpec{.name = "x", .mtu = 20}).ok());
   EXPECT_FALSE(ValidatePort(PortSpec{.name = "x", .n_rxq = 0}).ok());
 }
@@ -217,7 +221,10 @@ TEST(SeedScenario, SocketLimitAndNoHugeFixes) {
   Switch nh = Switch::Make("two-node", {{"dpdk-extra", "--no-huge -m 32 --no-pci"}});
   auto n = nh.reg->Attach(nh.Port("null0", "net_null0"));
   ASSERT_FALSE(n.ok());
-  EXPECT_NE(n.error().message.find("dpdk-extra=\"--no-huge -m 64 --no-pci\""), std::string::npos)
+  // 20,896 buffers, one per 4 kB page in no-huge mode: 82 MB + header -> -m 128.
+  EXPECT_NE(n.error().message.find("the no-hugepage heap (dpdk-extra -m 32) has 32 MB free"),
+            std::string::npos) << n.error().message;
+  EXPECT_NE(n.error().message.find("dpdk-extra=\"--no-huge -m 128 --no-pci\""), std::string::npos)
       << n.error().message;
 }
 
