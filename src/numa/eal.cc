@@ -1,5 +1,6 @@
 #include "numa/eal.h"
 
+#include <filesystem>
 #include <mutex>
 
 #include <fmt/ranges.h>
@@ -94,7 +95,12 @@ void Eal::Shutdown() {
   State& s = S();
   std::lock_guard lock(s.mu);
   if (!s.initialized) return;
+  // DPDK 22.11 leaves its runtime directory (/var/run/dpdk/PREFIX) behind; this process made
+  // it as the primary, so it removes it.
+  std::string runtime_dir = rte_eal_get_runtime_dir();
   rte_eal_cleanup();
+  std::error_code ec;
+  if (!runtime_dir.empty()) std::filesystem::remove_all(runtime_dir, ec);
   s.initialized = false;
   s.shut_down = true;
 }

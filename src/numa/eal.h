@@ -29,7 +29,8 @@ class Eal {
   static const std::vector<std::string>& args();
   // Per node, what the EAL holds now ("node 0: 128 MB held, 127 MB free, dynamic").
   static std::string DescribeReservation();
-  // rte_eal_cleanup; the EAL cannot be started again in this process.
+  // rte_eal_cleanup, then removes the EAL's runtime directory; the EAL cannot be started again
+  // in this process.
   static void Shutdown();
 };
 
