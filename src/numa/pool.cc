@@ -181,6 +181,21 @@ AttachResult PoolRegistry::Attach(const PortSpec& port) {
   return e;
 }
 
+PoolRegistry::Preview PoolRegistry::Peek(const PortSpec& port) const {
+  std::lock_guard lock(mu_);
+  PortBuffers b = BuffersForPort(port, opts_);
+  Preview pv;
+  for (const auto& [name, p] : pools_) {
+    if (p->node == port.node && p->data_room == b.data_room && !p->users.count(port.name) &&
+        PoolHasRoom(p->capacity, p->rings, b.ring_mbufs, opts_)) {
+      pv.joins = name;
+      return pv;
+    }
+  }
+  pv.new_pool_bytes = PoolBytes(opts_.margin + b.ring_mbufs, b.data_room, opts_);
+  return pv;
+}
+
 void PoolRegistry::Detach(const std::string& port) {
   std::lock_guard lock(mu_);
   auto it = ports_.find(port);

@@ -108,11 +108,21 @@ class PoolRegistry {
   // Releases the port's pool share; frees the pool if it was the last user. No-op if unknown.
   void Detach(const std::string& port);
 
+  // What Attach(port) would do now, without doing it: the pool it would join, or the bytes a
+  // new pool on port.node would take (0 if it joins).
+  struct Preview {
+    std::string joins;
+    uint64_t new_pool_bytes = 0;
+  };
+  Preview Peek(const PortSpec& port) const;
+
   void SetFallback(NumaFallback f);
   std::optional<Assignment> Find(const std::string& port) const;
   std::vector<PoolInfo> Pools() const;
   size_t pool_count() const;
   Backend& backend() { return backend_; }
+  const Backend& backend() const { return backend_; }
+  const PlannerOptions& options() const { return opts_; }
   const EalConfig& config() const { return cfg_; }
   const Topology& topology() const { return topo_; }
 

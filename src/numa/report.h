@@ -1,0 +1,30 @@
+// Memory introspection: the per-node memory report and the preflight for a port to be added.
+//
+// The report (memory/show in the switch daemon; numavs-mem standalone) shows, per NUMA node:
+// CPUs; hugepages by page size (total/free, from sysfs); what DPDK holds there and how far it may
+// grow under the configured memory mode; heap statistics (total, free, largest free block,
+// allocations); memzones; and every pool (name, node, element size, buffers, in use, free,
+// bytes, ports). JSON is the source; the text is rendered from it, so both always agree.
+//
+// The preflight answers "what happens if I add this port": per node, what is needed (pools that
+// exist plus the new one) and what is there, whether the port would join an existing pool, and
+// for a shortfall the exact command that fixes it (and whether a restart is needed).
+//
+// Thread-safety: reads the registry under its lock; callable from the control thread.
+#pragma once
+
+#include <string>
+
+#include "base/json.h"
+#include "numa/pool.h"
+
+namespace vs::numa {
+
+Json MemoryReportJson(const PoolRegistry& reg);
+std::string MemoryReportText(const Json& report);
+
+// `port.node` must be resolved (ResolveDeviceNode).
+Json PreflightJson(const PoolRegistry& reg, const PortSpec& port);
+std::string PreflightText(const Json& preflight);
+
+}  // namespace vs::numa

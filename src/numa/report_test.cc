@@ -1,0 +1,102 @@
+#include "numa/report.h"
+
+#include <gtest/gtest.h>
+
+#include "numa/sim_backend.h"
+#include "numa/sysfs.h"
+
+namespace vs::numa {
+namespace {
+
+struct Fixture {
+  Topology topo;
+  EalConfig cfg;
+  std::unique_ptr<SimBackend> backend;
+  std::unique_ptr<PoolRegistry> reg;
+  explicit Fixture(const std::string& name, const OtherConfig& oc) {
+    topo = *ReadTopology(std::string(NUMAVS_FIXTURES) + "/" + name);
+    cfg = *ParseEalConfig(oc, topo);
+    backend = std::move(SimBackend::Create(topo, cfg).value());
+    reg = std::make_unique<PoolRegistry>(*backend, cfg, topo);
+  }
+};
+
+PortSpec Port(const std::string& name, int node, int mtu = 1500) {
+  PortSpec p;
+  p.name = name;
+  p.node = node;
+  p.mtu = mtu;
+  return p;
+}
+
+TEST(Report, JsonAndTextShowNodesHeapsMemzonesPoolsAndUsers) {
+  Fixture f("two-node", {});
+  ASSERT_TRUE(f.reg->Attach(Port("dpdk0", 1)).ok());
+  ASSERT_TRUE(f.reg->Attach(Port("dpdk1", 1)).ok());
+  auto a = f.reg->Find("dpdk0");
+  ASSERT_TRUE(f.backend->Take(a->raw, 100).ok());
+  Json r = MemoryReportJson(*f.reg);
+  ASSERT_EQ(r["nodes"].size(), 2u);
+  const Json& n1 = r["nodes"][1];
+  EXPECT_EQ(n1["node"], 1);
+  EXPECT_EQ(n1["cpus"], Json({2, 3}));
+  EXPECT_EQ(n1["hugepages"][0]["total"], 512);
+  EXPECT_GT(n1["heap"]["total_bytes"].get<uint64_t>(), 0u);
+  EXPECT_EQ(n1["heap"]["alloc_count"], 1);
+  ASSERT_EQ(n1["pools"].size(), 1u);
+  EXPECT_EQ(n1["pools"][0]["ports"], Json({"dpdk0", "dpdk1"}));
+  EXPECT_EQ(n1["pools"][0]["in_use"], 100);
+  EXPECT_EQ(n1["pools"][0]["element_size"], 2368);
+  ASSERT_EQ(n1["memzones"].size(), 1u);
+  EXPECT_EQ(n1["memzones"][0]["name"], "MP_" + a->pool);
+  EXPECT_TRUE(r["nodes"][0]["pools"].empty());
+  EXPECT_EQ(r["memory_mode"], "dynamic");
+
+  std::string text = MemoryReportText(r);
+  EXPECT_NE(text.find("NUMA node 1: cpus 2-3"), std::string::npos) << text;
+  EXPECT_NE(text.find("hugepages 2048 kB: 512 total,"), std::string::npos) << text;
+  EXPECT_NE(text.find("100 in use"), std::string::npos) << text;
+  EXPECT_NE(text.find("ports: dpdk0, dpdk1"), std::string::npos) << text;
+  EXPECT_NE(text.find("largest free block"), std::string::npos) << text;
+}
+
+TEST(Preflight, SeedConfigurationSaysWhatIsShortAndTheFix) {
+  Fixture f("two-node", {{"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "1024,0"}});
+  ASSERT_TRUE(f.reg->Attach(Port("dpdk1", 0)).ok());
+  Json p = PreflightJson(*f.reg, Port("dpdk0", 1));
+  EXPECT_FALSE(p["fits"].get<bool>());
+  EXPECT_TRUE(p["nodes"][0]["fits"].get<bool>());
+  EXPECT_FALSE(p["nodes"][1]["fits"].get<bool>());
+  EXPECT_EQ(p["nodes"][1]["fix"],
+            "ovs-vsctl set Open_vSwitch . other_config:dpdk-socket-mem=\"1024,1024\"");
+  EXPECT_TRUE(p["nodes"][1]["restart_needed"].get<bool>());
+  std::string text = PreflightText(p);
+  EXPECT_NE(text.find("DOES NOT FIT"), std::string::npos) << text;
+  EXPECT_NE(text.find("node 1 has 0 MB reserved for DPDK"), std::string::npos) << text;
+  // Preflight changes nothing.
+  EXPECT_EQ(f.reg->pool_count(), 1u);
+}
+
+TEST(Preflight, JoiningAnExistingPoolNeedsNothingNew) {
+  Fixture f("two-node", {});
+  ASSERT_TRUE(f.reg->Attach(Port("dpdk0", 1)).ok());
+  Json p = PreflightJson(*f.reg, Port("dpdk1", 1));
+  EXPECT_TRUE(p["fits"].get<bool>());
+  EXPECT_EQ(p["joins_pool"], f.reg->Find("dpdk0")->pool);
+  EXPECT_EQ(p["nodes"][1]["new_bytes"], 0);
+  EXPECT_NE(PreflightText(p).find("joins existing pool"), std::string::npos);
+}
+
+TEST(Preflight, DynamicNoHugepagesPointsAtSysfs) {
+  Fixture f("two-node-no-hugepages-node1", {});
+  Json p = PreflightJson(*f.reg, Port("dpdk0", 1, 9000));
+  EXPECT_FALSE(p["fits"].get<bool>());
+  std::string fix = p["nodes"][1]["fix"];
+  EXPECT_EQ(fix.rfind("echo ", 0), 0u) << fix;
+  EXPECT_NE(fix.find("/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages"),
+            std::string::npos);
+  EXPECT_FALSE(p["nodes"][1]["restart_needed"].get<bool>());
+}
+
+}  // namespace
+}  // namespace vs::numa
