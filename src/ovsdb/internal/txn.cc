@@ -96,7 +96,7 @@ int64_t Txn::FinalRefs(int table, const Uuid& uuid) const {
 
 MaybeError Txn::CountRefs(int t, const TxnRow& r) {
   const TableSchema& ts = schema().table(t);
-  if (!ts.has_strong_refs()) return std::nullopt;
+  if (!ts.has_strong_refs() || (!r.old && !r.cur)) return std::nullopt;  // inserted+deleted here
   const Uuid self = r.old ? r.old->uuid : r.cur->uuid;
   for (int c : ts.ref_columns()) {
     const ColumnSchema& col = ts.column(c);
