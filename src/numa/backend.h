@@ -76,6 +76,8 @@ class Backend {
   virtual std::vector<MemzoneInfo> Memzones() const = 0;
   // Free hugepages on `node` not yet held by DPDK (bytes), as of now.
   virtual uint64_t HugepageFree(int node) const = 0;
+  // Hugepages of `node` by page size as of now (sysfs, or the simulation's view of it).
+  virtual std::vector<HugepagePool> Hugepages(int node) const = 0;
 };
 
 }  // namespace vs::numa

@@ -106,6 +106,13 @@ std::vector<MemzoneInfo> DpdkBackend::Memzones() const {
   return out;
 }
 
+std::vector<HugepagePool> DpdkBackend::Hugepages(int node) const {
+  auto t = ReadTopology(topo_.sysfs_root().empty() ? "/" : topo_.sysfs_root());
+  if (!t.ok()) return {};
+  const Node* n = t->FindNode(node);
+  return n ? n->hugepages : std::vector<HugepagePool>{};
+}
+
 uint64_t DpdkBackend::HugepageFree(int node) const {
   auto t = ReadTopology(topo_.sysfs_root().empty() ? "/" : topo_.sysfs_root());
   if (!t.ok()) return 0;

@@ -29,6 +29,7 @@ class DpdkBackend final : public Backend {
   std::vector<HeapStats> Heaps() const override;
   std::vector<MemzoneInfo> Memzones() const override;
   uint64_t HugepageFree(int node) const override;
+  std::vector<HugepagePool> Hugepages(int node) const override;
 
   static rte_mempool* Mempool(RawPool* pool) { return reinterpret_cast<rte_mempool*>(pool); }
 

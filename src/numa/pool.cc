@@ -40,6 +40,13 @@ PoolRegistry::Pool* PoolRegistry::GetPool(int node, uint32_t data_room, uint32_t
   params.data_room = data_room;
   params.options = opts_;
   *asked = PoolBytes(params.mbufs, data_room, opts_);
+  auto held = [&] {
+    for (const auto& h : backend_.Heaps()) {
+      if (h.node == node) return h.heap_bytes;
+    }
+    return uint64_t{0};
+  };
+  uint64_t held_before = held();
   auto raw = backend_.CreatePool(params);
   if (!raw.ok()) {
     *err = raw.status();
@@ -51,6 +58,11 @@ PoolRegistry::Pool* PoolRegistry::GetPool(int node, uint32_t data_room, uint32_t
   pools_[params.name] = std::move(pool);
   VS_LOG_INFO(kLog, "created pool {} on NUMA node {}: {} buffers of {} bytes data room, {}",
               params.name, node, params.mbufs, data_room, Mb(*asked));
+  if (uint64_t after = held(); after > held_before) {
+    VS_LOG_INFO(kLog, "NUMA node {} heap grew from {} to {} for pool {} ({} memory: the node "
+                "that asks grows)", node, Mb(held_before), Mb(after), params.name,
+                MemoryModeName(cfg_.memory));
+  }
   return out;
 }
 

@@ -333,6 +333,7 @@ TEST(Lifetime, RandomStepsLeaveNothingBehind) {
         p.txq_size = descs[rng() % 3];
         p.n_pmds = 1 + rng() % 2;
         auto before = s.reg->Find(name);
+        if (rng() % 50 == 0) s.backend->FailNextCreates(1);  // exercise every ENOMEM path
         auto r = s.reg->Attach(p);
         if (r.ok()) {
           ok++;

@@ -59,10 +59,8 @@ Json MemoryReportJson(const PoolRegistry& reg) {
   for (int id : ids) {
     const Node* n = topo.FindNode(id);
     Json hp = Json::array();
-    if (n) {
-      for (const auto& p : n->hugepages) {
-        hp.push_back({{"page_kb", p.page_kb}, {"total", p.total}, {"free", p.free}});
-      }
+    for (const auto& p : b.Hugepages(id)) {
+      hp.push_back({{"page_kb", p.page_kb}, {"total", p.total}, {"free", p.free}});
     }
     HeapStats h = HeapOf(b, id);
     NodeCapacity cap = CapacityOf(cfg, topo, id);
@@ -153,6 +151,37 @@ std::string MemoryReportText(const Json& r) {
                          Mb(p["bytes"].get<uint64_t>()),
                          fmt::join(p["ports"].get<std::vector<std::string>>(), ", "));
     }
+  }
+  return out;
+}
+
+std::string MallocStatsText(const Backend& backend) {
+  std::string out;
+  for (const HeapStats& h : backend.Heaps()) {
+    out += fmt::format("Heap id:{}\n\tHeap name:socket_{}\n\tHeap_size:{},\n\tFree_size:{},\n"
+                       "\tAlloc_size:{},\n\tGreatest_free_size:{},\n\tAlloc_count:{},\n"
+                       "\tFree_count:{},\n",
+                       h.node, h.node, h.heap_bytes, h.free_bytes, h.alloc_bytes, h.largest_free,
+                       h.alloc_count, h.free_count);
+  }
+  return out;
+}
+
+Result<std::string> MempoolInfoText(const PoolRegistry& reg, const std::string& port) {
+  std::string want;
+  if (!port.empty()) {
+    auto a = reg.Find(port);
+    if (!a) return Status(ENOENT, fmt::format("{} has no packet-buffer pool", port));
+    want = a->pool;
+  }
+  std::string out;
+  for (const PoolInfo& p : reg.Pools()) {
+    if (!want.empty() && p.name != want) continue;
+    out += fmt::format("mempool <{}>\n  socket_id={}\n  size={}\n  total_obj_size={}\n"
+                       "  data_room={}\n  ring_buffers={}\n  bytes={}\n  ports={}\n"
+                       "    count: avail ({}), in use ({})\n",
+                       p.name, p.node, p.usage.size, p.usage.element_size, p.data_room, p.rings,
+                       p.usage.bytes, fmt::join(p.users, ","), p.usage.avail, p.usage.in_use);
   }
   return out;
 }

@@ -23,6 +23,12 @@ namespace vs::numa {
 Json MemoryReportJson(const PoolRegistry& reg);
 std::string MemoryReportText(const Json& report);
 
+// The text of ovs-appctl dpdk/get-malloc-stats (rte_malloc_dump_stats layout, one block per node).
+std::string MallocStatsText(const Backend& backend);
+// The text of ovs-appctl netdev-dpdk/get-mempool-info [PORT]: the port's pool, or every pool.
+// Errors: ENOENT naming the port if it has no pool.
+Result<std::string> MempoolInfoText(const PoolRegistry& reg, const std::string& port = "");
+
 // `port.node` must be resolved (ResolveDeviceNode).
 Json PreflightJson(const PoolRegistry& reg, const PortSpec& port);
 std::string PreflightText(const Json& preflight);

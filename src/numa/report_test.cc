@@ -60,6 +60,24 @@ TEST(Report, JsonAndTextShowNodesHeapsMemzonesPoolsAndUsers) {
   EXPECT_NE(text.find("largest free block"), std::string::npos) << text;
 }
 
+TEST(Report, SimulatedHugepagesShowWhatDpdkTookAndOvsFormats) {
+  Fixture f("two-node", {{"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "512,0"}});
+  ASSERT_TRUE(f.reg->Attach(Port("dpdk1", 0)).ok());
+  Json r = MemoryReportJson(*f.reg);
+  EXPECT_EQ(r["nodes"][0]["hugepages"][0]["free"], 256);  // 512 MB of 1 GiB held by DPDK
+  EXPECT_EQ(r["nodes"][1]["hugepages"][0]["free"], 512);
+  std::string ms = MallocStatsText(*f.backend);
+  EXPECT_NE(ms.find("Heap id:0\n\tHeap name:socket_0\n\tHeap_size:536870912,"), std::string::npos)
+      << ms;
+  EXPECT_NE(ms.find("Heap id:1"), std::string::npos);
+  auto info = MempoolInfoText(*f.reg, "dpdk1");
+  ASSERT_TRUE(info.ok());
+  EXPECT_NE(info->find("socket_id=0"), std::string::npos) << *info;
+  EXPECT_NE(info->find("count: avail (20896), in use (0)"), std::string::npos) << *info;
+  auto none = MempoolInfoText(*f.reg, "nope");
+  EXPECT_EQ(none.status().code(), ENOENT);
+}
+
 TEST(Preflight, SeedConfigurationSaysWhatIsShortAndTheFix) {
   Fixture f("two-node", {{"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "1024,0"}});
   ASSERT_TRUE(f.reg->Attach(Port("dpdk1", 0)).ok());

@@ -130,6 +130,22 @@ std::vector<MemzoneInfo> SimBackend::Memzones() const {
   return out;
 }
 
+std::vector<HugepagePool> SimBackend::Hugepages(int node) const {
+  const Node* n = topo_.FindNode(node);
+  if (!n) return {};
+  std::vector<HugepagePool> out = n->hugepages;
+  // The pages the heap holds came out of the default size's free pages.
+  auto it = heaps_.find(node);
+  for (auto& hp : out) {
+    if (it != heaps_.end() && hp.page_kb * 1024 == page_bytes_ &&
+        cfg_.memory != MemoryMode::kNoHuge) {
+      uint64_t held_pages = (n->HugepageFreeBytes() - it->second.hp_free) / page_bytes_;
+      hp.free -= std::min(hp.free, held_pages);
+    }
+  }
+  return out;
+}
+
 uint64_t SimBackend::HugepageFree(int node) const {
   auto it = heaps_.find(node);
   return it == heaps_.end() ? 0 : it->second.hp_free;

@@ -35,6 +35,7 @@ class SimBackend final : public Backend {
   std::vector<HeapStats> Heaps() const override;
   std::vector<MemzoneInfo> Memzones() const override;
   uint64_t HugepageFree(int node) const override;
+  std::vector<HugepagePool> Hugepages(int node) const override;
 
   // Takes `n` buffers out of a pool (as an Rx ring fill would). Errors: ENOBUFS.
   Status Take(RawPool* pool, uint32_t n);
