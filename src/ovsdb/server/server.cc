@@ -93,7 +93,12 @@ Result<std::unique_ptr<DbServer>> DbServer::Create(asio::io_context& io, std::ve
   return srv;
 }
 
-DbServer::DbServer(asio::io_context& io, ServerOptions o) : io_(io), options_(o) {}
+DbServer::DbServer(asio::io_context& io, ServerOptions o) : io_(io), options_(o) {
+  std::weak_ptr<bool> alive = alive_;
+  syncer_ = std::make_unique<Syncer>(io_, [this, alive](uint64_t gen, Status st) {
+    if (alive.lock()) OnSynced(gen, st);
+  });
+}
 
 Status DbServer::InitServerDb() {
   auto schema = DatabaseSchema::FromJson(Json::parse(kServerSchema));
@@ -155,8 +160,8 @@ void DbServer::OnClose(Session& s, const std::string& why) {
 }
 
 void DbServer::SendToSession(Session& s, std::string text) {
-  if (flush_scheduled_) {
-    held_.push_back(Held{s.conn, std::move(text)});
+  if (commit_seq_ > durable_seq_) {
+    held_.push_back(Held{s.conn, std::move(text), commit_seq_});
   } else {
     s.conn->SendRaw(std::move(text));
   }
@@ -292,6 +297,7 @@ void DbServer::Committed(Db& db, const TransactOutcome& o) {
   db.last_txn_id = o.changes->txn_id();
   if (db.log) {
     db.log->Append(o.changes->ToLogJson());
+    commit_seq_++;
     ScheduleFlush();
   }
   for (auto& [sid, sess] : sessions_) {
@@ -340,26 +346,78 @@ void DbServer::ScheduleFlush() {
 
 void DbServer::Flush() {
   flush_scheduled_ = false;
-  stats_.flushes++;
+  WriteLogs();
+  if (!sync_in_flight_) StartSync();
+}
+
+void DbServer::WriteLogs() {
   for (auto& d : dbs_) {
     if (!d->log || !d->log->has_pending()) continue;
-    Status st = d->log->Sync();
+    Status st = d->log->Write();
     if (!st.ok()) {
       VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, and "
                  "the file still holds every commit that was acknowledged", st.message());
       std::_Exit(1);
     }
   }
-  std::deque<Held> held;
-  held.swap(held_);
-  for (Held& h : held) {
-    if (auto c = h.conn.lock()) c->SendRaw(std::move(h.text));
+  written_seq_ = commit_seq_;
+}
+
+void DbServer::StartSync() {
+  if (written_seq_ <= durable_seq_) return;
+  stats_.flushes++;
+  std::vector<const storage::Log*> logs;
+  for (auto& d : dbs_)
+    if (d->log) logs.push_back(d->log.get());
+  sync_in_flight_ = true;
+  syncing_seq_ = written_seq_;
+  syncer_->Start(++sync_generation_, std::move(logs));
+}
+
+void DbServer::OnSynced(uint64_t generation, const Status& st) {
+  if (!sync_in_flight_ || generation != sync_generation_) return;  // FlushNow() took over
+  sync_in_flight_ = false;
+  if (!st.ok()) {
+    VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, and "
+               "the file still holds every commit that was acknowledged", st.message());
+    std::_Exit(1);
   }
-  for (auto& d : dbs_) MaybeCompact(*d);
+  durable_seq_ = syncing_seq_;
+  ReleaseHeld();
+  if (commit_seq_ > durable_seq_) {
+    WriteLogs();
+    StartSync();
+  } else {
+    for (auto& d : dbs_) MaybeCompact(*d);
+  }
+}
+
+void DbServer::ReleaseHeld() {
+  while (!held_.empty() && held_.front().seq <= durable_seq_) {
+    if (auto c = held_.front().conn.lock()) c->SendRaw(std::move(held_.front().text));
+    held_.pop_front();
+  }
 }
 
 void DbServer::FlushNow() {
-  if (flush_scheduled_) Flush();
+  if (syncer_) syncer_->WaitIdle();
+  sync_in_flight_ = false;
+  ++sync_generation_;  // a posted completion of the finished sync is now stale
+  if (commit_seq_ > durable_seq_) {
+    WriteLogs();
+    for (auto& d : dbs_) {
+      if (!d->log) continue;
+      Status st = d->log->DataSync();
+      if (!st.ok()) {
+        VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, "
+                   "and the file still holds every commit that was acknowledged", st.message());
+        std::_Exit(1);
+      }
+    }
+    stats_.flushes++;
+    durable_seq_ = commit_seq_;
+  }
+  ReleaseHeld();
 }
 
 void DbServer::MaybeCompact(Db& db) {

@@ -10,18 +10,23 @@
 // unlock, echo, set_db_change_aware, get_server_id. Anything else gets the
 // error string "unknown method", which the OVS clients match on.
 //
-// Commit path and durability (group commit): a transaction that changed the
-// database is applied in memory and its log record appended to the log
-// buffer; from then until the next flush every outgoing message (the commit's
-// reply, every session's monitor updates, and any later reply) is held in
-// order. The flush is posted to the io_context, so it runs after every
-// request that arrived in the same poll round: one write + fdatasync covers
-// them all, then the held messages go out. A reply therefore never
-// acknowledges a commit that is not on disk. If the write fails the server
-// cannot keep memory and disk apart, so it logs the cause and exits (the log
-// on disk still holds every acknowledged commit).
+// Commit path and durability (pipelined group commit): a transaction that
+// changed the database is applied in memory, gets the next commit sequence
+// number and its log record is appended to the log buffer. While any commit
+// is not yet durable, every outgoing message (the commit's reply, every
+// session's monitor updates, and any later reply, which may have read
+// non-durable data) is held in order, tagged with the latest sequence number.
+// A posted flush writes the buffered records (one write for all requests of
+// the poll round) and, if the Syncer thread is idle, has it fdatasync them;
+// while it does, the event loop goes on serving and writing the next batch.
+// When a sync completes, held messages up to its sequence number go out and
+// the next sync starts if more was written. A reply therefore never
+// acknowledges a commit that is not on disk. If a write or sync fails the
+// server cannot keep memory and disk apart, so it logs the cause and exits
+// (the log on disk still holds every acknowledged commit).
 //
-// Threading: everything runs on the io_context's one thread.
+// Threading: everything runs on the io_context's one thread, except the
+// Syncer's fdatasync calls.
 #pragma once
 
 #include <deque>
@@ -41,6 +46,7 @@
 #include "ovsdb/database.h"
 #include "ovsdb/monitor.h"
 #include "ovsdb/schema.h"
+#include "ovsdb/server/syncer.h"
 #include "ovsdb/storage/log.h"
 
 namespace vs::ovsdb::server {
@@ -100,6 +106,7 @@ class DbServer {
   struct Held {
     std::weak_ptr<jsonrpc::Connection> conn;
     std::string text;
+    uint64_t seq;  // sent once commits up to this one are durable
   };
 
   DbServer(asio::io_context& io, ServerOptions o);
@@ -127,6 +134,10 @@ class DbServer {
   void Committed(Db& db, const TransactOutcome& outcome);
   void ScheduleFlush();
   void Flush();
+  void WriteLogs();
+  void StartSync();
+  void OnSynced(uint64_t generation, const Status& st);
+  void ReleaseHeld();
   void RetryBlocked(Db& db);
   void ReleaseLocks(Session& s);
   bool OwnsLock(const Session& s, const std::string& name) const;
@@ -142,6 +153,14 @@ class DbServer {
   std::vector<std::shared_ptr<Blocked>> blocked_;
   bool flush_scheduled_ = false;
   std::deque<Held> held_;
+  uint64_t commit_seq_ = 0;    // last commit appended to a log
+  uint64_t written_seq_ = 0;   // last commit written to its file
+  uint64_t syncing_seq_ = 0;   // what the running sync covers
+  uint64_t durable_seq_ = 0;   // last commit known to be on disk
+  uint64_t sync_generation_ = 0;
+  bool sync_in_flight_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::unique_ptr<Syncer> syncer_;
   Stats stats_;
 };
 

@@ -210,10 +210,9 @@ void Log::Append(const Json& record) {
   pending_records_++;
 }
 
-Status Log::Sync() {
+Status Log::Write() {
   if (pending_.empty()) return Status::Ok();
   Status s = WriteAll(fd_, pending_.data(), pending_.size());
-  if (s.ok() && fdatasync(fd_) < 0) s = Status::FromErrno(errno, "fdatasync failed");
   if (!s.ok()) {
     if (ftruncate(fd_, static_cast<off_t>(size_)) < 0) {
       VS_LOG_ERR(kLog, "{}: could not truncate after failed write ({})", path_, strerror(errno));
@@ -228,6 +227,17 @@ Status Log::Sync() {
   pending_.clear();
   pending_records_ = 0;
   return Status::Ok();
+}
+
+Status Log::DataSync() const {
+  if (fdatasync(fd_) < 0) return Status::FromErrno(errno, fmt::format("{}: fdatasync failed", path_));
+  return Status::Ok();
+}
+
+Status Log::Sync() {
+  if (pending_.empty()) return Status::Ok();
+  VS_RETURN_IF_ERROR(Write());
+  return DataSync();
 }
 
 Status Log::Compact(const Json& schema, const Json& snapshot) {

@@ -9,9 +9,10 @@
 // transaction (ovsdb::ChangeSet::ToLogJson) or, after compaction, one snapshot
 // of the whole database (Database::SnapshotRecord) followed by transactions.
 //
-// Durability contract: Append() only buffers; Sync() writes what is buffered
-// and fdatasync()s it. The server acknowledges a commit only after the Sync()
-// that covers it returned OK, so an acknowledged transaction is on disk.
+// Durability contract: Append() only buffers; Write() hands the buffer to the
+// kernel; DataSync() fdatasync()s the file; Sync() is both. The server
+// acknowledges a commit only after a DataSync() that started after the
+// commit's Write() returned OK, so an acknowledged transaction is on disk.
 //
 // Recovery: Open() reads records until the first one that is incomplete, fails
 // its CRC or is not valid JSON. That tail, if any, is cut off (the file is
@@ -26,7 +27,9 @@
 // PATH and fsyncs the directory, so a crash at any point leaves either the old
 // or the new file whole.
 //
-// Not thread-safe: owned by the server's single database thread.
+// Not thread-safe: owned by the server's single database thread, except
+// DataSync(), which another thread may run while the owner keeps appending
+// and writing (never while it compacts or destroys the log).
 #pragma once
 
 #include <cstdint>
@@ -56,9 +59,14 @@ class Log {
 
   // Buffers one record for the next Sync().
   void Append(const Json& record);
-  // Writes buffered records and makes them durable. Errors: errno of
-  // write/fdatasync (the buffered records are then dropped and the file is
-  // truncated back to its last durable size).
+  // Writes buffered records to the file (not yet durable). Errors: errno of
+  // write (the buffered records are then dropped and the file is truncated
+  // back to its previous size).
+  Status Write();
+  // fdatasync() of the file: everything written before the call is durable
+  // when it returns OK. Safe to call from another thread (see above).
+  Status DataSync() const;
+  // Write() then DataSync().
   Status Sync();
   bool has_pending() const { return !pending_.empty(); }
 
@@ -79,7 +87,7 @@ class Log {
 
   std::string path_;
   int fd_ = -1;
-  uint64_t size_ = 0;       // durable bytes in the file
+  uint64_t size_ = 0;       // bytes written to the file
   uint64_t base_size_ = 0;  // size right after the last compaction or open
   uint64_t records_ = 0;
   std::string pending_;
