@@ -72,6 +72,17 @@ Status Eal::Init(const EalConfig& cfg, const Topology& topo, const std::string& 
   return Status::Ok();
 }
 
+Status Eal::InitFromOtherConfig(const OtherConfig& other_config, const Topology& topo,
+                                EalConfig* cfg_out, const std::string& argv0) {
+  auto cfg = ParseEalConfig(other_config, topo);
+  if (!cfg.ok()) {
+    VS_LOG_ERR(kLog, "{}; DPDK not started", cfg.status().message());
+    return cfg.status();
+  }
+  if (cfg_out) *cfg_out = *cfg;
+  return Init(*cfg, topo, argv0);
+}
+
 bool Eal::initialized() {
   std::lock_guard lock(S().mu);
   return S().initialized;

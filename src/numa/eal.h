@@ -25,6 +25,12 @@ class Eal {
   // arguments), EPERM (dpdk-init is false), or the rte_errno of rte_eal_init with its text.
   static Status Init(const EalConfig& cfg, const Topology& topo,
                      const std::string& argv0 = "numavs-switchd");
+  // Parses `other_config` (ParseEalConfig) and starts the EAL: a malformed value is EINVAL naming
+  // the key and value, returned before anything reaches rte_eal_init. `cfg_out` gets the parsed
+  // configuration when it parses. With dpdk-init=try the caller may carry on without DPDK.
+  static Status InitFromOtherConfig(const OtherConfig& other_config, const Topology& topo,
+                                    EalConfig* cfg_out = nullptr,
+                                    const std::string& argv0 = "numavs-switchd");
   static bool initialized();
   static const std::vector<std::string>& args();
   // Per node, what the EAL holds now ("node 0: 128 MB held, 127 MB free, dynamic").

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "numa/eal.h"
 #include "numa/sysfs.h"
 
 namespace vs::numa {
@@ -129,6 +130,35 @@ TEST(EalConfig, AnyNumberOfNodes) {
   EXPECT_EQ(c->LimitMb(3), 1024u);
   EXPECT_TRUE(ValidateAgainstTopology(*c, four).ok());
   EXPECT_FALSE(ParseEalConfig({{"dpdk-socket-mem", "1,1,1,1,1"}}, four).ok());
+}
+
+// Acceptance 4: bad values for every key give the named error and never reach the EAL (this
+// process has DPDK linked in; had any of them reached rte_eal_init, the EAL would be running).
+TEST(EalConfig, BadValuesNeverReachTheEal) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"dpdk-init", "maybe"},          {"dpdk-socket-mem", "1024,abc"},
+      {"dpdk-socket-mem", "-5"},        {"dpdk-socket-mem", "1,1,1"},
+      {"dpdk-socket-limit", "abc"},     {"dpdk-socket-limit", "1,-1"},
+      {"dpdk-lcore-mask", "xyz"},       {"dpdk-lcore-mask", "0x0"},
+      {"dpdk-hugepage-dir", "relative"}, {"dpdk-extra", "-m 64"},
+      {"numa-fallback", "loose"}};
+  for (const auto& [key, value] : bad) {
+    OtherConfig oc{{key, value}};
+    oc.emplace("dpdk-init", "true");  // does not replace a bad dpdk-init
+    Status s = Eal::InitFromOtherConfig(oc, TwoNode());
+    EXPECT_EQ(s.code(), EINVAL) << key << "=" << value;
+    EXPECT_NE(s.message().find("other_config:" + key + "=\"" + value + "\""), std::string::npos)
+        << s.message();
+    EXPECT_FALSE(Eal::initialized());
+  }
+  // A value the EAL itself would refuse on this machine is caught too, with the fix.
+  auto nohp = *ReadTopology(std::string(NUMAVS_FIXTURES) + "/two-node-no-hugepages-node1");
+  Status s = Eal::InitFromOtherConfig({{"dpdk-init", "true"}, {"dpdk-socket-mem", "0,1024"}}, nohp);
+  EXPECT_EQ(s.code(), ENOMEM);
+  EXPECT_FALSE(Eal::initialized());
+  // dpdk-init=false never starts it.
+  EXPECT_EQ(Eal::InitFromOtherConfig({{"dpdk-init", "false"}}, TwoNode()).code(), EPERM);
+  EXPECT_FALSE(Eal::initialized());
 }
 
 TEST(EalConfig, RestartNeededIsReportedPerKey) {

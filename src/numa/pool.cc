@@ -133,7 +133,8 @@ AttachResult PoolRegistry::Attach(const PortSpec& port) {
     old_pool = pools_.at(old_it->second.pool).get();
     const Assignment& a = old_it->second;
     // Same key, still fits: adjust the share in place.
-    if (a.wanted_node == port.node && old_pool->data_room == b.data_room &&
+    // (A port on remote memory always retries its own node first.)
+    if (!a.remote && a.wanted_node == port.node && old_pool->data_room == b.data_room &&
         PoolHasRoom(old_pool->capacity, old_pool->rings - a.ring_mbufs, b.ring_mbufs, opts_)) {
       old_pool->rings = old_pool->rings - a.ring_mbufs + b.ring_mbufs;
       old_it->second.ring_mbufs = b.ring_mbufs;

@@ -183,6 +183,23 @@ TEST(SeedScenario, C_NoHugepagesOnNode1NamesTheSysfsCommand) {
   EXPECT_NE(b.status().message().find("node1/hugepages"), std::string::npos);
 }
 
+// 1(c) continued: running the fix (reserving the pages) works without a restart in dynamic mode,
+// and a port that fell back to remote memory comes home on its next reconfiguration.
+TEST(SeedScenario, C_ReservingPagesFixesItLive) {
+  Switch s = Switch::Make("two-node-no-hugepages-node1", {{"numa-fallback", "remote"}});
+  auto r = s.reg->Attach(s.Port("dpdk0", "0000:81:00.1"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.value().remote);
+  s.backend->AddHugepages(1, 25);  // echo 25 > .../node1/hugepages/hugepages-2048kB/nr_hugepages
+  auto again = s.reg->Attach(s.Port("dpdk0", "0000:81:00.1"));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again.value().node, 1);
+  EXPECT_FALSE(again.value().remote);
+  EXPECT_TRUE(again.value().status.empty());
+  EXPECT_EQ(s.Heap(0).alloc_bytes, 0u);  // the remote pool was freed
+  EXPECT_EQ(s.reg->pool_count(), 1u);
+}
+
 // 1(d): numa-fallback=remote in cases (b) and (c): a node-0 pool and a cross-NUMA warning.
 TEST(SeedScenario, D_RemoteFallbackUsesNode0AndSaysSo) {
   for (auto [fixture, base] : {std::pair{"two-node", kLegacySeed},

@@ -146,6 +146,19 @@ std::vector<HugepagePool> SimBackend::Hugepages(int node) const {
   return out;
 }
 
+void SimBackend::AddHugepages(int node, uint64_t pages) {
+  auto it = heaps_.find(node);
+  if (it == heaps_.end()) return;
+  Heap& h = it->second;
+  h.hp_free += pages * page_bytes_;
+  if (h.grows) {
+    NodeCapacity c = CapacityOf(cfg_, topo_, node);
+    uint64_t cap = h.held + h.hp_free;
+    h.max = c.limit_bytes ? std::min(cap, c.limit_bytes) : cap;
+  }
+  topo_.AddHugepages(node, page_bytes_ / 1024, pages);
+}
+
 uint64_t SimBackend::HugepageFree(int node) const {
   auto it = heaps_.find(node);
   return it == heaps_.end() ? 0 : it->second.hp_free;

@@ -41,6 +41,9 @@ class SimBackend final : public Backend {
   Status Take(RawPool* pool, uint32_t n);
   void Give(RawPool* pool, uint32_t n);
   void FailNextCreates(int n) { fail_next_ = n; }
+  // The operator reserved `pages` more default-size hugepages on `node` (echo N > nr_hugepages):
+  // a dynamic heap can grow into them at once; legacy heaps are fixed until a restart.
+  void AddHugepages(int node, uint64_t pages);
 
  private:
   struct Heap {

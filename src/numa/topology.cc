@@ -134,6 +134,22 @@ uint64_t Topology::DefaultPageKb() const {
   return smallest ? smallest : 2048;
 }
 
+void Topology::AddHugepages(int node, uint64_t page_kb, uint64_t pages) {
+  for (auto& n : nodes_) {
+    if (n.id != node) continue;
+    for (auto& hp : n.hugepages) {
+      if (hp.page_kb == page_kb) {
+        hp.total += pages;
+        hp.free += pages;
+        return;
+      }
+    }
+    n.hugepages.push_back(HugepagePool{page_kb, pages, pages});
+    std::sort(n.hugepages.begin(), n.hugepages.end(),
+              [](const HugepagePool& a, const HugepagePool& b) { return a.page_kb < b.page_kb; });
+  }
+}
+
 Json Topology::ToJson() const {
   Json nodes = Json::array();
   for (const auto& n : nodes_) {

@@ -72,6 +72,8 @@ class Topology {
   uint64_t DefaultPageKb() const;
 
   Json ToJson() const;
+  // Adds `pages` free pages of `page_kb` to `node` (simulating echo N > nr_hugepages).
+  void AddHugepages(int node, uint64_t page_kb, uint64_t pages);
 
  private:
   std::vector<Node> nodes_;
