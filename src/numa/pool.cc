@@ -113,6 +113,11 @@ PoolError PoolRegistry::MakeError(const PortSpec& port, const Tried& first) cons
   e.restart_needed = r.restart_needed;
   e.message = fmt::format("{}: {}; run: {}{}", head, r.had, r.fix,
                           r.restart_needed ? " (then restart numavs-switchd)" : "");
+  if (e.node_had >= e.bytes) {
+    // By the numbers it should have fitted (fragmentation, an EAL limit): say what DPDK said.
+    e.message += fmt::format("; the node seemed to have room, and the allocator said: {}",
+                             e.backend_error);
+  }
   return e;
 }
 

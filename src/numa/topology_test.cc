@@ -58,6 +58,23 @@ TEST(Sysfs, RealMachineReads) {
   EXPECT_EQ(t->NrHugepagesPath(0).rfind("/sys/devices/system/node/node0/", 0), 0u);
 }
 
+TEST(Sysfs, KernelWithoutNumaIsOneNode) {
+  auto t = ReadTopology(Fixture("no-numa"));
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  ASSERT_EQ(t->nodes().size(), 1u);
+  EXPECT_EQ(t->nodes()[0].id, 0);
+  EXPECT_EQ(t->nodes()[0].cpus, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(t->nodes()[0].HugepageFreeBytes(), 128ull << 21);
+}
+
+TEST(Sysfs, MalformedFilesNameThePath) {
+  auto t = ReadTopology(Fixture("bad-free-count"));
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), EINVAL);
+  EXPECT_NE(t.status().message().find("free_hugepages"), std::string::npos) << t.status().message();
+  EXPECT_NE(t.status().message().find("\"lots\""), std::string::npos) << t.status().message();
+}
+
 TEST(Sysfs, MissingRootIsAnError) {
   auto t = ReadTopology("/nonexistent/numavs");
   ASSERT_FALSE(t.ok());
