@@ -110,7 +110,7 @@ struct SchemaBuilder {
       if (k == "isRoot") {
         if (!it->is_boolean()) return Bad("table " + name + ": \"isRoot\" must be a boolean");
         t->is_root_ = it->get<bool>();
-        *saw_root = true;
+        if (t->is_root_) *saw_root = true;
       } else if (k == "maxRows") {
         if (!it->is_number_integer() || it->get<int64_t>() < 1)
           return Bad("table " + name + ": \"maxRows\" must be a positive integer");

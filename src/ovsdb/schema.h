@@ -9,8 +9,9 @@
 // resolved to a table index (BaseType::ref_table_index) at build time, so an
 // unknown refTable is a schema error.
 //
-// Root tables: as in ovsdb-server, if no table in the schema says "isRoot",
-// every table is a root table (backward compatibility with old schemas).
+// Root tables: as in ovsdb-server, if no table in the schema is a root table
+// (none says "isRoot": true), every table is a root table (backward
+// compatibility with old schemas).
 #pragma once
 
 #include <cstdint>

@@ -52,6 +52,33 @@ TEST(Schema, NoRootTableMeansAllRoot) {
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_TRUE(s.value()->FindTable("A")->is_root());
   EXPECT_TRUE(s.value()->FindTable("B")->is_root());
+  // Same when every table says "isRoot": false (ovsdb-server looks at the root
+  // set, not at whether the member is present).
+  s = DatabaseSchema::FromJson(Json::parse(
+      R"({"name":"D","tables":{"A":{"isRoot":false,"columns":{"x":{"type":"integer"}}},
+                               "B":{"isRoot":false,"columns":{"y":{"type":"integer"}}}}})"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_TRUE(s.value()->FindTable("A")->is_root());
+  EXPECT_TRUE(s.value()->FindTable("B")->is_root());
+  // One root table: the others are not.
+  s = DatabaseSchema::FromJson(Json::parse(
+      R"({"name":"D","tables":{"A":{"isRoot":true,"columns":{"x":{"type":"integer"}}},
+                               "B":{"isRoot":false,"columns":{"y":{"type":"integer"}}},
+                               "C":{"columns":{"y":{"type":"integer"}}}}})"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_TRUE(s.value()->FindTable("A")->is_root());
+  EXPECT_FALSE(s.value()->FindTable("B")->is_root());
+  EXPECT_FALSE(s.value()->FindTable("C")->is_root());
+}
+
+TEST(Schema, AllTablesNotRootKeepsRows) {
+  auto s = DatabaseSchema::FromJson(Json::parse(
+      R"({"name":"D","tables":{"A":{"isRoot":false,"columns":{"x":{"type":"integer"}}}}})"));
+  ASSERT_TRUE(s.ok());
+  auto db = Database::Create(s.value()).value();
+  auto out = db->Transact(Json::parse(R"([{"op":"insert","table":"A","row":{"x":1}}])"));
+  ASSERT_TRUE(out.committed);
+  EXPECT_EQ(db->FindTable("A")->size(), 1u);
 }
 
 TEST(Schema, Errors) {
