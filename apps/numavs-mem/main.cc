@@ -58,17 +58,22 @@ Result<Args> ParseArgs(int argc, char** argv) {
   for (int i = 1; i < argc; i++) {
     std::string s = argv[i], v;
     if (s == "-h" || s == "--help") return Status(0, kUsage);
-    if (StartsWith(s, "--sysfs-root=", &v)) a.sysfs_root = v;
+    if (StartsWith(s, "--sysfs-root=", &v))
+      a.sysfs_root = v;
     else if (StartsWith(s, "--other-config=", &v)) {
       size_t eq = v.find('=');
       if (eq == std::string::npos || eq == 0) {
         return Status(EINVAL, fmt::format("--other-config={}: expected KEY=VALUE", v));
       }
       a.other_config[v.substr(0, eq)] = v.substr(eq + 1);
-    } else if (StartsWith(s, "--port=", &v)) a.ports.push_back(v);
-    else if (StartsWith(s, "--preflight=", &v)) a.preflight = v;
-    else if (s == "--plan") a.plan = true;
-    else if (s == "--dpdk") a.dpdk = true;
+    } else if (StartsWith(s, "--port=", &v))
+      a.ports.push_back(v);
+    else if (StartsWith(s, "--preflight=", &v))
+      a.preflight = v;
+    else if (s == "--plan")
+      a.plan = true;
+    else if (s == "--dpdk")
+      a.dpdk = true;
     else if (StartsWith(s, "--format=", &v)) {
       if (v != "json" && v != "text") return Status(EINVAL, "--format must be text or json");
       a.json = v == "json";
@@ -108,14 +113,22 @@ Result<PortSpec> ParsePort(const std::string& text, const Topology& topo) {
     if (v < 0 && k != "numa_node" && k != "socket_id") {
       return Status(EINVAL, fmt::format("port {}: option \"{}\" needs a number", p.name, parts[i]));
     }
-    if (k == "mtu") p.mtu = static_cast<int>(v);
-    else if (k == "n_rxq") p.n_rxq = v;
-    else if (k == "n_txq") p.n_txq = v;
-    else if (k == "n_rxq_desc") p.rxq_size = v;
-    else if (k == "n_txq_desc") p.txq_size = v;
-    else if (k == "pmds") p.n_pmds = v;
-    else if (k == "cpu") cpu = static_cast<int>(v);
-    else devargs += "," + parts[i];  // a devargs option (numa_node=1, ...)
+    if (k == "mtu")
+      p.mtu = static_cast<int>(v);
+    else if (k == "n_rxq")
+      p.n_rxq = v;
+    else if (k == "n_txq")
+      p.n_txq = v;
+    else if (k == "n_rxq_desc")
+      p.rxq_size = v;
+    else if (k == "n_txq_desc")
+      p.txq_size = v;
+    else if (k == "pmds")
+      p.n_pmds = v;
+    else if (k == "cpu")
+      cpu = static_cast<int>(v);
+    else
+      devargs += "," + parts[i];  // a devargs option (numa_node=1, ...)
   }
   auto loc = ResolveDeviceNode(topo, devargs, cpu);
   if (!loc.ok()) return loc.status().Wrap(fmt::format("port {}", p.name));
@@ -171,15 +184,21 @@ int Run(int argc, char** argv) {
     for (const auto& p : ports) {
       AttachResult r = reg.Attach(p);
       if (r.ok()) {
-        jports.push_back({{"port", p.name}, {"ok", true}, {"node", r.value().node},
-                          {"pool", r.value().pool}, {"remote", r.value().remote},
+        jports.push_back({{"port", p.name},
+                          {"ok", true},
+                          {"node", r.value().node},
+                          {"pool", r.value().pool},
+                          {"remote", r.value().remote},
                           {"status", r.value().status}});
         text += fmt::format("{}: pool {} on NUMA node {}{}\n", p.name, r.value().pool,
                             r.value().node, r.value().remote ? " (" + r.value().status + ")" : "");
       } else {
         rc = 1;
-        jports.push_back({{"port", p.name}, {"ok", false}, {"node", r.error().node},
-                          {"error", r.error().message}, {"fix", r.error().fix},
+        jports.push_back({{"port", p.name},
+                          {"ok", false},
+                          {"node", r.error().node},
+                          {"error", r.error().message},
+                          {"fix", r.error().fix},
                           {"restart_needed", r.error().restart_needed}});
         text += fmt::format("{}: error: {}\n", p.name, r.error().message);
       }

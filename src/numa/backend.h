@@ -24,7 +24,7 @@
 namespace vs::numa {
 
 struct PoolParams {
-  std::string name;        // unique, at most 25 characters (RTE_MEMPOOL_NAMESIZE less "MP_")
+  std::string name;  // unique, at most 25 characters (RTE_MEMPOOL_NAMESIZE less "MP_")
   int node = 0;
   uint32_t mbufs = 0;
   uint32_t data_room = 0;
@@ -35,16 +35,16 @@ struct PoolParams {
 struct RawPool;
 
 struct PoolUsage {
-  uint32_t size = 0;     // buffers in the pool
-  uint32_t in_use = 0;   // taken by ports/PMDs
-  uint32_t avail = 0;    // in the pool (ring + caches)
-  uint64_t bytes = 0;    // memory the pool occupies
+  uint32_t size = 0;          // buffers in the pool
+  uint32_t in_use = 0;        // taken by ports/PMDs
+  uint32_t avail = 0;         // in the pool (ring + caches)
+  uint64_t bytes = 0;         // memory the pool occupies
   uint32_t element_size = 0;  // bytes per buffer, header included
 };
 
 struct HeapStats {
   int node = 0;
-  uint64_t heap_bytes = 0;      // what the heap holds (hugepage memory mapped by the EAL)
+  uint64_t heap_bytes = 0;  // what the heap holds (hugepage memory mapped by the EAL)
   uint64_t free_bytes = 0;
   uint64_t alloc_bytes = 0;
   uint64_t largest_free = 0;

@@ -4,8 +4,8 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_memzone.h>
 #include <rte_mempool.h>
+#include <rte_memzone.h>
 
 #include "numa/eal.h"
 #include "numa/sysfs.h"
@@ -27,8 +27,9 @@ bool SocketKnown(int node) {
 
 Result<std::unique_ptr<DpdkBackend>> DpdkBackend::Create(const Topology& topo) {
   if (!Eal::initialized()) {
-    return Status(ENODEV, "the DPDK EAL is not running (other_config:dpdk-init is not true, or "
-                          "its start-up failed; see the log)");
+    return Status(ENODEV,
+                  "the DPDK EAL is not running (other_config:dpdk-init is not true, or "
+                  "its start-up failed; see the log)");
   }
   return std::unique_ptr<DpdkBackend>(new DpdkBackend(topo));
 }
@@ -36,7 +37,8 @@ Result<std::unique_ptr<DpdkBackend>> DpdkBackend::Create(const Topology& topo) {
 Result<RawPool*> DpdkBackend::CreatePool(const PoolParams& p) {
   if (p.node < 0 || !SocketKnown(p.node)) {
     return Status(EINVAL, fmt::format("rte_pktmbuf_pool_create({}): NUMA node {} is not one the "
-                                      "EAL knows", p.name, p.node));
+                                      "EAL knows",
+                                      p.name, p.node));
   }
   if (p.data_room > UINT16_MAX) {
     return Status(EINVAL, fmt::format("rte_pktmbuf_pool_create({}): data room {} is above 65535",

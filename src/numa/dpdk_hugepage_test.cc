@@ -3,14 +3,13 @@
 // hugetlbfs, and gives everything back at the end; if it cannot, every test is skipped with the
 // reason. One EAL per process: this binary is its own CTest entry.
 #include <gtest/gtest.h>
+#include <rte_mempool.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <rte_mempool.h>
 
 #include "numa/dpdk_backend.h"
 #include "numa/eal.h"
@@ -64,7 +63,8 @@ class HugeEnv : public ::testing::Environment {
                    {"dpdk-hugepage-dir", dir_},
                    {"dpdk-socket-limit", "64"},
                    {"dpdk-extra", fmt::format("--no-pci --no-telemetry --file-prefix=numavs_hp_{} "
-                                              "--vdev=net_null0", getpid())}};
+                                              "--vdev=net_null0",
+                                              getpid())}};
     auto cfg = ParseEalConfig(oc, topo_);
     if (!cfg.ok()) return Skip(cfg.status().message());
     cfg_ = *cfg;

@@ -2,11 +2,10 @@
 // net_null ports, heap statistics against the pools, exhaustion as an error value.
 // One EAL per process: this binary is its own CTest entry (dpdk_hugepage_test.cc is the other).
 #include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <unistd.h>
 
 #include "numa/dpdk_backend.h"
 #include "numa/eal.h"

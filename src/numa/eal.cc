@@ -1,13 +1,13 @@
 #include "numa/eal.h"
 
-#include <filesystem>
-#include <mutex>
-
 #include <fmt/ranges.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+
+#include <filesystem>
+#include <mutex>
 
 #include "base/log.h"
 #include "numa/planner.h"
@@ -45,8 +45,8 @@ Status Eal::Init(const EalConfig& cfg, const Topology& topo, const std::string& 
     return Status(EALREADY, "the DPDK EAL was shut down and cannot start again in this process");
   }
   if (cfg.init == InitMode::kFalse) {
-    return Status(EPERM, fmt::format("DPDK is not enabled; run: {}",
-                                     VsctlSetCommand("dpdk-init", "true")));
+    return Status(
+        EPERM, fmt::format("DPDK is not enabled; run: {}", VsctlSetCommand("dpdk-init", "true")));
   }
   VS_RETURN_IF_ERROR(ValidateAgainstTopology(cfg, topo));
   VS_LOG_INFO(kLog, "EAL arguments: {}", fmt::join(args, " "));
@@ -63,7 +63,8 @@ Status Eal::Init(const EalConfig& cfg, const Topology& topo, const std::string& 
     int err = rte_errno;
     return Status(err ? err : EINVAL,
                   fmt::format("rte_eal_init(\"{}\") failed: {} (the EAL log above says which "
-                              "argument or resource)", fmt::join(args, " "), rte_strerror(err)));
+                              "argument or resource)",
+                              fmt::join(args, " "), rte_strerror(err)));
   }
   s.initialized = true;
   s.args = args;
@@ -96,8 +97,8 @@ std::string Eal::DescribeReservation() {
     int sid = rte_socket_id_by_idx(i);
     rte_malloc_socket_stats st{};
     if (rte_malloc_get_socket_stats(sid, &st) != 0) continue;
-    parts.push_back(fmt::format("node {}: {} held, {} free", sid,
-                                Mb(st.heap_totalsz_bytes), Mb(st.heap_freesz_bytes)));
+    parts.push_back(fmt::format("node {}: {} held, {} free", sid, Mb(st.heap_totalsz_bytes),
+                                Mb(st.heap_freesz_bytes)));
   }
   return fmt::format("{}", fmt::join(parts, "; "));
 }

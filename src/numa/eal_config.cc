@@ -1,14 +1,14 @@
 #include "numa/eal_config.h"
 
+#include <fmt/ranges.h>
+
 #include <charconv>
 #include <set>
-
-#include <fmt/ranges.h>
 
 namespace vs::numa {
 namespace {
 
-constexpr uint64_t kLegacyDefaultMb = 1024;  // OVS 3.1's per-node default in legacy mode
+constexpr uint64_t kLegacyDefaultMb = 1024;     // OVS 3.1's per-node default in legacy mode
 constexpr uint64_t kMaxMbPerNode = 1ull << 30;  // 1 PB: anything larger is a typo
 
 Status Invalid(const std::string& key, const std::string& value, const std::string& why) {
@@ -32,23 +32,28 @@ Result<std::vector<uint64_t>> ParsePerNodeMb(const std::string& key, const std::
                                              const Topology& topo) {
   std::vector<uint64_t> out;
   std::string_view s = value;
-  if (Trim(s).empty()) return Invalid(key, value, "empty; give MB per NUMA node, e.g. \"1024,1024\"");
+  if (Trim(s).empty())
+    return Invalid(key, value, "empty; give MB per NUMA node, e.g. \"1024,1024\"");
   size_t pos = 0;
   int index = 0;
   while (true) {
     size_t comma = s.find(',', pos);
-    std::string_view item = Trim(s.substr(pos, comma == std::string_view::npos ? s.npos : comma - pos));
+    std::string_view item =
+        Trim(s.substr(pos, comma == std::string_view::npos ? s.npos : comma - pos));
     uint64_t mb = 0;
     if (!item.empty() && item.front() == '-') {
       return Invalid(key, value, fmt::format("entry {} (node {}) is negative", index, index));
     }
     if (!ParseU64(item, &mb)) {
-      return Invalid(key, value, fmt::format("entry {} (node {}) \"{}\" is not a number of MB",
-                                             index, index, item));
+      return Invalid(
+          key, value,
+          fmt::format("entry {} (node {}) \"{}\" is not a number of MB", index, index, item));
     }
     if (mb > kMaxMbPerNode) {
-      return Invalid(key, value, fmt::format("entry {} (node {}) is {} MB, more than any machine "
-                                             "has", index, index, mb));
+      return Invalid(key, value,
+                     fmt::format("entry {} (node {}) is {} MB, more than any machine "
+                                 "has",
+                                 index, index, mb));
     }
     out.push_back(mb);
     index++;
@@ -57,14 +62,17 @@ Result<std::vector<uint64_t>> ParsePerNodeMb(const std::string& key, const std::
   }
   int nodes = topo.MaxNodeId() + 1;
   if (static_cast<int>(out.size()) > nodes) {
-    return Invalid(key, value, fmt::format("{} entries but this machine has {} NUMA node{} "
-                                           "(one entry per node, node 0 first)",
-                                           out.size(), nodes, nodes == 1 ? "" : "s"));
+    return Invalid(key, value,
+                   fmt::format("{} entries but this machine has {} NUMA node{} "
+                               "(one entry per node, node 0 first)",
+                               out.size(), nodes, nodes == 1 ? "" : "s"));
   }
   for (size_t i = 0; i < out.size(); i++) {
     if (out[i] > 0 && !topo.HasNode(static_cast<int>(i))) {
-      return Invalid(key, value, fmt::format("entry {} asks for memory on node {}, which this "
-                                             "machine does not have", i, i));
+      return Invalid(key, value,
+                     fmt::format("entry {} asks for memory on node {}, which this "
+                                 "machine does not have",
+                                 i, i));
     }
   }
   return out;
@@ -77,7 +85,10 @@ std::vector<std::string> SplitBlanks(std::string_view s) {
   bool have = false;
   for (char c : s) {
     if (quote) {
-      if (c == quote) quote = 0; else cur += c;
+      if (c == quote)
+        quote = 0;
+      else
+        cur += c;
     } else if (c == '"' || c == '\'') {
       quote = c;
       have = true;
@@ -101,8 +112,10 @@ struct Owned {
   const char* key;
 };
 constexpr Owned kOwned[] = {
-    {"--socket-mem", "dpdk-socket-mem"}, {"--socket-limit", "dpdk-socket-limit"},
-    {"-c", "dpdk-lcore-mask"},           {"--huge-dir", "dpdk-hugepage-dir"},
+    {"--socket-mem", "dpdk-socket-mem"},
+    {"--socket-limit", "dpdk-socket-limit"},
+    {"-c", "dpdk-lcore-mask"},
+    {"--huge-dir", "dpdk-hugepage-dir"},
 };
 
 Status ParseExtra(const std::string& value, EalConfig* cfg, const OtherConfig& oc) {
@@ -113,14 +126,17 @@ Status ParseExtra(const std::string& value, EalConfig* cfg, const OtherConfig& o
     const std::string& a = args[i];
     for (const auto& o : kOwned) {
       if ((a == o.option || a.rfind(std::string(o.option) + "=", 0) == 0) && oc.count(o.key)) {
-        return Invalid(key, value, fmt::format("{} is also set by other_config:{}; set it in one "
-                                               "place", o.option, o.key));
+        return Invalid(key, value,
+                       fmt::format("{} is also set by other_config:{}; set it in one "
+                                   "place",
+                                   o.option, o.key));
       }
     }
     if (a == "--legacy-mem") {
       if (cfg->memory == MemoryMode::kNoHuge) {
-        return Invalid(key, value, "--legacy-mem and --no-huge together make no sense (no-huge "
-                                   "is already a fixed amount)");
+        return Invalid(key, value,
+                       "--legacy-mem and --no-huge together make no sense (no-huge "
+                       "is already a fixed amount)");
       }
       cfg->memory = MemoryMode::kLegacy;
     } else if (a == "--no-huge") {
@@ -144,21 +160,27 @@ Status ParseExtra(const std::string& value, EalConfig* cfg, const OtherConfig& o
   }
   bool has_m = std::find(args.begin(), args.end(), "-m") != args.end();
   if (has_m && cfg->memory != MemoryMode::kNoHuge) {
-    return Invalid(key, value, "-m is only supported here with --no-huge; use "
-                               "other_config:dpdk-socket-mem for hugepage memory");
+    return Invalid(key, value,
+                   "-m is only supported here with --no-huge; use "
+                   "other_config:dpdk-socket-mem for hugepage memory");
   }
   return Status::Ok();
 }
 
-const char* FallbackName(NumaFallback f) { return f == NumaFallback::kStrict ? "strict" : "remote"; }
+const char* FallbackName(NumaFallback f) {
+  return f == NumaFallback::kStrict ? "strict" : "remote";
+}
 
 }  // namespace
 
 const char* MemoryModeName(MemoryMode m) {
   switch (m) {
-    case MemoryMode::kDynamic: return "dynamic";
-    case MemoryMode::kLegacy: return "legacy";
-    case MemoryMode::kNoHuge: return "no-huge";
+    case MemoryMode::kDynamic:
+      return "dynamic";
+    case MemoryMode::kLegacy:
+      return "legacy";
+    case MemoryMode::kNoHuge:
+      return "no-huge";
   }
   return "?";
 }
@@ -171,10 +193,14 @@ Result<EalConfig> ParseEalConfig(const OtherConfig& oc, const Topology& topo) {
     return it == oc.end() ? nullptr : &it->second;
   };
   if (const std::string* v = get("dpdk-init")) {
-    if (*v == "true") cfg.init = InitMode::kTrue;
-    else if (*v == "try") cfg.init = InitMode::kTry;
-    else if (*v == "false") cfg.init = InitMode::kFalse;
-    else return Invalid("dpdk-init", *v, "expected true, try or false");
+    if (*v == "true")
+      cfg.init = InitMode::kTrue;
+    else if (*v == "try")
+      cfg.init = InitMode::kTry;
+    else if (*v == "false")
+      cfg.init = InitMode::kFalse;
+    else
+      return Invalid("dpdk-init", *v, "expected true, try or false");
   }
   // dpdk-extra first: it selects the memory mode the other keys are checked against.
   if (const std::string* v = get("dpdk-extra")) VS_RETURN_IF_ERROR(ParseExtra(*v, &cfg, oc));
@@ -182,8 +208,9 @@ Result<EalConfig> ParseEalConfig(const OtherConfig& oc, const Topology& topo) {
     auto mb = ParsePerNodeMb("dpdk-socket-mem", *v, topo);
     if (!mb.ok()) return mb.status();
     if (cfg.memory == MemoryMode::kNoHuge) {
-      return Invalid("dpdk-socket-mem", *v, "cannot be used with dpdk-extra=\"--no-huge\" "
-                                            "(use -m MB there)");
+      return Invalid("dpdk-socket-mem", *v,
+                     "cannot be used with dpdk-extra=\"--no-huge\" "
+                     "(use -m MB there)");
     }
     cfg.socket_mem_mb = std::move(*mb);
   }
@@ -193,7 +220,8 @@ Result<EalConfig> ParseEalConfig(const OtherConfig& oc, const Topology& topo) {
     if (cfg.memory != MemoryMode::kDynamic) {
       return Invalid("dpdk-socket-limit", *v,
                      fmt::format("only works with dynamic memory; with {} memory each node has "
-                                 "exactly its dpdk-socket-mem", MemoryModeName(cfg.memory)));
+                                 "exactly its dpdk-socket-mem",
+                                 MemoryModeName(cfg.memory)));
     }
     cfg.socket_limit_mb = std::move(*mb);
     for (size_t i = 0; i < cfg.socket_limit_mb.size() && i < cfg.socket_mem_mb.size(); i++) {
@@ -209,8 +237,9 @@ Result<EalConfig> ParseEalConfig(const OtherConfig& oc, const Topology& topo) {
     if (s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
     uint64_t mask = 0;
     if (s.empty() || s.size() > 16 || !ParseU64(s, &mask, 16)) {
-      return Invalid("dpdk-lcore-mask", *v, "expected a hexadecimal CPU mask such as 0x3 (at "
-                                            "most 64 CPUs)");
+      return Invalid("dpdk-lcore-mask", *v,
+                     "expected a hexadecimal CPU mask such as 0x3 (at "
+                     "most 64 CPUs)");
     }
     if (mask == 0) return Invalid("dpdk-lcore-mask", *v, "selects no CPU");
     cfg.lcore_mask = mask;
@@ -225,9 +254,12 @@ Result<EalConfig> ParseEalConfig(const OtherConfig& oc, const Topology& topo) {
     cfg.hugepage_dir = *v;
   }
   if (const std::string* v = get("numa-fallback")) {
-    if (*v == "strict") cfg.fallback = NumaFallback::kStrict;
-    else if (*v == "remote") cfg.fallback = NumaFallback::kRemote;
-    else return Invalid("numa-fallback", *v, "expected strict or remote");
+    if (*v == "strict")
+      cfg.fallback = NumaFallback::kStrict;
+    else if (*v == "remote")
+      cfg.fallback = NumaFallback::kRemote;
+    else
+      return Invalid("numa-fallback", *v, "expected strict or remote");
   }
   return cfg;
 }
@@ -284,7 +316,9 @@ std::vector<std::string> EalConfig::EalArgs(const std::string& argv0) const {
 }
 
 Json EalConfig::ToJson() const {
-  const char* init_name = init == InitMode::kTrue ? "true" : init == InitMode::kTry ? "try" : "false";
+  const char* init_name = init == InitMode::kTrue  ? "true"
+                          : init == InitMode::kTry ? "try"
+                                                   : "false";
   Json j = {{"dpdk_init", init_name},
             {"memory_mode", MemoryModeName(memory)},
             {"socket_mem", SocketMemArg()},
@@ -318,21 +352,24 @@ Status ValidateAgainstTopology(const EalConfig& cfg, const Topology& topo) {
     uint64_t short_pages = (want - have + page - 1) / page;
     const HugepagePool* hp = n.Pages(topo.DefaultPageKb());
     uint64_t nr = (hp ? hp->total : 0) + short_pages;
-    return Status(ENOMEM, fmt::format(
-        "the EAL cannot reserve {} MB on NUMA node {} (dpdk-socket-mem=\"{}\", {} memory): node {} "
-        "has {} MB of free hugepages; run: echo {} > {} (or lower node {}'s entry in "
-        "dpdk-socket-mem); a restart of numavs-switchd is needed",
-        want >> 20, n.id, cfg.SocketMemArg(), MemoryModeName(cfg.memory), n.id, have >> 20, nr,
-        topo.NrHugepagesPath(n.id, topo.DefaultPageKb()), n.id));
+    return Status(
+        ENOMEM,
+        fmt::format("the EAL cannot reserve {} MB on NUMA node {} (dpdk-socket-mem=\"{}\", {} "
+                    "memory): node {} "
+                    "has {} MB of free hugepages; run: echo {} > {} (or lower node {}'s entry in "
+                    "dpdk-socket-mem); a restart of numavs-switchd is needed",
+                    want >> 20, n.id, cfg.SocketMemArg(), MemoryModeName(cfg.memory), n.id,
+                    have >> 20, nr, topo.NrHugepagesPath(n.id, topo.DefaultPageKb()), n.id));
   }
   return Status::Ok();
 }
 
 bool KeyIsLive(const std::string& key) { return key == "numa-fallback"; }
 
-std::vector<std::string> ChangesNeedingRestart(const OtherConfig& before, const OtherConfig& after) {
-  static const char* kKeys[] = {"dpdk-init",        "dpdk-socket-mem",   "dpdk-socket-limit",
-                                "dpdk-lcore-mask",  "dpdk-hugepage-dir", "dpdk-extra"};
+std::vector<std::string> ChangesNeedingRestart(const OtherConfig& before,
+                                               const OtherConfig& after) {
+  static const char* kKeys[] = {"dpdk-init",       "dpdk-socket-mem",   "dpdk-socket-limit",
+                                "dpdk-lcore-mask", "dpdk-hugepage-dir", "dpdk-extra"};
   std::vector<std::string> out;
   for (const char* k : kKeys) {
     auto b = before.find(k);
@@ -342,12 +379,14 @@ std::vector<std::string> ChangesNeedingRestart(const OtherConfig& before, const 
     bool bset = b != before.end(), aset = a != after.end();
     if (bset == aset && bv == av) continue;
     // dpdk-init false -> true/try starts DPDK without a restart, as in OVS.
-    if (std::string(k) == "dpdk-init" && (!bset || bv == "false") && (av == "true" || av == "try")) {
+    if (std::string(k) == "dpdk-init" && (!bset || bv == "false") &&
+        (av == "true" || av == "try")) {
       continue;
     }
-    out.push_back(fmt::format("{} changed from {} to {}; it takes effect when numavs-switchd "
-                              "restarts", k, bset ? "\"" + bv + "\"" : "(unset)",
-                              aset ? "\"" + av + "\"" : "(unset)"));
+    out.push_back(
+        fmt::format("{} changed from {} to {}; it takes effect when numavs-switchd "
+                    "restarts",
+                    k, bset ? "\"" + bv + "\"" : "(unset)", aset ? "\"" + av + "\"" : "(unset)"));
   }
   return out;
 }

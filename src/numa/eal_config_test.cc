@@ -41,9 +41,9 @@ TEST(EalConfig, LegacyMemoryWithSeedSocketMem) {
   EXPECT_EQ(c->memory, MemoryMode::kLegacy);
   EXPECT_EQ(c->StartMb(0), 1024u);
   EXPECT_EQ(c->StartMb(1), 0u);
-  EXPECT_EQ(c->EalArgs(), (std::vector<std::string>{"numavs-switchd", "-c", "0x3", "--huge-dir",
-                                                    "/dev/hugepages", "--socket-mem", "1024,0",
-                                                    "--legacy-mem"}));
+  EXPECT_EQ(c->EalArgs(),
+            (std::vector<std::string>{"numavs-switchd", "-c", "0x3", "--huge-dir", "/dev/hugepages",
+                                      "--socket-mem", "1024,0", "--legacy-mem"}));
   EXPECT_TRUE(ValidateAgainstTopology(*c, TwoNode()).ok());
 }
 
@@ -54,7 +54,8 @@ TEST(EalConfig, LegacyDefaultIs1024PerNode) {
 }
 
 TEST(EalConfig, NoHugeTestMode) {
-  auto c = ParseEalConfig({{"dpdk-extra", "--no-huge -m 256 --no-pci --vdev=net_null0"}}, TwoNode());
+  auto c =
+      ParseEalConfig({{"dpdk-extra", "--no-huge -m 256 --no-pci --vdev=net_null0"}}, TwoNode());
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->memory, MemoryMode::kNoHuge);
   EXPECT_EQ(c->no_huge_mb, 256u);
@@ -66,7 +67,8 @@ TEST(EalConfig, NoHugeTestMode) {
 }
 
 TEST(EalConfig, RejectsBadSocketMem) {
-  ExpectRejected({{"dpdk-socket-mem", "1024,abc"}}, "dpdk-socket-mem", "1024,abc", "\"abc\" is not");
+  ExpectRejected({{"dpdk-socket-mem", "1024,abc"}}, "dpdk-socket-mem", "1024,abc",
+                 "\"abc\" is not");
   ExpectRejected({{"dpdk-socket-mem", "1024,-1"}}, "dpdk-socket-mem", "1024,-1", "negative");
   ExpectRejected({{"dpdk-socket-mem", "1024,1024,1024"}}, "dpdk-socket-mem", "1024,1024,1024",
                  "machine has 2 NUMA nodes");
@@ -94,7 +96,8 @@ TEST(EalConfig, RejectsBadOtherKeys) {
   ExpectRejected({{"dpdk-lcore-mask", "-1"}}, "dpdk-lcore-mask", "-1", "hexadecimal");
   ExpectRejected({{"dpdk-hugepage-dir", "huge"}}, "dpdk-hugepage-dir", "huge", "absolute");
   ExpectRejected({{"dpdk-extra", "-m 0 --no-huge"}}, "dpdk-extra", "-m 0 --no-huge", "-m needs");
-  ExpectRejected({{"dpdk-extra", "-m 512"}}, "dpdk-extra", "-m 512", "only supported here with --no-huge");
+  ExpectRejected({{"dpdk-extra", "-m 512"}}, "dpdk-extra", "-m 512",
+                 "only supported here with --no-huge");
   ExpectRejected({{"dpdk-extra", "--legacy-mem --no-huge"}}, "dpdk-extra", "--legacy-mem --no-huge",
                  "together");
   ExpectRejected({{"dpdk-extra", "--socket-mem 1,1"}, {"dpdk-socket-mem", "1,1"}}, "dpdk-extra",
@@ -123,8 +126,8 @@ TEST(EalConfig, TopologyChecksNameTheFix) {
 
 TEST(EalConfig, AnyNumberOfNodes) {
   auto four = *ReadTopology(std::string(NUMAVS_FIXTURES) + "/four-node");
-  auto c = ParseEalConfig({{"dpdk-socket-mem", "0,0,0,512"}, {"dpdk-socket-limit", "0,0,0,1024"}},
-                          four);
+  auto c =
+      ParseEalConfig({{"dpdk-socket-mem", "0,0,0,512"}, {"dpdk-socket-limit", "0,0,0,1024"}}, four);
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->StartMb(3), 512u);
   EXPECT_EQ(c->LimitMb(3), 1024u);
@@ -135,13 +138,17 @@ TEST(EalConfig, AnyNumberOfNodes) {
 // Acceptance 4: bad values for every key give the named error and never reach the EAL (this
 // process has DPDK linked in; had any of them reached rte_eal_init, the EAL would be running).
 TEST(EalConfig, BadValuesNeverReachTheEal) {
-  const std::vector<std::pair<std::string, std::string>> bad = {
-      {"dpdk-init", "maybe"},          {"dpdk-socket-mem", "1024,abc"},
-      {"dpdk-socket-mem", "-5"},        {"dpdk-socket-mem", "1,1,1"},
-      {"dpdk-socket-limit", "abc"},     {"dpdk-socket-limit", "1,-1"},
-      {"dpdk-lcore-mask", "xyz"},       {"dpdk-lcore-mask", "0x0"},
-      {"dpdk-hugepage-dir", "relative"}, {"dpdk-extra", "-m 64"},
-      {"numa-fallback", "loose"}};
+  const std::vector<std::pair<std::string, std::string>> bad = {{"dpdk-init", "maybe"},
+                                                                {"dpdk-socket-mem", "1024,abc"},
+                                                                {"dpdk-socket-mem", "-5"},
+                                                                {"dpdk-socket-mem", "1,1,1"},
+                                                                {"dpdk-socket-limit", "abc"},
+                                                                {"dpdk-socket-limit", "1,-1"},
+                                                                {"dpdk-lcore-mask", "xyz"},
+                                                                {"dpdk-lcore-mask", "0x0"},
+                                                                {"dpdk-hugepage-dir", "relative"},
+                                                                {"dpdk-extra", "-m 64"},
+                                                                {"numa-fallback", "loose"}};
   for (const auto& [key, value] : bad) {
     OtherConfig oc{{key, value}};
     oc.emplace("dpdk-init", "true");  // does not replace a bad dpdk-init
@@ -162,14 +169,16 @@ TEST(EalConfig, BadValuesNeverReachTheEal) {
 }
 
 TEST(EalConfig, RestartNeededIsReportedPerKey) {
-  OtherConfig before{{"dpdk-init", "true"}, {"dpdk-socket-mem", "1024,0"}, {"numa-fallback", "strict"}};
+  OtherConfig before{
+      {"dpdk-init", "true"}, {"dpdk-socket-mem", "1024,0"}, {"numa-fallback", "strict"}};
   OtherConfig after = before;
   after["dpdk-socket-mem"] = "1024,1024";
   after["numa-fallback"] = "remote";
   auto changes = ChangesNeedingRestart(before, after);
   ASSERT_EQ(changes.size(), 1u);
-  EXPECT_EQ(changes[0], "dpdk-socket-mem changed from \"1024,0\" to \"1024,1024\"; it takes "
-                        "effect when numavs-switchd restarts");
+  EXPECT_EQ(changes[0],
+            "dpdk-socket-mem changed from \"1024,0\" to \"1024,1024\"; it takes "
+            "effect when numavs-switchd restarts");
   EXPECT_TRUE(ChangesNeedingRestart({{"dpdk-init", "false"}}, {{"dpdk-init", "true"}}).empty());
   EXPECT_EQ(ChangesNeedingRestart({{"dpdk-init", "true"}}, {{"dpdk-init", "false"}}).size(), 1u);
   EXPECT_TRUE(KeyIsLive("numa-fallback"));

@@ -1,22 +1,22 @@
 #include "numa/planner.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/ranges.h>
 
 namespace vs::numa {
 namespace {
 
 constexpr uint64_t kMb = 1ull << 20;
-constexpr uint32_t kEtherOverhead = 26;   // header 14 + CRC 4 + 2 VLAN tags 8
-constexpr uint32_t kRxBufAlign = 1024;    // NETDEV_DPDK_MBUF_ALIGN
-constexpr uint32_t kHeadroom = 128;       // RTE_PKTMBUF_HEADROOM
-constexpr uint32_t kMbufStruct = 128;     // sizeof(struct rte_mbuf)
-constexpr uint32_t kObjHeader = 64;       // cache-line rounded struct rte_mempool_objhdr
-constexpr uint64_t kPoolHeader = 256;     // struct rte_mempool + pktmbuf private area
-constexpr uint64_t kMaxLcores = 128;      // RTE_MAX_LCORE of Debian's DPDK 22.11
-constexpr uint64_t kLcoreCache = 8256;    // sizeof(struct rte_mempool_cache)
+constexpr uint32_t kEtherOverhead = 26;  // header 14 + CRC 4 + 2 VLAN tags 8
+constexpr uint32_t kRxBufAlign = 1024;   // NETDEV_DPDK_MBUF_ALIGN
+constexpr uint32_t kHeadroom = 128;      // RTE_PKTMBUF_HEADROOM
+constexpr uint32_t kMbufStruct = 128;    // sizeof(struct rte_mbuf)
+constexpr uint32_t kObjHeader = 64;      // cache-line rounded struct rte_mempool_objhdr
+constexpr uint64_t kPoolHeader = 256;    // struct rte_mempool + pktmbuf private area
+constexpr uint64_t kMaxLcores = 128;     // RTE_MAX_LCORE of Debian's DPDK 22.11
+constexpr uint64_t kLcoreCache = 8256;   // sizeof(struct rte_mempool_cache)
 constexpr uint64_t kRingHeader = 128;
 
 uint64_t RoundUp(uint64_t v, uint64_t to) { return (v + to - 1) / to * to; }
@@ -55,8 +55,10 @@ Status ValidatePort(const PortSpec& p) {
   if (p.mtu < 68 || p.mtu > 65535 - 26) return bad("mtu", p.mtu, "must be 68..65509");
   if (p.n_rxq < 1 || p.n_rxq > 1024) return bad("n_rxq", p.n_rxq, "must be 1..1024");
   if (p.n_txq < 1 || p.n_txq > 1024) return bad("n_txq", p.n_txq, "must be 1..1024");
-  if (p.rxq_size < 1 || p.rxq_size > 32768) return bad("n_rxq_desc", p.rxq_size, "must be 1..32768");
-  if (p.txq_size < 1 || p.txq_size > 32768) return bad("n_txq_desc", p.txq_size, "must be 1..32768");
+  if (p.rxq_size < 1 || p.rxq_size > 32768)
+    return bad("n_rxq_desc", p.rxq_size, "must be 1..32768");
+  if (p.txq_size < 1 || p.txq_size > 32768)
+    return bad("n_txq_desc", p.txq_size, "must be 1..32768");
   if (p.n_pmds < 1 || p.n_pmds > 1024) return bad("pmds", p.n_pmds, "must be 1..1024");
   if (p.node < 0) return bad("numa node", p.node, "unresolved");
   return Status::Ok();
@@ -124,15 +126,17 @@ NodeCapacity CapacityOf(const EalConfig& cfg, const Topology& topo, int node) {
 Remedy RemedyFor(const EalConfig& cfg, const Topology& topo, int node, const NodeState& st,
                  uint64_t more_bytes) {
   Remedy r;
-  uint64_t want = st.used_bytes + more_bytes;           // what the heap must hold
+  uint64_t want = st.used_bytes + more_bytes;  // what the heap must hold
   uint64_t want_mb = std::max<uint64_t>(1024, RoundUp(want, 1024 * kMb) / kMb);
   switch (cfg.memory) {
     case MemoryMode::kNoHuge: {
       r.had = fmt::format("the no-hugepage heap (dpdk-extra -m {}) has {} free", cfg.no_huge_mb,
                           Mb(st.held_bytes - std::min(st.held_bytes, st.used_bytes)));
-      std::vector<std::string> extra{"--no-huge", "-m", std::to_string(RoundUp(want, 64 * kMb) / kMb)};
+      std::vector<std::string> extra{"--no-huge", "-m",
+                                     std::to_string(RoundUp(want, 64 * kMb) / kMb)};
       for (const auto& e : cfg.extra) {
-        if (e != "--no-huge" && e != std::to_string(cfg.no_huge_mb) && e != "-m") extra.push_back(e);
+        if (e != "--no-huge" && e != std::to_string(cfg.no_huge_mb) && e != "-m")
+          extra.push_back(e);
       }
       r.fix = VsctlSetCommand("dpdk-extra", fmt::format("{}", fmt::join(extra, " ")));
       r.restart_needed = true;
@@ -153,13 +157,15 @@ Remedy RemedyFor(const EalConfig& cfg, const Topology& topo, int node, const Nod
       r.restart_needed = true;
       return r;
     }
-    case MemoryMode::kDynamic: break;
+    case MemoryMode::kDynamic:
+      break;
   }
   uint64_t limit = cfg.LimitMb(node) * kMb;
   if (limit && want > limit) {
-    r.had = fmt::format("node {} is capped at {} by dpdk-socket-limit=\"{}\" and {} of it is in "
-                        "use (dynamic memory)", node, Mb(limit), cfg.SocketLimitArg(),
-                        Mb(st.used_bytes));
+    r.had = fmt::format(
+        "node {} is capped at {} by dpdk-socket-limit=\"{}\" and {} of it is in "
+        "use (dynamic memory)",
+        node, Mb(limit), cfg.SocketLimitArg(), Mb(st.used_bytes));
     r.fix = VsctlSetCommand("dpdk-socket-limit", ReplaceEntry(cfg, true, node, want_mb));
     r.restart_needed = true;
     if (want > st.held_bytes + st.hugepage_free) {
@@ -170,10 +176,11 @@ Remedy RemedyFor(const EalConfig& cfg, const Topology& topo, int node, const Nod
   const Node* n = topo.FindNode(node);
   uint64_t page_kb = topo.DefaultPageKb();
   const HugepagePool* hp = n ? n->Pages(page_kb) : nullptr;
-  r.had = fmt::format("node {} has {} of free hugepages ({} of {} {} kB pages reserved in the "
-                      "kernel) and DPDK holds {} there, {} in use (dynamic memory)",
-                      node, Mb(st.hugepage_free), hp ? hp->free : 0, hp ? hp->total : 0, page_kb,
-                      Mb(st.held_bytes), Mb(st.used_bytes));
+  r.had = fmt::format(
+      "node {} has {} of free hugepages ({} of {} {} kB pages reserved in the "
+      "kernel) and DPDK holds {} there, {} in use (dynamic memory)",
+      node, Mb(st.hugepage_free), hp ? hp->free : 0, hp ? hp->total : 0, page_kb, Mb(st.held_bytes),
+      Mb(st.used_bytes));
   uint64_t reachable = st.held_bytes + st.hugepage_free;
   r.fix = ReserveCommand(topo, node, want > reachable ? want - reachable : page_kb * 1024);
   r.restart_needed = false;  // the dynamic heap maps newly reserved pages on demand
@@ -243,8 +250,11 @@ Plan MakePlan(const std::vector<PortSpec>& ports, const EalConfig& cfg, const To
 Json Plan::ToJson() const {
   Json jp = Json::array();
   for (const auto& p : pools) {
-    jp.push_back({{"node", p.node}, {"data_room", p.data_room}, {"mbufs", p.mbufs},
-                  {"bytes", p.bytes}, {"ports", p.ports}});
+    jp.push_back({{"node", p.node},
+                  {"data_room", p.data_room},
+                  {"mbufs", p.mbufs},
+                  {"bytes", p.bytes},
+                  {"ports", p.ports}});
   }
   Json jn = Json::array();
   for (const auto& n : nodes) {

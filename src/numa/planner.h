@@ -20,8 +20,8 @@
 //                otherwise it gets a new pool. A pool cannot grow (rte_mempool has a fixed size),
 //                so sharing spends part of the margin, down to a floor, the way OVS retries a
 //                failed pool with half the buffers down to MIN_NB_MBUF.
-//   object     = 64 (mempool object header) + ROUND_UP(128 (struct rte_mbuf) + priv + data_room, 64)
-//   objects    = objects never straddle a page: with per_page = page / object,
+//   object     = 64 (mempool object header) + ROUND_UP(128 (struct rte_mbuf) + priv + data_room,
+//   64) objects    = objects never straddle a page: with per_page = page / object,
 //                (mbufs / per_page) * page + (mbufs % per_page) * object
 //                (2 MB hugepages: ~0.1% lost; no-huge 4 kB pages: one 2368-byte buffer per page)
 //   pool bytes = objects + ring (8 * next_pow2(mbufs + 1) + 128)
@@ -46,11 +46,11 @@
 namespace vs::numa {
 
 struct PlannerOptions {
-  uint32_t burst = 32;          // NETDEV_MAX_BURST
-  uint32_t margin = 16384;      // MIN_NB_MBUF in OVS
-  uint32_t min_margin = 8192;   // spare buffers a shared pool keeps beyond its users' rings
-  uint32_t cache_size = 256;    // per-lcore mempool cache (objects)
-  uint32_t priv_size = 0;       // mbuf private area (bytes)
+  uint32_t burst = 32;         // NETDEV_MAX_BURST
+  uint32_t margin = 16384;     // MIN_NB_MBUF in OVS
+  uint32_t min_margin = 8192;  // spare buffers a shared pool keeps beyond its users' rings
+  uint32_t cache_size = 256;   // per-lcore mempool cache (objects)
+  uint32_t priv_size = 0;      // mbuf private area (bytes)
   // Page size the pool's memory comes in; objects never straddle a page (DPDK keeps each
   // buffer IOVA-contiguous). 0 = 2 MB. PageBytesFor() gives the EAL's value.
   uint64_t page_bytes = 0;
@@ -61,14 +61,14 @@ uint64_t PageBytesFor(const EalConfig& cfg, const Topology& topo);
 
 // A port as the memory planner sees it.
 struct PortSpec {
-  std::string name;             // "dpdk0"
-  int node = 0;                 // the node its device is on (ResolveDeviceNode)
+  std::string name;  // "dpdk0"
+  int node = 0;      // the node its device is on (ResolveDeviceNode)
   int mtu = 1500;
   uint32_t n_rxq = 1;
   uint32_t n_txq = 1;
-  uint32_t rxq_size = 2048;     // descriptors per Rx queue
-  uint32_t txq_size = 2048;     // descriptors per Tx queue
-  uint32_t n_pmds = 1;          // PMD threads that poll its Rx queues
+  uint32_t rxq_size = 2048;  // descriptors per Rx queue
+  uint32_t txq_size = 2048;  // descriptors per Tx queue
+  uint32_t n_pmds = 1;       // PMD threads that poll its Rx queues
 };
 
 // Checks a PortSpec's numbers. Errors: EINVAL naming the field and value.
@@ -82,8 +82,8 @@ uint64_t PoolBytes(uint32_t mbufs, uint32_t data_room, const PlannerOptions& o =
 
 struct PortBuffers {
   uint32_t data_room = 0;
-  uint32_t ring_mbufs = 0;      // this port's share of a pool
-  uint32_t margin = 0;          // the pool's corner-case margin (once per pool)
+  uint32_t ring_mbufs = 0;  // this port's share of a pool
+  uint32_t margin = 0;      // the pool's corner-case margin (once per pool)
   uint32_t mbufs() const { return ring_mbufs + margin; }  // a pool for this port alone
 };
 PortBuffers BuffersForPort(const PortSpec& p, const PlannerOptions& o = {});
@@ -142,9 +142,9 @@ struct Remedy {
 };
 // The state of a node's memory at the moment of the question.
 struct NodeState {
-  uint64_t held_bytes = 0;       // what DPDK's heap on the node holds
-  uint64_t used_bytes = 0;       // how much of that is allocated
-  uint64_t hugepage_free = 0;    // free hugepages not yet held by DPDK (bytes)
+  uint64_t held_bytes = 0;     // what DPDK's heap on the node holds
+  uint64_t used_bytes = 0;     // how much of that is allocated
+  uint64_t hugepage_free = 0;  // free hugepages not yet held by DPDK (bytes)
 };
 Remedy RemedyFor(const EalConfig& cfg, const Topology& topo, int node, const NodeState& st,
                  uint64_t more_bytes);

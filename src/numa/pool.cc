@@ -52,16 +52,16 @@ PoolRegistry::Pool* PoolRegistry::GetPool(int node, uint32_t data_room, uint32_t
     *err = raw.status();
     return nullptr;
   }
-  auto pool = std::make_unique<Pool>(
-      Pool{params.name, node, data_room, params.mbufs, 0, *raw, {}});
+  auto pool = std::make_unique<Pool>(Pool{params.name, node, data_room, params.mbufs, 0, *raw, {}});
   Pool* out = pool.get();
   pools_[params.name] = std::move(pool);
   VS_LOG_INFO(kLog, "created pool {} on NUMA node {}: {} buffers of {} bytes data room, {}",
               params.name, node, params.mbufs, data_room, Mb(*asked));
   if (uint64_t after = held(); after > held_before) {
-    VS_LOG_INFO(kLog, "NUMA node {} heap grew from {} to {} for pool {} ({} memory: the node "
-                "that asks grows)", node, Mb(held_before), Mb(after), params.name,
-                MemoryModeName(cfg_.memory));
+    VS_LOG_INFO(kLog,
+                "NUMA node {} heap grew from {} to {} for pool {} ({} memory: the node "
+                "that asks grows)",
+                node, Mb(held_before), Mb(after), params.name, MemoryModeName(cfg_.memory));
   }
   return out;
 }
@@ -115,8 +115,8 @@ PoolError PoolRegistry::MakeError(const PortSpec& port, const Tried& first) cons
                           r.restart_needed ? " (then restart numavs-switchd)" : "");
   if (e.node_had >= e.bytes) {
     // By the numbers it should have fitted (fragmentation, an EAL limit): say what DPDK said.
-    e.message += fmt::format("; the node seemed to have room, and the allocator said: {}",
-                             e.backend_error);
+    e.message +=
+        fmt::format("; the node seemed to have room, and the allocator said: {}", e.backend_error);
   }
   return e;
 }
@@ -181,9 +181,11 @@ AttachResult PoolRegistry::Attach(const PortSpec& port) {
     a.raw = p->raw;
     if (a.remote) {
       PoolError why = MakeError(port, first);
-      a.status = fmt::format("packet buffers on NUMA node {} for a device on node {} "
-                             "(numa-fallback=remote): every packet crosses the NUMA interconnect; "
-                             "to use local memory: {}", node, port.node, why.fix);
+      a.status = fmt::format(
+          "packet buffers on NUMA node {} for a device on node {} "
+          "(numa-fallback=remote): every packet crosses the NUMA interconnect; "
+          "to use local memory: {}",
+          node, port.node, why.fix);
       VS_LOG_WARN(kLog, "{}: {}; {}", port.name, why.message, a.status);
     }
     ports_[port.name] = a;
@@ -191,11 +193,12 @@ AttachResult PoolRegistry::Attach(const PortSpec& port) {
   }
   PoolError e = MakeError(port, first);
   if (old_pool) {
-    e.message += fmt::format("; {} keeps its previous buffers (pool {})", port.name,
-                             old_pool->name);
+    e.message +=
+        fmt::format("; {} keeps its previous buffers (pool {})", port.name, old_pool->name);
   }
   VS_LOG_ERR(kLog, "{}", e.message);
-  if (!e.backend_error.empty()) VS_LOG_DBG(kLog, "{}: backend said: {}", port.name, e.backend_error);
+  if (!e.backend_error.empty())
+    VS_LOG_DBG(kLog, "{}: backend said: {}", port.name, e.backend_error);
   return e;
 }
 

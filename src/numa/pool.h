@@ -52,7 +52,7 @@ struct PoolError {
   std::string had;            // "node 1 has 0 MB reserved for DPDK (...)"
   std::string fix;            // the command
   bool restart_needed = false;
-  std::string message;        // the one line for the log, Interface.error and the CLI
+  std::string message;  // the one line for the log, Interface.error and the CLI
 
   Status ToStatus() const { return Status(code, message); }
 };
@@ -60,14 +60,14 @@ struct PoolError {
 // Where a port's buffers come from.
 struct Assignment {
   std::string port;
-  std::string pool;           // pool name
-  int node = 0;               // node of the pool
-  int wanted_node = 0;        // node of the device
-  bool remote = false;        // cross-NUMA fallback in use
+  std::string pool;     // pool name
+  int node = 0;         // node of the pool
+  int wanted_node = 0;  // node of the device
+  bool remote = false;  // cross-NUMA fallback in use
   uint32_t data_room = 0;
   uint32_t ring_mbufs = 0;
-  std::string status;         // "" or the cross-NUMA note for Interface.status
-  RawPool* raw = nullptr;     // the backend's pool (rte_mempool* for DpdkBackend)
+  std::string status;      // "" or the cross-NUMA note for Interface.status
+  RawPool* raw = nullptr;  // the backend's pool (rte_mempool* for DpdkBackend)
 };
 
 class AttachResult {
@@ -87,8 +87,8 @@ struct PoolInfo {
   std::string name;
   int node = 0;
   uint32_t data_room = 0;
-  uint32_t capacity = 0;      // buffers
-  uint32_t rings = 0;         // ring_mbufs of its users (the rest is the spare margin)
+  uint32_t capacity = 0;  // buffers
+  uint32_t rings = 0;     // ring_mbufs of its users (the rest is the spare margin)
   PoolUsage usage;
   std::vector<std::string> users;  // port names
 };

@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
     auto cfg = ParseEalConfig(
         {{"dpdk-init", "true"},
          {"dpdk-extra", fmt::format("--no-huge -m 1024 --no-pci --no-shconf --no-telemetry "
-                                    "--file-prefix=numavs_bench_{}", getpid())}},
+                                    "--file-prefix=numavs_bench_{}",
+                                    getpid())}},
         g_topo);
     if (cfg.ok()) {
       g_cfg = *cfg;

@@ -51,9 +51,8 @@ struct Switch {
   }
 };
 
-const OtherConfig kLegacySeed{{"dpdk-init", "true"},
-                              {"dpdk-extra", "--legacy-mem"},
-                              {"dpdk-socket-mem", "1024,0"}};
+const OtherConfig kLegacySeed{
+    {"dpdk-init", "true"}, {"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "1024,0"}};
 
 uint64_t DefaultPortPoolBytes() {
   PortSpec p;
@@ -62,9 +61,9 @@ uint64_t DefaultPortPoolBytes() {
 }
 
 TEST(Planner, FormulaMatchesDocumentedNumbers) {
-  EXPECT_EQ(DataRoomForMtu(1500), 2176u);  // ROUND_UP(1526, 1024) + 128
-  EXPECT_EQ(DataRoomForMtu(9000), 9344u);  // ROUND_UP(9026, 1024) + 128
-  EXPECT_EQ(DataRoomForMtu(2030), 3200u);  // the seed's MTU
+  EXPECT_EQ(DataRoomForMtu(1500), 2176u);                 // ROUND_UP(1526, 1024) + 128
+  EXPECT_EQ(DataRoomForMtu(9000), 9344u);                 // ROUND_UP(9026, 1024) + 128
+  EXPECT_EQ(DataRoomForMtu(2030), 3200u);                 // the seed's MTU
   EXPECT_EQ(DataRoomForMtu(1400), DataRoomForMtu(1500));  // same pool
   PortSpec p;
   p.n_rxq = 2;
@@ -75,7 +74,8 @@ TEST(Planner, FormulaMatchesDocumentedNumbers) {
   EXPECT_EQ(b.margin, 16384u);
   EXPECT_EQ(ObjectBytes(2176), 64u + 2304u);
   // 885 buffers fit in a 2 MB page; the rest start a new page.
-  EXPECT_EQ(PoolBytes(1000, 2176), (2u << 20) + 115u * 2368 + (128 + 8 * 1024) + (256 + 128 * 8256));
+  EXPECT_EQ(PoolBytes(1000, 2176),
+            (2u << 20) + 115u * 2368 + (128 + 8 * 1024) + (256 + 128 * 8256));
   PlannerOptions small_pages;
   small_pages.page_bytes = 4096;  // no-huge: one buffer per 4 kB page
   EXPECT_EQ(PoolBytes(10, 2176, small_pages), 10u * 4096 + (128 + 8 * 16) + (256 + 128 * 8256));
@@ -86,7 +86,8 @@ TEST(Planner, FormulaMatchesDocumentedNumbers) {
 TEST(Planner, PlanSharesPerNodeAndSizeAndFindsShortNodes) {
   auto topo = *ReadTopology(Fixture("two-node"));
   auto cfg = *ParseEalConfig(kLegacySeed, topo);
-  std::vector<PortSpec> ports{{.name = "dpdk0", .node = 1}, {.name = "dpdk1", .node = 1},
+  std::vector<PortSpec> ports{{.name = "dpdk0", .node = 1},
+                              {.name = "dpdk1", .node = 1},
                               {.name = "dpdk2", .node = 0, .mtu = 9000}};
   Plan plan = MakePlan(ports, cfg, topo);
   ASSERT_EQ(plan.pools.size(), 2u);
@@ -171,13 +172,17 @@ TEST(SeedScenario, C_NoHugepagesOnNode1NamesTheSysfsCommand) {
   EXPECT_FALSE(e.restart_needed);
   EXPECT_NE(e.message.find("on NUMA node 1 for dpdk0"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("node 1 has 0 MB of free hugepages (0 of 0 2048 kB pages"),
-            std::string::npos) << e.message;
-  EXPECT_NE(e.message.find("run: echo 25 > "
-                           "/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages"),
-            std::string::npos) << e.message;
+            std::string::npos)
+      << e.message;
+  EXPECT_NE(
+      e.message.find("run: echo 25 > "
+                     "/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages"),
+      std::string::npos)
+      << e.message;
   // Legacy with socket-mem on node 1 cannot even start: the EAL would refuse; so do we.
   auto topo = *ReadTopology(Fixture("two-node-no-hugepages-node1"));
-  auto cfg = *ParseEalConfig({{"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "1024,1024"}}, topo);
+  auto cfg =
+      *ParseEalConfig({{"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "1024,1024"}}, topo);
   auto b = SimBackend::Create(topo, cfg);
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.status().message().find("node1/hugepages"), std::string::npos);
@@ -231,7 +236,8 @@ TEST(SeedScenario, SocketLimitAndNoHugeFixes) {
   auto r = s.reg->Attach(s.Port("dpdk0", "0000:81:00.1"));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("capped at 16 MB by dpdk-socket-limit=\"0,16\""),
-            std::string::npos) << r.error().message;
+            std::string::npos)
+      << r.error().message;
   EXPECT_NE(r.error().message.find("other_config:dpdk-socket-limit=\"0,1024\""), std::string::npos);
   EXPECT_TRUE(r.error().restart_needed);
 
@@ -240,7 +246,8 @@ TEST(SeedScenario, SocketLimitAndNoHugeFixes) {
   ASSERT_FALSE(n.ok());
   // 20,896 buffers, one per 4 kB page in no-huge mode: 82 MB + header -> -m 128.
   EXPECT_NE(n.error().message.find("the no-hugepage heap (dpdk-extra -m 32) has 32 MB free"),
-            std::string::npos) << n.error().message;
+            std::string::npos)
+      << n.error().message;
   EXPECT_NE(n.error().message.find("dpdk-extra=\"--no-huge -m 128 --no-pci\""), std::string::npos)
       << n.error().message;
 }
@@ -291,7 +298,9 @@ TEST(Sharing, FailedReconfigureKeepsTheOldPool) {
       << r.error().message;
   EXPECT_NE(r.error().backend_error.find("injected"), std::string::npos);
   EXPECT_NE(r.error().message.find("the node seemed to have room, and the allocator said: "
-                                   "simulated pool"), std::string::npos) << r.error().message;
+                                   "simulated pool"),
+            std::string::npos)
+      << r.error().message;
   auto still = s.reg->Find("dpdk0");
   ASSERT_TRUE(still.has_value());
   EXPECT_EQ(still->pool, a.value().pool);

@@ -1,9 +1,9 @@
 #include "numa/report.h"
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/ranges.h>
 
 namespace vs::numa {
 namespace {
@@ -13,8 +13,7 @@ std::string CpuRanges(const std::vector<int>& cpus) {
   for (size_t i = 0; i < cpus.size();) {
     size_t j = i;
     while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) j++;
-    parts.push_back(j == i ? std::to_string(cpus[i])
-                           : fmt::format("{}-{}", cpus[i], cpus[j]));
+    parts.push_back(j == i ? std::to_string(cpus[i]) : fmt::format("{}-{}", cpus[i], cpus[j]));
     i = j + 1;
   }
   return parts.empty() ? "none" : fmt::format("{}", fmt::join(parts, ","));
@@ -126,30 +125,31 @@ std::string MemoryReportText(const Json& r) {
                          h["total"].get<uint64_t>(), h["free"].get<uint64_t>());
     }
     const Json& d = n["dpdk"];
-    out += fmt::format("  DPDK holds {} ({}), can still give {}\n",
-                       Mb(d["held_bytes"].get<uint64_t>()),
-                       d["grows"].get<bool>()
-                           ? (d["limit_bytes"].get<uint64_t>()
-                                  ? fmt::format("dynamic, limit {}", Mb(d["limit_bytes"].get<uint64_t>()))
-                                  : std::string("dynamic, no limit"))
-                           : fmt::format("fixed at {}", Mb(d["start_bytes"].get<uint64_t>())),
-                       Mb(d["available_bytes"].get<uint64_t>()));
+    out += fmt::format(
+        "  DPDK holds {} ({}), can still give {}\n", Mb(d["held_bytes"].get<uint64_t>()),
+        d["grows"].get<bool>()
+            ? (d["limit_bytes"].get<uint64_t>()
+                   ? fmt::format("dynamic, limit {}", Mb(d["limit_bytes"].get<uint64_t>()))
+                   : std::string("dynamic, no limit"))
+            : fmt::format("fixed at {}", Mb(d["start_bytes"].get<uint64_t>())),
+        Mb(d["available_bytes"].get<uint64_t>()));
     const Json& h = n["heap"];
-    out += fmt::format("  heap: total {}, free {}, largest free block {}, {} allocations\n",
-                       Mb(h["total_bytes"].get<uint64_t>()), Mb(h["free_bytes"].get<uint64_t>()),
-                       Mb(h["largest_free_bytes"].get<uint64_t>()), h["alloc_count"].get<uint32_t>());
+    out +=
+        fmt::format("  heap: total {}, free {}, largest free block {}, {} allocations\n",
+                    Mb(h["total_bytes"].get<uint64_t>()), Mb(h["free_bytes"].get<uint64_t>()),
+                    Mb(h["largest_free_bytes"].get<uint64_t>()), h["alloc_count"].get<uint32_t>());
     for (const Json& z : n["memzones"]) {
       out += fmt::format("  memzone {}: {} bytes\n", z["name"].get<std::string>(),
                          z["len"].get<uint64_t>());
     }
     for (const Json& p : n["pools"]) {
-      out += fmt::format("  pool {}: {} buffers of {} bytes (data room {}), {} in use, {} free, {}; "
-                         "ports: {}\n",
-                         p["name"].get<std::string>(), p["count"].get<uint32_t>(),
-                         p["element_size"].get<uint32_t>(), p["data_room"].get<uint32_t>(),
-                         p["in_use"].get<uint32_t>(), p["free"].get<uint32_t>(),
-                         Mb(p["bytes"].get<uint64_t>()),
-                         fmt::join(p["ports"].get<std::vector<std::string>>(), ", "));
+      out += fmt::format(
+          "  pool {}: {} buffers of {} bytes (data room {}), {} in use, {} free, {}; "
+          "ports: {}\n",
+          p["name"].get<std::string>(), p["count"].get<uint32_t>(),
+          p["element_size"].get<uint32_t>(), p["data_room"].get<uint32_t>(),
+          p["in_use"].get<uint32_t>(), p["free"].get<uint32_t>(), Mb(p["bytes"].get<uint64_t>()),
+          fmt::join(p["ports"].get<std::vector<std::string>>(), ", "));
     }
   }
   return out;
@@ -158,11 +158,12 @@ std::string MemoryReportText(const Json& r) {
 std::string MallocStatsText(const Backend& backend) {
   std::string out;
   for (const HeapStats& h : backend.Heaps()) {
-    out += fmt::format("Heap id:{}\n\tHeap name:socket_{}\n\tHeap_size:{},\n\tFree_size:{},\n"
-                       "\tAlloc_size:{},\n\tGreatest_free_size:{},\n\tAlloc_count:{},\n"
-                       "\tFree_count:{},\n",
-                       h.node, h.node, h.heap_bytes, h.free_bytes, h.alloc_bytes, h.largest_free,
-                       h.alloc_count, h.free_count);
+    out += fmt::format(
+        "Heap id:{}\n\tHeap name:socket_{}\n\tHeap_size:{},\n\tFree_size:{},\n"
+        "\tAlloc_size:{},\n\tGreatest_free_size:{},\n\tAlloc_count:{},\n"
+        "\tFree_count:{},\n",
+        h.node, h.node, h.heap_bytes, h.free_bytes, h.alloc_bytes, h.largest_free, h.alloc_count,
+        h.free_count);
   }
   return out;
 }
@@ -177,11 +178,12 @@ Result<std::string> MempoolInfoText(const PoolRegistry& reg, const std::string& 
   std::string out;
   for (const PoolInfo& p : reg.Pools()) {
     if (!want.empty() && p.name != want) continue;
-    out += fmt::format("mempool <{}>\n  socket_id={}\n  size={}\n  total_obj_size={}\n"
-                       "  data_room={}\n  ring_buffers={}\n  bytes={}\n  ports={}\n"
-                       "    count: avail ({}), in use ({})\n",
-                       p.name, p.node, p.usage.size, p.usage.element_size, p.data_room, p.rings,
-                       p.usage.bytes, fmt::join(p.users, ","), p.usage.avail, p.usage.in_use);
+    out += fmt::format(
+        "mempool <{}>\n  socket_id={}\n  size={}\n  total_obj_size={}\n"
+        "  data_room={}\n  ring_buffers={}\n  bytes={}\n  ports={}\n"
+        "    count: avail ({}), in use ({})\n",
+        p.name, p.node, p.usage.size, p.usage.element_size, p.data_room, p.rings, p.usage.bytes,
+        fmt::join(p.users, ","), p.usage.avail, p.usage.in_use);
   }
   return out;
 }
@@ -228,12 +230,12 @@ Json PreflightJson(const PoolRegistry& reg, const PortSpec& port) {
 }
 
 std::string PreflightText(const Json& p) {
-  std::string out = fmt::format("preflight for {} (NUMA node {}, MTU {}, {} ring buffers of data room "
-                                "{}): {}\n",
-                                p["port"].get<std::string>(), p["node"].get<int>(),
-                                p["mtu"].get<int>(), p["buffers"].get<uint32_t>(),
-                                p["data_room"].get<uint32_t>(),
-                                p["fits"].get<bool>() ? "fits" : "DOES NOT FIT");
+  std::string out = fmt::format(
+      "preflight for {} (NUMA node {}, MTU {}, {} ring buffers of data room "
+      "{}): {}\n",
+      p["port"].get<std::string>(), p["node"].get<int>(), p["mtu"].get<int>(),
+      p["buffers"].get<uint32_t>(), p["data_room"].get<uint32_t>(),
+      p["fits"].get<bool>() ? "fits" : "DOES NOT FIT");
   if (!p["joins_pool"].get<std::string>().empty()) {
     out += fmt::format("  joins existing pool {}\n", p["joins_pool"].get<std::string>());
   }

@@ -29,12 +29,13 @@ Result<std::unique_ptr<SimBackend>> SimBackend::Create(const Topology& topo, con
 Result<RawPool*> SimBackend::CreatePool(const PoolParams& p) {
   auto it = heaps_.find(p.node);
   if (it == heaps_.end()) {
-    return Status(EINVAL, fmt::format("simulated pool {}: NUMA node {} does not exist", p.name,
-                                      p.node));
+    return Status(EINVAL,
+                  fmt::format("simulated pool {}: NUMA node {} does not exist", p.name, p.node));
   }
   if (p.mbufs == 0 || p.data_room == 0 || p.name.empty() || p.name.size() > 25) {
     return Status(EINVAL, fmt::format("simulated pool \"{}\": bad parameters ({} buffers of {} "
-                                      "bytes)", p.name, p.mbufs, p.data_room));
+                                      "bytes)",
+                                      p.name, p.mbufs, p.data_room));
   }
   if (pools_.count(p.name)) {
     return Status(EEXIST, fmt::format("simulated pool {} already exists", p.name));
@@ -42,7 +43,8 @@ Result<RawPool*> SimBackend::CreatePool(const PoolParams& p) {
   if (fail_next_ > 0) {
     fail_next_--;
     return Status(ENOMEM, fmt::format("simulated pool {}: injected allocation failure (Cannot "
-                                      "allocate memory)", p.name));
+                                      "allocate memory)",
+                                      p.name));
   }
   Heap& h = it->second;
   uint64_t bytes = PoolBytes(p.mbufs, p.data_room, p.options);
@@ -52,15 +54,17 @@ Result<RawPool*> SimBackend::CreatePool(const PoolParams& p) {
     bool can = h.grows && h.held + grow <= h.max && grow <= h.hp_free;
     if (!can) {
       return Status(ENOMEM, fmt::format("simulated heap on node {} cannot hold {} (Cannot "
-                                        "allocate memory)", p.node, Mb(bytes)));
+                                        "allocate memory)",
+                                        p.node, Mb(bytes)));
     }
     h.held += grow;
     h.hp_free -= grow;
   }
   h.used += bytes;
   h.allocs++;
-  auto pool = std::make_unique<Pool>(
-      Pool{p.name, p.node, p.mbufs, 0, bytes, static_cast<uint32_t>(ObjectBytes(p.data_room, p.options))});
+  auto pool =
+      std::make_unique<Pool>(Pool{p.name, p.node, p.mbufs, 0, bytes,
+                                  static_cast<uint32_t>(ObjectBytes(p.data_room, p.options))});
   RawPool* raw = reinterpret_cast<RawPool*>(pool.get());
   pools_[p.name] = std::move(pool);
   return raw;

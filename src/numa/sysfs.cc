@@ -56,8 +56,8 @@ Result<std::vector<HugepagePool>> ReadHugepages(const fs::path& dir) {
     HugepagePool hp;
     auto [ptr, err] = std::from_chars(num.data(), num.data() + num.size(), hp.page_kb);
     if (err != std::errc() || ptr != num.data() + num.size() || hp.page_kb == 0) {
-      return Status(EINVAL, fmt::format("{}: cannot read the page size from the name",
-                                        e.path().string()));
+      return Status(EINVAL,
+                    fmt::format("{}: cannot read the page size from the name", e.path().string()));
     }
     auto total = ReadInt(e.path() / "nr_hugepages");
     if (!total.ok()) return total.status();
@@ -96,7 +96,8 @@ Result<Topology> ReadTopology(const std::string& root) {
   std::error_code ec;
   if (!fs::is_directory(base / "devices", ec)) {
     return Status(ENOENT, fmt::format("sysfs root {} has no devices/ directory (expected a "
-                                      "directory laid out like /sys)", shown_root));
+                                      "directory laid out like /sys)",
+                                      shown_root));
   }
   fs::path node_dir = base / "devices/system/node";
   std::vector<Node> nodes;
@@ -149,8 +150,8 @@ Result<int> ReadPciNumaNode(const std::string& root, std::string_view pci_addr) 
   fs::path dev = SysBase(root) / "bus/pci/devices" / std::string(pci_addr);
   std::error_code ec;
   if (!fs::is_directory(dev, ec)) {
-    return Status(ENODEV, fmt::format("PCI device {} not found ({} does not exist)", pci_addr,
-                                      dev.string()));
+    return Status(
+        ENODEV, fmt::format("PCI device {} not found ({} does not exist)", pci_addr, dev.string()));
   }
   auto v = ReadInt(dev / "numa_node");
   if (!v.ok()) {

@@ -33,11 +33,9 @@ std::optional<std::string_view> DevargOption(std::string_view devargs, std::stri
   size_t pos = 0;
   while (pos <= devargs.size()) {
     size_t comma = devargs.find(',', pos);
-    std::string_view item = devargs.substr(pos, comma == std::string_view::npos
-                                                    ? std::string_view::npos
-                                                    : comma - pos);
-    if (item.size() > key.size() && item.substr(0, key.size()) == key &&
-        item[key.size()] == '=') {
+    std::string_view item =
+        devargs.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    if (item.size() > key.size() && item.substr(0, key.size()) == key && item[key.size()] == '=') {
       return item.substr(key.size() + 1);
     }
     if (comma == std::string_view::npos) break;
@@ -83,7 +81,8 @@ Result<Topology> Topology::FromCpuMap(std::string_view cpu_nodes, uint64_t pages
     int node = 0;
     if (!ParseInt(item, &node) || node < 0) {
       return Status(EINVAL, fmt::format("CPU map \"{}\": element {} (\"{}\") is not a node "
-                                        "number", cpu_nodes, cpu, item));
+                                        "number",
+                                        cpu_nodes, cpu, item));
     }
     Node& n = by_id[node];
     n.id = node;
@@ -210,8 +209,8 @@ Result<DeviceLocation> ResolveDeviceNode(const Topology& topo, std::string_view 
       int node = 0;
       if (!ParseInt(*v, &node) || !topo.HasNode(node)) {
         return Status(EINVAL, fmt::format("dpdk-devargs \"{}\": {}={} is not a NUMA node of this "
-                                          "machine (nodes 0..{})", devargs, key, *v,
-                                          topo.MaxNodeId()));
+                                          "machine (nodes 0..{})",
+                                          devargs, key, *v, topo.MaxNodeId()));
       }
       loc.node = node;
       loc.how = fmt::format("devargs {}", key);
