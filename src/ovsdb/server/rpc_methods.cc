@@ -36,10 +36,11 @@ void DbServer::HandleGetSchema(Session& s, const Json& id, const Json& params) {
     ReplyError(s, id, UnknownDb(params[0]));
     return;
   }
-  Reply(s, id, db->schema->ToJson());
+  if (db->schema_text.empty()) db->schema_text = JsonToString(db->schema->ToJson());
+  ReplyRaw(s, id, db->schema_text);
 }
 
-void DbServer::HandleTransact(Session& s, const Json& id, const Json& params) {
+void DbServer::HandleTransact(Session& s, const Json& id, Json&& params) {
   if (params.empty() || !params[0].is_string()) {
     ReplyError(s, id, SyntaxError("transact expects [<db-name>, <operation>*]"));
     return;
@@ -49,7 +50,8 @@ void DbServer::HandleTransact(Session& s, const Json& id, const Json& params) {
     ReplyError(s, id, UnknownDb(params[0]));
     return;
   }
-  Json ops(params.begin() + 1, params.end());
+  params.erase(params.begin());  // the ops, without copying them
+  Json& ops = params;
   if (db == dbs_[0].get()) {
     for (const Json& op : ops) {
       if (IsWriteOp(op)) {

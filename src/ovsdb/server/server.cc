@@ -171,6 +171,15 @@ void DbServer::Reply(Session& s, const Json& id, Json result) {
   SendToSession(s, JsonToString(Json{{"id", id}, {"result", std::move(result)}, {"error", nullptr}}));
 }
 
+void DbServer::ReplyRaw(Session& s, const Json& id, const std::string& result_text) {
+  std::string text = "{\"id\":";
+  text += JsonToString(id);
+  text += ",\"result\":";
+  text += result_text;
+  text += ",\"error\":null}";
+  SendToSession(s, std::move(text));
+}
+
 void DbServer::ReplyError(Session& s, const Json& id, Json error) {
   SendToSession(s, JsonToString(Json{{"id", id}, {"result", nullptr}, {"error", std::move(error)}}));
 }
@@ -208,7 +217,7 @@ void DbServer::OnMessage(Session& s, Json&& msg) {
                   true);
     return;
   }
-  const Json& params = *pit;
+  Json params = std::move(*pit);
   if (id.is_null()) {
     // Notifications from clients carry nothing we must act on.
     return;
@@ -216,7 +225,7 @@ void DbServer::OnMessage(Session& s, Json&& msg) {
   stats_.transactions += method == "transact";
   try {
     if (method == "transact") {
-      HandleTransact(s, id, params);
+      HandleTransact(s, id, std::move(params));
     } else if (method == "monitor" || method == "monitor_cond" || method == "monitor_cond_since") {
       HandleMonitor(s, id, method, params);
     } else if (method == "monitor_cond_change") {

@@ -116,13 +116,15 @@ class DbServer {
   void OnClose(Session& s, const std::string& why);
   void Reply(Session& s, const Json& id, Json result);
   void ReplyError(Session& s, const Json& id, Json error);
+  // A reply whose result is already serialised JSON text.
+  void ReplyRaw(Session& s, const Json& id, const std::string& result_text);
   void Notify(Session& s, const std::string& method, Json params);
   void SendToSession(Session& s, std::string text);
   Db* FindDb(const std::string& name);
 
   // Methods (rpc_methods.cc).
   void HandleGetSchema(Session& s, const Json& id, const Json& params);
-  void HandleTransact(Session& s, const Json& id, const Json& params);
+  void HandleTransact(Session& s, const Json& id, Json&& params);
   void HandleMonitor(Session& s, const Json& id, const std::string& method, const Json& params);
   void HandleMonitorCondChange(Session& s, const Json& id, const Json& params);
   void HandleMonitorCancel(Session& s, const Json& id, const Json& params);

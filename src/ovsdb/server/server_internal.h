@@ -11,6 +11,7 @@ struct DbServer::Db {
   std::unique_ptr<Database> db;
   std::unique_ptr<storage::Log> log;  // null for _Server (in memory only)
   Uuid last_txn_id;                   // of the latest commit (all zero before any)
+  std::string schema_text;            // get_schema reply, serialised once
 };
 
 struct DbServer::Session {
