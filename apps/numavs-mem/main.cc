@@ -84,59 +84,6 @@ Result<Args> ParseArgs(int argc, char** argv) {
   return a;
 }
 
-// "dpdk0,0000:81:00.1,mtu=9000,n_rxq=2" -> PortSpec with its node resolved.
-Result<PortSpec> ParsePort(const std::string& text, const Topology& topo) {
-  std::vector<std::string> parts;
-  size_t pos = 0;
-  while (true) {
-    size_t c = text.find(',', pos);
-    parts.push_back(text.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
-    if (c == std::string::npos) break;
-    pos = c + 1;
-  }
-  if (parts.size() < 2 || parts[0].empty() || parts[1].empty()) {
-    return Status(EINVAL, fmt::format("port \"{}\": expected NAME,DEVARGS[,OPT=N...]", text));
-  }
-  PortSpec p;
-  p.name = parts[0];
-  std::string devargs = parts[1];
-  int cpu = -1;
-  for (size_t i = 2; i < parts.size(); i++) {
-    size_t eq = parts[i].find('=');
-    std::string k = parts[i].substr(0, eq);
-    long v = -1;
-    if (eq != std::string::npos) {
-      char* end = nullptr;
-      v = std::strtol(parts[i].c_str() + eq + 1, &end, 10);
-      if (*end != '\0' || end == parts[i].c_str() + eq + 1) v = -1;
-    }
-    if (v < 0 && k != "numa_node" && k != "socket_id") {
-      return Status(EINVAL, fmt::format("port {}: option \"{}\" needs a number", p.name, parts[i]));
-    }
-    if (k == "mtu")
-      p.mtu = static_cast<int>(v);
-    else if (k == "n_rxq")
-      p.n_rxq = v;
-    else if (k == "n_txq")
-      p.n_txq = v;
-    else if (k == "n_rxq_desc")
-      p.rxq_size = v;
-    else if (k == "n_txq_desc")
-      p.txq_size = v;
-    else if (k == "pmds")
-      p.n_pmds = v;
-    else if (k == "cpu")
-      cpu = static_cast<int>(v);
-    else
-      devargs += "," + parts[i];  // a devargs option (numa_node=1, ...)
-  }
-  auto loc = ResolveDeviceNode(topo, devargs, cpu);
-  if (!loc.ok()) return loc.status().Wrap(fmt::format("port {}", p.name));
-  p.node = loc->node;
-  VS_RETURN_IF_ERROR(ValidatePort(p));
-  return p;
-}
-
 int Run(int argc, char** argv) {
   auto args = ParseArgs(argc, argv);
   if (!args.ok()) {
@@ -154,7 +101,7 @@ int Run(int argc, char** argv) {
   if (!cfg.ok()) return fail(cfg.status());
   std::vector<PortSpec> ports;
   for (const auto& t : args->ports) {
-    auto p = ParsePort(t, *topo);
+    auto p = ParsePortArgs(t, *topo);
     if (!p.ok()) return fail(p.status());
     ports.push_back(*p);
   }
@@ -207,7 +154,7 @@ int Run(int argc, char** argv) {
     out["report"] = MemoryReportJson(reg);
     text += MemoryReportText(out["report"]);
     if (!args->preflight.empty()) {
-      auto p = ParsePort(args->preflight, *topo);
+      auto p = ParsePortArgs(args->preflight, *topo);
       if (!p.ok()) return fail(p.status());
       out["preflight"] = PreflightJson(reg, *p);
       if (!out["preflight"]["fits"].get<bool>()) rc = 1;

@@ -3,6 +3,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <map>
 
 namespace vs::numa {
@@ -62,6 +64,54 @@ Status ValidatePort(const PortSpec& p) {
   if (p.n_pmds < 1 || p.n_pmds > 1024) return bad("pmds", p.n_pmds, "must be 1..1024");
   if (p.node < 0) return bad("numa node", p.node, "unresolved");
   return Status::Ok();
+}
+
+Result<PortSpec> ParsePortArgs(std::string_view text_in, const Topology& topo) {
+  std::string text(text_in);
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  while (true) {
+    size_t c = text.find(',', pos);
+    parts.push_back(text.substr(pos, c == std::string::npos ? std::string::npos : c - pos));
+    if (c == std::string::npos) break;
+    pos = c + 1;
+  }
+  if (parts.size() < 2 || parts[0].empty() || parts[1].empty()) {
+    return Status(EINVAL, fmt::format("port \"{}\": expected NAME,DEVARGS[,OPT=N...]", text));
+  }
+  PortSpec p;
+  p.name = parts[0];
+  std::string devargs = parts[1];
+  int cpu = -1;
+  static const char* kNumeric[] = {"mtu",        "n_rxq", "n_txq", "n_rxq_desc",
+                                   "n_txq_desc", "pmds",  "cpu"};
+  for (size_t i = 2; i < parts.size(); i++) {
+    size_t eq = parts[i].find('=');
+    std::string k = parts[i].substr(0, eq);
+    if (std::find(std::begin(kNumeric), std::end(kNumeric), k) == std::end(kNumeric)) {
+      devargs += "," + parts[i];  // a devargs option (numa_node=1, rx_pcap=..., ...)
+      continue;
+    }
+    uint32_t v = 0;
+    std::string_view num =
+        eq == std::string::npos ? std::string_view() : std::string_view(parts[i]).substr(eq + 1);
+    auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+    if (num.empty() || ec != std::errc() || ptr != num.data() + num.size() || v > 1000000) {
+      return Status(EINVAL, fmt::format("port {}: option \"{}\" needs a number", p.name, parts[i]));
+    }
+    if (k == "mtu") p.mtu = static_cast<int>(v);
+    if (k == "n_rxq") p.n_rxq = v;
+    if (k == "n_txq") p.n_txq = v;
+    if (k == "n_rxq_desc") p.rxq_size = v;
+    if (k == "n_txq_desc") p.txq_size = v;
+    if (k == "pmds") p.n_pmds = v;
+    if (k == "cpu") cpu = static_cast<int>(v);
+  }
+  auto loc = ResolveDeviceNode(topo, devargs, cpu);
+  if (!loc.ok()) return loc.status().Wrap(fmt::format("port {}", p.name));
+  p.node = loc->node;
+  VS_RETURN_IF_ERROR(ValidatePort(p));
+  return p;
 }
 
 uint32_t DataRoomForMtu(int mtu) {

@@ -74,6 +74,12 @@ struct PortSpec {
 // Checks a PortSpec's numbers. Errors: EINVAL naming the field and value.
 Status ValidatePort(const PortSpec& p);
 
+// Parses "NAME,DEVARGS[,OPT=N...]" (OPT: mtu, n_rxq, n_txq, n_rxq_desc, n_txq_desc, pmds, cpu =
+// the polling CPU; any other OPT=V is a devargs option such as numa_node=1) and resolves the
+// device's node. Used by numavs-mem and memory/preflight.
+// Errors: EINVAL (malformed, naming the part), ENODEV (PCI device absent).
+Result<PortSpec> ParsePortArgs(std::string_view text, const Topology& topo);
+
 uint32_t DataRoomForMtu(int mtu);
 // Bytes one buffer occupies in a pool, header included.
 uint64_t ObjectBytes(uint32_t data_room, const PlannerOptions& o = {});

@@ -83,6 +83,29 @@ TEST(Planner, FormulaMatchesDocumentedNumbers) {
   EXPECT_FALSE(ValidatePort(PortSpec{.name = "x", .n_rxq = 0}).ok());
 }
 
+TEST(Planner, ParsesPortArguments) {
+  auto topo = *ReadTopology(Fixture("two-node"));
+  auto p = ParsePortArgs("dpdk0,0000:81:00.1,mtu=9000,n_rxq=2,n_txq_desc=1024,pmds=2", topo);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->name, "dpdk0");
+  EXPECT_EQ(p->node, 1);
+  EXPECT_EQ(p->mtu, 9000);
+  EXPECT_EQ(p->n_rxq, 2u);
+  EXPECT_EQ(p->txq_size, 1024u);
+  EXPECT_EQ(p->n_pmds, 2u);
+  auto v = ParsePortArgs("pcap0,net_pcap0,rx_pcap=/tmp/x.pcap,numa_node=1", topo);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->node, 1);
+  auto polled = ParsePortArgs("ring0,net_ring0,cpu=2", topo);
+  ASSERT_TRUE(polled.ok());
+  EXPECT_EQ(polled->node, 1);
+  EXPECT_EQ(ParsePortArgs("dpdk0", topo).status().code(), EINVAL);
+  EXPECT_EQ(ParsePortArgs("dpdk0,0000:81:00.1,mtu=abc", topo).status().code(), EINVAL);
+  EXPECT_EQ(ParsePortArgs("dpdk0,0000:81:00.1,n_rxq=99999999999", topo).status().code(), EINVAL);
+  EXPECT_EQ(ParsePortArgs("dpdk0,0000:81:00.1,mtu=10", topo).status().code(), EINVAL);
+  EXPECT_EQ(ParsePortArgs("dpdk0,0000:99:00.0", topo).status().code(), ENODEV);
+}
+
 TEST(Planner, PlanSharesPerNodeAndSizeAndFindsShortNodes) {
   auto topo = *ReadTopology(Fixture("two-node"));
   auto cfg = *ParseEalConfig(kLegacySeed, topo);
