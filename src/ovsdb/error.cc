@@ -19,6 +19,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kDomainError: return "domain error";
     case ErrorCode::kRangeError: return "range error";
     case ErrorCode::kDuplicateUuidName: return "duplicate uuid-name";
+    case ErrorCode::kDuplicateUuid: return "duplicate uuid";
     case ErrorCode::kNotSupported: return "not supported";
     case ErrorCode::kNotAllowed: return "not allowed";
     case ErrorCode::kIoError: return "I/O error";

@@ -35,6 +35,7 @@ enum class ErrorCode {
   kDomainError,            // "domain error"
   kRangeError,             // "range error"
   kDuplicateUuidName,      // "duplicate uuid-name"
+  kDuplicateUuid,          // "duplicate uuid" (insert with an explicit "uuid" in use)
   kNotSupported,           // "not supported"
   kNotAllowed,             // "not allowed"
   kIoError,                // "I/O error"

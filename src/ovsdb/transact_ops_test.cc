@@ -39,7 +39,19 @@ TEST_F(TransactOps, InsertWithExplicitUuid) {
   // Same UUID again: the row exists.
   auto out = Run(R"([{"op":"insert","table":"Root","uuid":")" + id + R"(","row":{"name":"y"}}])");
   EXPECT_FALSE(out.committed);
-  EXPECT_EQ(ErrorTag(out.result, 0), "constraint violation") << out.result.dump();
+  EXPECT_EQ(ErrorTag(out.result, 0), "duplicate uuid") << out.result.dump();
+  // Nor may a transaction reuse the UUID of a row it deletes or inserts.
+  out = Run(R"([{"op":"delete","table":"Root","where":[]},
+                {"op":"insert","table":"Root","uuid":")" + id + R"(","row":{"name":"y"}}])");
+  EXPECT_EQ(ErrorTag(out.result, 1), "duplicate uuid") << out.result.dump();
+  const std::string id2 = "11111111-2222-4333-8444-666666666666";
+  out = Run(R"([{"op":"insert","table":"Target","uuid":")" + id2 + R"(","row":{}},
+                {"op":"insert","table":"Target","uuid":")" + id2 + R"(","row":{}}])");
+  EXPECT_EQ(ErrorTag(out.result, 1), "duplicate uuid") << out.result.dump();
+  // The same UUID in another table is fine.
+  out = Run(R"([{"op":"insert","table":"Target","uuid":")" + id + R"(","row":{}}])");
+  EXPECT_TRUE(out.committed) << out.result.dump();
+  EXPECT_NE(Find("Root", *Uuid::Parse(id)), nullptr);
   // Bad UUID text.
   out = Run(R"([{"op":"insert","table":"Root","uuid":"nope","row":{}}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "syntax error");

@@ -134,11 +134,19 @@ ErrorOr<Json> Executor::Insert(size_t index, const Json& op) {
   if (err) return *err;
   if (name && !IsValidId(name->get_ref<const std::string&>()))
     return Syntax(op, "Type mismatch for member 'uuid-name'.");
+  if (uuid_j) {
+    auto u = Uuid::Parse(uuid_j->get_ref<const std::string&>());
+    if (!u) return Syntax(op, "\"uuid\" is not a valid UUID.");
+    if (!txn_.MayCreateRow(t.index(), *u))
+      return Error(ErrorCode::kDuplicateUuid,
+                   fmt::format("UUID {} is already used in table {} by an existing row or by a "
+                               "row inserted or deleted earlier in this transaction.",
+                               u->ToString(), t.name()),
+                   *uuid_j);
+  }
   if (duplicate_names_.count(index))
     return Error(ErrorCode::kDuplicateUuidName,
                  "This \"uuid-name\" appeared on an earlier \"insert\" operation.", *name);
-  if (uuid_j && !Uuid::Parse(uuid_j->get_ref<const std::string&>()))
-    return Syntax(op, "\"uuid\" is not a valid UUID.");
   auto pre = insert_uuids_.find(index);
   Uuid uuid = pre != insert_uuids_.end() ? pre->second : Uuid::Random();
   auto row = Row::MakeDefault(t, uuid);

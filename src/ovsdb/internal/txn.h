@@ -46,6 +46,11 @@ class Txn {
   const Row* Get(int table, const Uuid& uuid) const;
   // UUIDs of the visible rows of `table` matching all clauses of `cond`.
   std::vector<Uuid> Query(int table, const Condition& cond) const;
+  // May a row with this UUID be inserted? No if the UUID names a committed
+  // row or a row this transaction inserted or deleted.
+  bool MayCreateRow(int table, const Uuid& uuid) const {
+    return !rows_[table].count(uuid) && !db_.tables_[table].Find(uuid);
+  }
   // Adds a new row. Errors: constraint violation if the UUID is in use.
   MaybeError Insert(int table, std::shared_ptr<Row> row);
   // Writable copy of a visible row (copy-on-write); null if not visible.
