@@ -270,6 +270,19 @@ TEST_F(LogReplay, GarbageRecordsFailWithoutChanges) {
   }
 }
 
+TEST_F(LogReplay, AcceptsVersionAndMetadataMembers) {
+  Status st = db_->ApplyLogRecord(Json::parse(R"({"_date":1234,"_is_diff":true,"_comment":"c",
+      "Target":{"00000000-0000-4000-8000-000000000020":{"n":4,
+        "_version":["uuid","00000000-0000-4000-8000-000000000021"]}}})"));
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(Col("Target", *Uuid::Parse("00000000-0000-4000-8000-000000000020"), "n"), 4);
+  // _uuid may not be written by a record.
+  st = db_->ApplyLogRecord(Json::parse(R"({"Target":{"00000000-0000-4000-8000-000000000022":{
+      "_uuid":["uuid","00000000-0000-4000-8000-000000000023"]}}})"));
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(Count("Target"), 1u);
+}
+
 TEST_F(LogReplay, ReplayDoesNotCollectGarbage) {
   // A log may hold a non-root row with no referrer (e.g. from another server
   // version); replay keeps it.

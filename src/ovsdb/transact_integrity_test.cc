@@ -150,6 +150,34 @@ TEST_F(Integrity, WeakRefRemovedWhenTargetDeleted) {
   EXPECT_EQ(Col("Root", root, "weak"), UuidJson(c2));
 }
 
+TEST_F(Integrity, WeakRefInUntouchedRowRemovedAndReported) {
+  // r1 holds c strongly, r2 only weakly and is not touched by the deleting txn.
+  Json r = Ok(R"([{"op":"insert","table":"Child","uuid-name":"c","row":{"name":"c"}},
+                 {"op":"insert","table":"Root","row":{"name":"r1","children":["named-uuid","c"]}},
+                 {"op":"insert","table":"Root","row":{"name":"r2","weak":["named-uuid","c"],
+                   "i":1}}])");
+  Uuid c = ResultUuid(r[0]), r2 = ResultUuid(r[2]);
+  const Row* r2_before = Find("Root", r2);
+  auto out = Run(R"([{"op":"delete","table":"Root","where":[["name","==","r1"]]}])");
+  ASSERT_TRUE(out.committed) << out.result.dump();
+  EXPECT_EQ(Find("Child", c), nullptr);
+  EXPECT_EQ(Col("Root", r2, "weak"), Json::parse(R"(["set",[]])"));
+  EXPECT_EQ(Col("Root", r2, "i"), 1);
+  // The cleanup is a modification of r2 in the change set: r1 and c deleted, r2 modified.
+  ASSERT_TRUE(out.changes);
+  EXPECT_EQ(out.changes->n_rows(), 3u);
+  bool saw_r2 = false;
+  for (const auto& tc : out.changes->tables())
+    for (const auto& rc : tc.rows)
+      if (rc.uuid == r2) {
+        saw_r2 = true;
+        EXPECT_EQ(rc.old_row.get(), r2_before);
+        ASSERT_EQ(rc.changed.size(), 1u);
+        EXPECT_EQ(tc.table->column(rc.changed[0]).name, "weak");
+      }
+  EXPECT_TRUE(saw_r2);
+}
+
 TEST_F(Integrity, WeakRefToMissingRowIsDroppedOnWrite) {
   Uuid root = Insert("Root", {{"name", "r"},
                               {"weak", Json::parse(

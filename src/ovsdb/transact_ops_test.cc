@@ -324,13 +324,35 @@ TEST_F(WaitOp, TimeoutZeroFailsWithTimedOut) {
   EXPECT_EQ(ErrorTag(out.result, 0), "timed out");
 }
 
-TEST_F(WaitOp, RowCountMustMatch) {
-  // Two rows expected but only one matches the where clause.
+TEST_F(WaitOp, RowSetsMustMatch) {
+  // Two different rows expected but only one row matches the where clause.
   auto out = Run(R"([{"op":"wait","table":"Root","where":[],"columns":["i"],"until":"==",
-                      "rows":[{"i":5},{"i":5}],"timeout":0}])");
+                      "rows":[{"i":5},{"i":6}],"timeout":0}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "timed out");
+  // No row expected, none matches.
   out = Run(R"([{"op":"wait","table":"Root","where":[["i","==",99]],"columns":["i"],
                  "until":"==","rows":[],"timeout":0}])");
+  EXPECT_TRUE(out.committed) << out.result.dump();
+  // No row expected but one matches.
+  out = Run(R"([{"op":"wait","table":"Root","where":[],"columns":["i"],
+                 "until":"==","rows":[],"timeout":0}])");
+  EXPECT_EQ(ErrorTag(out.result, 0), "timed out");
+}
+
+TEST_F(WaitOp, ComparesDistinctProjectionsLikeOvsdbServer) {
+  // A second row with the same projection (i=5): the matching rows, as a set
+  // of projections onto "columns", are still {i=5}.
+  Insert("Root", {{"name", "w2"}, {"i", 5}});
+  auto out = Run(R"([{"op":"wait","table":"Root","where":[],"columns":["i"],"until":"==",
+                      "rows":[{"i":5}],"timeout":0}])");
+  EXPECT_TRUE(out.committed) << out.result.dump();
+  // Duplicate expected rows count once.
+  out = Run(R"([{"op":"wait","table":"Root","where":[],"columns":["i"],"until":"==",
+                 "rows":[{"i":5},{"i":5}],"timeout":0}])");
+  EXPECT_TRUE(out.committed) << out.result.dump();
+  // Columns not given in a row compare against the column's default.
+  out = Run(R"([{"op":"wait","table":"Root","where":[["name","==","w"]],
+                 "columns":["i","r"],"until":"==","rows":[{"i":5}],"timeout":0}])");
   EXPECT_TRUE(out.committed) << out.result.dump();
 }
 

@@ -285,6 +285,9 @@ ErrorOr<Json> Executor::Delete(const Json& op) {
   return result;
 }
 
+// As in ovsdb-server, the expected rows and the rows matching "where" are
+// compared as sets of distinct projections onto `cols`: duplicates on either
+// side count once.
 ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& op,
                                     const std::vector<int>& cols) {
   auto cond = Condition::FromJson(t, op["where"], &symtab_);
@@ -292,7 +295,7 @@ ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& op,
   ParseOptions popts;
   popts.symtab = &symtab_;
   popts.check_constraints = false;
-  std::vector<std::vector<Datum>> expected;
+  std::vector<std::vector<Datum>> expected;  // distinct projections
   for (const auto& rj : op["rows"]) {
     auto values = ParseRow(t, rj, popts);
     if (!values.ok()) return values.error();
@@ -302,23 +305,24 @@ ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& op,
                              [&](const auto& cd) { return cd.first == c; });
       proj.push_back(it != values.value().end() ? it->second : Datum::Default(t.column(c).type));
     }
-    expected.push_back(std::move(proj));
+    if (std::find(expected.begin(), expected.end(), proj) == expected.end())
+      expected.push_back(std::move(proj));
   }
-  auto matches = txn_.Query(t.index(), cond.value());
-  if (matches.size() != expected.size()) return false;
-  std::vector<bool> used(expected.size(), false);
-  for (const Uuid& u : matches) {
+  std::vector<bool> seen(expected.size(), false);
+  size_t n_seen = 0;
+  for (const Uuid& u : txn_.Query(t.index(), cond.value())) {
     const Row* r = txn_.Get(t.index(), u);
-    bool found = false;
-    for (size_t i = 0; i < expected.size() && !found; i++) {
-      if (used[i]) continue;
-      bool eq = true;
-      for (size_t k = 0; k < cols.size() && eq; k++) eq = r->fields[cols[k]] == expected[i][k];
-      if (eq) used[i] = found = true;
-    }
-    if (!found) return false;
+    auto same = [&](const std::vector<Datum>& e) {
+      for (size_t k = 0; k < cols.size(); k++)
+        if (!(r->fields[cols[k]] == e[k])) return false;
+      return true;
+    };
+    auto it = std::find_if(expected.begin(), expected.end(), same);
+    if (it == expected.end()) return false;  // a row that is not expected
+    size_t i = static_cast<size_t>(it - expected.begin());
+    if (!seen[i]) seen[i] = true, n_seen++;
   }
-  return true;
+  return n_seen == expected.size();
 }
 
 ErrorOr<Json> Executor::Wait(const Json& op) {
