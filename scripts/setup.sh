@@ -6,7 +6,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git
   libdpdk-dev dpdk
   nlohmann-json3-dev libfmt-dev libasio-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   openvswitch-switch openvswitch-common python3-openvswitch
   python3 iproute2 procps
 )
