@@ -158,7 +158,31 @@ AttachResult PoolRegistry::Attach(const PortSpec& port) {
     order.insert(order.end(), others.begin(), others.end());
   }
   Tried first{port.node, 0, Status::Ok()};
+  // Marks an assignment as cross-NUMA and says so (log and Interface.status).
+  auto mark_remote = [&](Assignment& a) {
+    PoolError why = MakeError(port, first);
+    a.status = fmt::format(
+        "packet buffers on NUMA node {} for a device on node {} "
+        "(numa-fallback=remote): every packet crosses the NUMA interconnect; "
+        "to use local memory: {}",
+        a.node, port.node, why.fix);
+    VS_LOG_WARN(kLog, "{}: {}; {}", port.name, why.message, a.status);
+  };
   for (int node : order) {
+    // A port already on remote memory that still cannot go home keeps its remote pool if the
+    // new spec fits there, rather than taking a second pool on the same node.
+    if (node != port.node && old_pool && old_pool->node == node &&
+        old_pool->data_room == b.data_room &&
+        PoolHasRoom(old_pool->capacity, old_pool->rings - old_it->second.ring_mbufs, b.ring_mbufs,
+                    opts_)) {
+      old_pool->rings = old_pool->rings - old_it->second.ring_mbufs + b.ring_mbufs;
+      Assignment& a = old_it->second;
+      a.ring_mbufs = b.ring_mbufs;
+      a.wanted_node = port.node;
+      a.remote = true;
+      mark_remote(a);
+      return a;
+    }
     Status err;
     uint64_t asked = 0;
     Pool* p = GetPool(node, b.data_room, b.ring_mbufs, port.name, &err, &asked);
@@ -179,15 +203,7 @@ AttachResult PoolRegistry::Attach(const PortSpec& port) {
     a.data_room = b.data_room;
     a.ring_mbufs = b.ring_mbufs;
     a.raw = p->raw;
-    if (a.remote) {
-      PoolError why = MakeError(port, first);
-      a.status = fmt::format(
-          "packet buffers on NUMA node {} for a device on node {} "
-          "(numa-fallback=remote): every packet crosses the NUMA interconnect; "
-          "to use local memory: {}",
-          node, port.node, why.fix);
-      VS_LOG_WARN(kLog, "{}: {}; {}", port.name, why.message, a.status);
-    }
+    if (a.remote) mark_remote(a);
     ports_[port.name] = a;
     return a;
   }

@@ -247,6 +247,25 @@ TEST(SeedScenario, D_RemoteFallbackUsesNode0AndSaysSo) {
   }
 }
 
+TEST(SeedScenario, RemotePortThatCannotGoHomeKeepsItsRemotePool) {
+  OtherConfig oc = kLegacySeed;
+  oc["numa-fallback"] = "remote";
+  Switch s = Switch::Make("two-node", oc);
+  PortSpec p = s.Port("dpdk0", "0000:81:00.1");
+  auto a = s.reg->Attach(p);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(a.value().remote);
+  p.rxq_size = 1024;  // reconfigure: node 1 still has nothing
+  auto b = s.reg->Attach(p);
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(b.value().pool, a.value().pool);
+  EXPECT_TRUE(b.value().remote);
+  EXPECT_FALSE(b.value().status.empty());
+  EXPECT_EQ(s.reg->pool_count(), 1u);
+  s.reg->Detach("dpdk0");
+  EXPECT_EQ(s.Heap(0).alloc_bytes, 0u);
+}
+
 TEST(SeedScenario, FallbackPolicyIsLive) {
   Switch s = Switch::Make("two-node", kLegacySeed);
   EXPECT_FALSE(s.reg->Attach(s.Port("dpdk0", "0000:81:00.1")).ok());
@@ -360,8 +379,12 @@ TEST(Sharing, InUseBuffersShowInPoolInfo) {
 
 // 2: 10,000 random add/remove/reconfigure steps leave no pool and no byte behind.
 TEST(Lifetime, RandomStepsLeaveNothingBehind) {
-  for (const char* fixture : {"two-node", "four-node", "two-node-tight"}) {
-    Switch s = Switch::Make(fixture, {{"numa-fallback", "strict"}});
+  const std::pair<const char*, const char*> runs[] = {{"two-node", "strict"},
+                                                      {"four-node", "strict"},
+                                                      {"two-node-tight", "strict"},
+                                                      {"two-node-tight", "remote"}};
+  for (auto [fixture, fallback] : runs) {
+    Switch s = Switch::Make(fixture, {{"numa-fallback", fallback}});
     std::mt19937 rng(12345);
     const int kPorts = 12;
     const int mtus[] = {1500, 1400, 2030, 9000};
@@ -388,7 +411,16 @@ TEST(Lifetime, RandomStepsLeaveNothingBehind) {
         auto r = s.reg->Attach(p);
         if (r.ok()) {
           ok++;
-          EXPECT_EQ(r.value().node, p.node);
+          EXPECT_EQ(r.value().node == p.node, !r.value().remote);
+          EXPECT_EQ(r.value().remote, !r.value().status.empty());
+          auto f = s.reg->Find(name);
+          ASSERT_TRUE(f.has_value());
+          EXPECT_EQ(f->wanted_node, p.node);
+          EXPECT_EQ(f->data_room, DataRoomForMtu(p.mtu));
+          EXPECT_EQ(f->ring_mbufs, BuffersForPort(p).ring_mbufs);
+          if (std::string(fallback) == "strict") {
+            EXPECT_EQ(r.value().node, p.node);
+          }
         } else {
           failed++;
           EXPECT_EQ(r.error().code, ENOMEM) << r.error().message;
@@ -404,6 +436,14 @@ TEST(Lifetime, RandomStepsLeaveNothingBehind) {
       uint64_t pool_bytes = 0, heap_used = 0;
       for (const auto& pi : s.reg->Pools()) {
         ASSERT_FALSE(pi.users.empty());
+        uint32_t rings = 0;
+        for (const auto& u : pi.users) {
+          auto f = s.reg->Find(u);
+          ASSERT_TRUE(f.has_value());
+          ASSERT_EQ(f->pool, pi.name);
+          rings += f->ring_mbufs;
+        }
+        ASSERT_EQ(rings, pi.rings);
         ASSERT_LE(pi.rings + 8192u, pi.capacity);
         pool_bytes += pi.usage.bytes;
       }
