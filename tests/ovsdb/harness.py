@@ -324,9 +324,21 @@ class RpcClient:
     values back to back). Notifications are queued in self.notifications."""
 
     def __init__(self, path, timeout=20.0):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
-        self.sock.connect(path)
+        # A unix socket's listen backlog can be full for a moment when many
+        # clients connect at once (connect() then fails with EAGAIN): retry
+        # until the timeout, as the OVS clients' reconnect logic does.
+        deadline = time.monotonic() + timeout
+        while True:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(timeout)
+            try:
+                self.sock.connect(path)
+                break
+            except BlockingIOError:
+                self.sock.close()
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
         self.timeout = timeout
         self._dec = codecs.getincrementaldecoder("utf-8")()
         self._buf = ""
