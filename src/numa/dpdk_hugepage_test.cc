@@ -12,88 +12,25 @@
 #include <fstream>
 
 #include "numa/dpdk_backend.h"
+#include "numa/dpdk_hugepage_env.h"
 #include "numa/eal.h"
 #include "numa/pool.h"
 #include "numa/sysfs.h"
 
 namespace vs::numa {
+
+OtherConfig HugeEnv::MakeConfig(const std::string& dir) {
+  return {{"dpdk-init", "true"},
+          {"dpdk-hugepage-dir", dir},
+          {"dpdk-socket-limit", "64"},
+          {"dpdk-extra",
+           fmt::format("--no-pci --no-telemetry --file-prefix=numavs_hp_{} --vdev=net_null0",
+                       getpid())}};
+}
+
 namespace {
 
-constexpr const char* kNr = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
-constexpr const char* kFree = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages";
-constexpr long kPages = 64;  // 128 MB
-
-long ReadLong(const char* path) {
-  std::ifstream in(path);
-  long v = -1;
-  in >> v;
-  return in ? v : -1;
-}
-bool WriteLong(const char* path, long v) {
-  std::ofstream out(path);
-  out << v;
-  out.flush();
-  return static_cast<bool>(out);
-}
-
-class HugeEnv : public ::testing::Environment {
- public:
-  void SetUp() override {
-    if (geteuid() != 0) return Skip("not root: cannot reserve hugepages");
-    prev_nr_ = ReadLong(kNr);
-    if (prev_nr_ < 0) return Skip(std::string("cannot read ") + kNr);
-    long prev_free = ReadLong(kFree);
-    if (!WriteLong(kNr, prev_nr_ + kPages)) return Skip(std::string("cannot write ") + kNr);
-    reserved_ = true;
-    long got = ReadLong(kFree) - prev_free;
-    if (got < kPages) {
-      return Skip(fmt::format("asked the kernel for {} 2 MB hugepages, got {}", kPages, got));
-    }
-    char tmpl[] = "/tmp/numavs_huge_XXXXXX";
-    if (!mkdtemp(tmpl)) return Skip("mkdtemp failed");
-    dir_ = tmpl;
-    if (mount("nodev", dir_.c_str(), "hugetlbfs", 0, "pagesize=2M") != 0) {
-      return Skip(fmt::format("cannot mount hugetlbfs on {}: {}", dir_, std::strerror(errno)));
-    }
-    mounted_ = true;
-    auto topo = ReadTopology("/");
-    if (!topo.ok()) return Skip(topo.status().message());
-    topo_ = *topo;
-    OtherConfig oc{{"dpdk-init", "true"},
-                   {"dpdk-hugepage-dir", dir_},
-                   {"dpdk-socket-limit", "64"},
-                   {"dpdk-extra", fmt::format("--no-pci --no-telemetry --file-prefix=numavs_hp_{} "
-                                              "--vdev=net_null0",
-                                              getpid())}};
-    auto cfg = ParseEalConfig(oc, topo_);
-    if (!cfg.ok()) return Skip(cfg.status().message());
-    cfg_ = *cfg;
-    Status s = Eal::Init(cfg_, topo_, "numavs-dpdk-hugepage-test");
-    if (!s.ok()) return Skip("the EAL did not start with real hugepages: " + s.message());
-  }
-  void TearDown() override {
-    Eal::Shutdown();
-    if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
-    if (!dir_.empty()) rmdir(dir_.c_str());
-    if (reserved_) WriteLong(kNr, prev_nr_);
-  }
-  static void Skip(std::string why) { skip_ = std::move(why); }
-  static std::string skip_;
-  static Topology topo_;
-  static EalConfig cfg_;
-
- private:
-  long prev_nr_ = -1;
-  bool reserved_ = false, mounted_ = false;
-  std::string dir_;
-};
-std::string HugeEnv::skip_;
-Topology HugeEnv::topo_;
-EalConfig HugeEnv::cfg_;
 const auto* kEnv = ::testing::AddGlobalTestEnvironment(new HugeEnv);
-
-#define SKIP_IF_NO_HUGEPAGES() \
-  if (!HugeEnv::skip_.empty()) GTEST_SKIP() << HugeEnv::skip_
 
 HeapStats Heap(Backend& b, int node) {
   for (const auto& h : b.Heaps()) {
