@@ -132,6 +132,20 @@ Status ParseExtra(const std::string& value, EalConfig* cfg, const OtherConfig& o
                                    o.option, o.key));
       }
     }
+    // numavs plans memory from the dedicated keys, so they may not hide in dpdk-extra.
+    for (const char* opt : {"--socket-mem", "--socket-limit"}) {
+      std::string o(opt);
+      if (a == o || a.rfind(o + "=", 0) == 0) {
+        std::string v = a == o ? (i + 1 < args.size() ? args[i + 1] : "") : a.substr(o.size() + 1);
+        return Invalid(key, value,
+                       fmt::format("numavs plans memory from other_config:dpdk-{0}; move it "
+                                   "there: {1}",
+                                   o.substr(2), VsctlSetCommand("dpdk-" + o.substr(2), v)));
+      }
+    }
+    if (a == "-l" || a == "--lcores" || a.rfind("--lcores=", 0) == 0 || a == "-c") {
+      cfg->extra_sets_lcores = true;  // then EalArgs adds no -c of its own
+    }
     if (a == "--legacy-mem") {
       if (cfg->memory == MemoryMode::kNoHuge) {
         return Invalid(key, value,
@@ -151,7 +165,13 @@ Status ParseExtra(const std::string& value, EalConfig* cfg, const OtherConfig& o
       }
       cfg->no_huge_mb = mb;
     } else if (a == "--in-memory") {
-      // Added by EalArgs in dynamic mode; tolerated when written by hand.
+      // Added by EalArgs in dynamic mode; written by hand it must not contradict the mode.
+      if (std::find(args.begin(), args.end(), "--legacy-mem") != args.end() ||
+          std::find(args.begin(), args.end(), "--no-huge") != args.end()) {
+        return Invalid(key, value,
+                       "--in-memory cannot be combined with --legacy-mem or --no-huge (the "
+                       "EAL refuses it)");
+      }
       continue;
     } else if (a.empty()) {
       return Invalid(key, value, "holds an empty argument");
@@ -296,8 +316,10 @@ std::string EalConfig::SocketLimitArg() const {
 
 std::vector<std::string> EalConfig::EalArgs(const std::string& argv0) const {
   std::vector<std::string> a{argv0};
-  a.push_back("-c");
-  a.push_back(fmt::format("{:#x}", lcore_mask.value_or(1)));
+  if (!extra_sets_lcores) {
+    a.push_back("-c");
+    a.push_back(fmt::format("{:#x}", lcore_mask.value_or(1)));
+  }
   if (!hugepage_dir.empty()) {
     a.push_back("--huge-dir");
     a.push_back(hugepage_dir);

@@ -54,6 +54,7 @@ struct EalConfig {
   std::optional<uint64_t> lcore_mask;     // unset = 0x1
   std::string hugepage_dir;               // "" = the EAL's default mount
   std::vector<std::string> extra;         // dpdk-extra, split on blanks
+  bool extra_sets_lcores = false;         // dpdk-extra has -l/--lcores/-c: no default -c
   uint64_t no_huge_mb = 64;               // -m with --no-huge
   NumaFallback fallback = NumaFallback::kStrict;
   int node_count = 0;  // MaxNodeId()+1 of the topology it was parsed for

@@ -105,6 +105,27 @@ TEST(EalConfig, RejectsBadOtherKeys) {
   ExpectRejected({{"numa-fallback", "any"}}, "numa-fallback", "any", "strict or remote");
 }
 
+TEST(EalConfig, MemoryOptionsInExtraAreMovedToTheirKeys) {
+  ExpectRejected({{"dpdk-extra", "--legacy-mem --socket-mem 1024,0"}}, "dpdk-extra",
+                 "--legacy-mem --socket-mem 1024,0",
+                 "move it there: ovs-vsctl set Open_vSwitch . "
+                 "other_config:dpdk-socket-mem=\"1024,0\"");
+  ExpectRejected({{"dpdk-extra", "--socket-limit=2048"}}, "dpdk-extra", "--socket-limit=2048",
+                 "other_config:dpdk-socket-limit=\"2048\"");
+  ExpectRejected({{"dpdk-extra", "--legacy-mem --in-memory"}}, "dpdk-extra",
+                 "--legacy-mem --in-memory", "cannot be combined");
+  // Lcores given in dpdk-extra replace the default -c.
+  auto c = ParseEalConfig({{"dpdk-extra", "-l 0-1 --no-pci"}}, TwoNode());
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->EalArgs(),
+            (std::vector<std::string>{"numavs-switchd", "--in-memory", "-l", "0-1", "--no-pci"}));
+  // A hand-written --in-memory in dynamic mode is not doubled.
+  auto d = ParseEalConfig({{"dpdk-extra", "--in-memory"}}, TwoNode());
+  ASSERT_TRUE(d.ok());
+  auto args = d->EalArgs();
+  EXPECT_EQ(std::count(args.begin(), args.end(), "--in-memory"), 1);
+}
+
 TEST(EalConfig, TopologyChecksNameTheFix) {
   auto nohp = *ReadTopology(std::string(NUMAVS_FIXTURES) + "/two-node-no-hugepages-node1");
   auto c = ParseEalConfig({{"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "1024,1024"}}, nohp);
