@@ -1,0 +1,102 @@
+#include "switchd/config.h"
+
+#include <algorithm>
+
+namespace vs::switchd {
+
+using ovsdb::client::GetInteger;
+using ovsdb::client::GetOptionalInteger;
+using ovsdb::client::GetString;
+using ovsdb::client::GetStringMap;
+using ovsdb::client::GetUuids;
+
+std::vector<ovsdb::client::TableSpec> MonitoredTables() {
+  return {
+      {"Open_vSwitch",
+       {"bridges", "next_cfg", "cur_cfg", "other_config", "dpdk_initialized", "dpdk_version",
+        "iface_types", "datapath_types", "ovs_version"}},
+      {"Bridge", {"name", "datapath_type", "ports", "other_config"}},
+      {"Port", {"name", "interfaces", "tag", "trunks", "vlan_mode"}},
+      {"Interface",
+       {"name", "type", "options", "mtu_request", "ofport_request", "ofport", "error", "status",
+        "admin_state", "link_state", "mtu", "statistics"}},
+  };
+}
+
+namespace {
+
+InterfaceConfig ReadInterface(const Uuid& u, const Json& row) {
+  InterfaceConfig c;
+  c.uuid = u;
+  c.name = GetString(row, "name");
+  c.type = GetString(row, "type");
+  c.options = GetStringMap(row, "options");
+  c.mtu_request = GetOptionalInteger(row, "mtu_request");
+  c.ofport_request = GetOptionalInteger(row, "ofport_request");
+  return c;
+}
+
+std::vector<int64_t> ReadIntegers(const Json& row, const std::string& column) {
+  std::vector<int64_t> out;
+  auto it = row.find(column);
+  if (it == row.end()) return out;
+  const Json& v = *it;
+  if (v.is_number_integer()) {
+    out.push_back(v.get<int64_t>());
+  } else if (v.is_array() && v.size() == 2 && v[0] == "set" && v[1].is_array()) {
+    for (const Json& e : v[1])
+      if (e.is_number_integer()) out.push_back(e.get<int64_t>());
+  }
+  return out;
+}
+
+}  // namespace
+
+SwitchConfig ReadConfig(const ovsdb::client::Idl& idl) {
+  SwitchConfig cfg;
+  const auto* ovs = idl.table("Open_vSwitch");
+  const auto* bridges = idl.table("Bridge");
+  const auto* ports = idl.table("Port");
+  const auto* ifaces = idl.table("Interface");
+  if (!ovs || ovs->empty() || !bridges || !ports || !ifaces) return cfg;
+  const auto& [ovs_uuid, ovs_row] = *ovs->begin();
+  cfg.present = true;
+  cfg.ovs_uuid = ovs_uuid;
+  cfg.next_cfg = GetInteger(ovs_row, "next_cfg");
+  cfg.cur_cfg = GetInteger(ovs_row, "cur_cfg");
+  cfg.other_config = GetStringMap(ovs_row, "other_config");
+  for (const Uuid& bu : GetUuids(ovs_row, "bridges")) {
+    auto b = bridges->find(bu);
+    if (b == bridges->end()) continue;
+    BridgeConfig bc;
+    bc.uuid = bu;
+    bc.name = GetString(b->second, "name");
+    bc.datapath_type = GetString(b->second, "datapath_type");
+    bc.other_config = GetStringMap(b->second, "other_config");
+    for (const Uuid& pu : GetUuids(b->second, "ports")) {
+      auto p = ports->find(pu);
+      if (p == ports->end()) continue;
+      PortConfig pc;
+      pc.uuid = pu;
+      pc.name = GetString(p->second, "name");
+      pc.tag = GetOptionalInteger(p->second, "tag");
+      pc.trunks = ReadIntegers(p->second, "trunks");
+      pc.vlan_mode = GetString(p->second, "vlan_mode");
+      for (const Uuid& iu : GetUuids(p->second, "interfaces")) {
+        auto i = ifaces->find(iu);
+        if (i != ifaces->end()) pc.interfaces.push_back(ReadInterface(iu, i->second));
+      }
+      std::sort(pc.interfaces.begin(), pc.interfaces.end(),
+                [](const auto& a, const auto& b) { return a.name < b.name; });
+      bc.ports.push_back(std::move(pc));
+    }
+    std::sort(bc.ports.begin(), bc.ports.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    cfg.bridges.push_back(std::move(bc));
+  }
+  std::sort(cfg.bridges.begin(), cfg.bridges.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return cfg;
+}
+
+}  // namespace vs::switchd

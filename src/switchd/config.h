@@ -1,0 +1,61 @@
+// The configuration numavs-switchd applies, read from its copy of the
+// Open_vSwitch database (ovsdb::client::Idl). Only what the daemon acts on is
+// kept; everything is by value so a reconciliation can compare old and new.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/uuid.h"
+#include "ovsdb/client/idl.h"
+
+namespace vs::switchd {
+
+struct InterfaceConfig {
+  Uuid uuid;
+  std::string name;
+  std::string type;  // "" means "system" in OVS
+  std::map<std::string, std::string> options;
+  std::optional<int64_t> mtu_request;
+  std::optional<int64_t> ofport_request;
+  bool operator==(const InterfaceConfig&) const = default;
+};
+
+struct PortConfig {
+  Uuid uuid;
+  std::string name;
+  std::vector<InterfaceConfig> interfaces;
+  std::optional<int64_t> tag;
+  std::vector<int64_t> trunks;
+  std::string vlan_mode;
+  bool operator==(const PortConfig&) const = default;
+};
+
+struct BridgeConfig {
+  Uuid uuid;
+  std::string name;
+  std::string datapath_type;
+  std::vector<PortConfig> ports;  // sorted by name
+  std::map<std::string, std::string> other_config;
+};
+
+struct SwitchConfig {
+  bool present = false;  // an Open_vSwitch row exists
+  Uuid ovs_uuid;
+  int64_t next_cfg = 0;
+  int64_t cur_cfg = 0;
+  std::map<std::string, std::string> other_config;
+  std::vector<BridgeConfig> bridges;  // sorted by name
+};
+
+// The tables and columns the daemon monitors.
+std::vector<ovsdb::client::TableSpec> MonitoredTables();
+
+// Builds the configuration from the Idl's copy. Rows referenced but missing
+// (possible for a moment during a resync) are skipped.
+SwitchConfig ReadConfig(const ovsdb::client::Idl& idl);
+
+}  // namespace vs::switchd

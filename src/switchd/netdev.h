@@ -1,0 +1,45 @@
+// Network devices behind numavs-switchd's interfaces, by Interface.type:
+//
+//   dummy     a device that exists only in numavs (tests, as OVS's dummy netdev);
+//   internal  the bridge's own kernel interface: a TAP device of the
+//             interface's name (needs CAP_NET_ADMIN; the name must fit IFNAMSIZ);
+//   dpdk      a DPDK ethdev (PCI address or vdev string in options:dpdk-devargs),
+//             which needs DPDK initialised (other_config:dpdk-init=true).
+//
+// Open() either returns a device or an error whose text names the cause and
+// the fix, written to Interface.error as is. Nothing here touches other ports.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "switchd/config.h"
+
+namespace vs::switchd {
+
+class Netdev {
+ public:
+  virtual ~Netdev() = default;
+  virtual const std::string& name() const = 0;
+  virtual std::string type() const = 0;
+  // Interface.status: driver_name and type-specific facts.
+  virtual std::map<std::string, std::string> Status() const = 0;
+  virtual bool link_up() const = 0;
+  virtual int mtu() const = 0;
+  // Applies a changed configuration of the same type without reopening, if
+  // possible; false means "reopen".
+  virtual bool Reconfigure(const InterfaceConfig& cfg) = 0;
+};
+
+struct NetdevContext {
+  bool dpdk_initialized = false;
+};
+
+// The interface types this build can open, for Open_vSwitch.iface_types.
+std::vector<std::string> SupportedTypes();
+
+Result<std::unique_ptr<Netdev>> OpenNetdev(const InterfaceConfig& cfg, const NetdevContext& ctx);
+
+}  // namespace vs::switchd
