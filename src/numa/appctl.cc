@@ -51,7 +51,7 @@ void RegisterMemoryCommands(ctl::UnixctlServer& server, PoolRegistry& registry) 
                   });
   server.Register("dpdk/get-malloc-stats", "", 0, 0,
                   [reg](const std::vector<std::string>&) -> Result<std::string> {
-                    return MallocStatsText(reg->backend());
+                    return MallocStatsText(*reg);
                   });
   server.Register("netdev-dpdk/get-mempool-info", "[netdev]", 0, 1,
                   [reg](const std::vector<std::string>& a) -> Result<std::string> {

@@ -252,6 +252,26 @@ std::optional<Assignment> PoolRegistry::Find(const std::string& port) const {
 
 std::vector<PoolInfo> PoolRegistry::Pools() const {
   std::lock_guard lock(mu_);
+  return PoolsLocked();
+}
+
+MemorySnapshot PoolRegistry::Snapshot() const {
+  std::lock_guard lock(mu_);
+  MemorySnapshot s;
+  s.pools = PoolsLocked();
+  s.heaps = backend_.Heaps();
+  s.memzones = backend_.Memzones();
+  std::vector<int> ids;
+  for (const Node& n : topo_.nodes()) ids.push_back(n.id);
+  for (const HeapStats& h : s.heaps) ids.push_back(h.node);
+  for (int id : ids) {
+    s.hugepages[id] = backend_.Hugepages(id);
+    s.hugepage_free[id] = backend_.HugepageFree(id);
+  }
+  return s;
+}
+
+std::vector<PoolInfo> PoolRegistry::PoolsLocked() const {
   std::vector<PoolInfo> out;
   for (const auto& [name, p] : pools_) {
     PoolInfo i;

@@ -93,6 +93,15 @@ struct PoolInfo {
   std::vector<std::string> users;  // port names
 };
 
+// Everything the report needs, read in one go under the registry's lock.
+struct MemorySnapshot {
+  std::vector<PoolInfo> pools;
+  std::vector<HeapStats> heaps;
+  std::vector<MemzoneInfo> memzones;
+  std::map<int, std::vector<HugepagePool>> hugepages;  // by node
+  std::map<int, uint64_t> hugepage_free;               // by node, not held by DPDK
+};
+
 class PoolRegistry {
  public:
   // `backend` must outlive the registry. o.page_bytes 0 = PageBytesFor(cfg, topo).
@@ -119,6 +128,7 @@ class PoolRegistry {
   void SetFallback(NumaFallback f);
   std::optional<Assignment> Find(const std::string& port) const;
   std::vector<PoolInfo> Pools() const;
+  MemorySnapshot Snapshot() const;
   size_t pool_count() const;
   Backend& backend() { return backend_; }
   const Backend& backend() const { return backend_; }
@@ -146,6 +156,7 @@ class PoolRegistry {
                 Status* err, uint64_t* asked);
   void Release(Pool* p, const std::string& port, uint32_t ring);
   PoolError MakeError(const PortSpec& port, const Tried& first) const;
+  std::vector<PoolInfo> PoolsLocked() const;
 
   mutable std::mutex mu_;
   Backend& backend_;

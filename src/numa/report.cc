@@ -19,8 +19,8 @@ std::string CpuRanges(const std::vector<int>& cpus) {
   return parts.empty() ? "none" : fmt::format("{}", fmt::join(parts, ","));
 }
 
-HeapStats HeapOf(const Backend& b, int node) {
-  for (const auto& h : b.Heaps()) {
+HeapStats HeapOf(const MemorySnapshot& s, int node) {
+  for (const auto& h : s.heaps) {
     if (h.node == node) return h;
   }
   HeapStats h;
@@ -29,11 +29,12 @@ HeapStats HeapOf(const Backend& b, int node) {
 }
 
 // Bytes the node's heap can still give: free in the heap plus what it may still grow by.
-uint64_t Available(const PoolRegistry& reg, int node, const HeapStats& h) {
+uint64_t Available(const PoolRegistry& reg, const MemorySnapshot& s, int node, const HeapStats& h) {
   NodeCapacity cap = CapacityOf(reg.config(), reg.topology(), node);
   uint64_t growable = 0;
   if (cap.grows) {
-    growable = reg.backend().HugepageFree(node);
+    auto it = s.hugepage_free.find(node);
+    growable = it == s.hugepage_free.end() ? 0 : it->second;
     if (cap.limit_bytes) {
       growable = std::min(growable, cap.limit_bytes - std::min(cap.limit_bytes, h.heap_bytes));
     }
@@ -46,22 +47,23 @@ uint64_t Available(const PoolRegistry& reg, int node, const HeapStats& h) {
 Json MemoryReportJson(const PoolRegistry& reg) {
   const Topology& topo = reg.topology();
   const EalConfig& cfg = reg.config();
-  const Backend& b = reg.backend();
-  auto pools = reg.Pools();
-  auto zones = b.Memzones();
+  const char* backend_name = reg.backend().name();
+  MemorySnapshot snap = reg.Snapshot();
+  const auto& pools = snap.pools;
+  const auto& zones = snap.memzones;
   Json nodes = Json::array();
   std::vector<int> ids;
   for (const Node& n : topo.nodes()) ids.push_back(n.id);
-  for (const auto& h : b.Heaps()) {
+  for (const auto& h : snap.heaps) {
     if (std::find(ids.begin(), ids.end(), h.node) == ids.end()) ids.push_back(h.node);
   }
   for (int id : ids) {
     const Node* n = topo.FindNode(id);
     Json hp = Json::array();
-    for (const auto& p : b.Hugepages(id)) {
+    for (const auto& p : snap.hugepages[id]) {
       hp.push_back({{"page_kb", p.page_kb}, {"total", p.total}, {"free", p.free}});
     }
-    HeapStats h = HeapOf(b, id);
+    HeapStats h = HeapOf(snap, id);
     NodeCapacity cap = CapacityOf(cfg, topo, id);
     Json jz = Json::array();
     for (const auto& z : zones) {
@@ -89,7 +91,7 @@ Json MemoryReportJson(const PoolRegistry& reg) {
                        {"start_bytes", cap.start_bytes},
                        {"limit_bytes", cap.limit_bytes},
                        {"grows", cap.grows},
-                       {"available_bytes", Available(reg, id, h)}}},
+                       {"available_bytes", Available(reg, snap, id, h)}}},
                      {"heap",
                       {{"total_bytes", h.heap_bytes},
                        {"free_bytes", h.free_bytes},
@@ -100,7 +102,7 @@ Json MemoryReportJson(const PoolRegistry& reg) {
                      {"memzones", jz},
                      {"pools", jp}});
   }
-  return {{"backend", b.name()},
+  return {{"backend", backend_name},
           {"sysfs_root", topo.sysfs_root()},
           {"memory_mode", MemoryModeName(cfg.memory)},
           {"socket_mem", cfg.SocketMemArg()},
@@ -155,9 +157,9 @@ std::string MemoryReportText(const Json& r) {
   return out;
 }
 
-std::string MallocStatsText(const Backend& backend) {
+std::string MallocStatsText(const PoolRegistry& reg) {
   std::string out;
-  for (const HeapStats& h : backend.Heaps()) {
+  for (const HeapStats& h : reg.Snapshot().heaps) {
     out += fmt::format(
         "Heap id:{}\n\tHeap name:socket_{}\n\tHeap_size:{},\n\tFree_size:{},\n"
         "\tAlloc_size:{},\n\tGreatest_free_size:{},\n\tAlloc_count:{},\n"
@@ -193,14 +195,15 @@ Json PreflightJson(const PoolRegistry& reg, const PortSpec& port) {
   const EalConfig& cfg = reg.config();
   PoolRegistry::Preview pv = reg.Peek(port);
   PortBuffers b = BuffersForPort(port, reg.options());
+  MemorySnapshot snap = reg.Snapshot();
   std::map<int, uint64_t> pool_bytes;
-  for (const auto& p : reg.Pools()) pool_bytes[p.node] += p.usage.bytes;
+  for (const auto& p : snap.pools) pool_bytes[p.node] += p.usage.bytes;
   Json nodes = Json::array();
   bool fits = true;
   for (const Node& n : topo.nodes()) {
-    HeapStats h = HeapOf(reg.backend(), n.id);
+    HeapStats h = HeapOf(snap, n.id);
     uint64_t add = n.id == port.node ? pv.new_pool_bytes : 0;
-    uint64_t avail = Available(reg, n.id, h);
+    uint64_t avail = Available(reg, snap, n.id, h);
     Json j = {{"node", n.id},
               {"pools_bytes", pool_bytes[n.id]},
               {"new_bytes", add},
@@ -209,7 +212,7 @@ Json PreflightJson(const PoolRegistry& reg, const PortSpec& port) {
               {"fits", add <= avail}};
     if (add > avail) {
       fits = false;
-      NodeState st{h.heap_bytes, h.alloc_bytes, reg.backend().HugepageFree(n.id)};
+      NodeState st{h.heap_bytes, h.alloc_bytes, snap.hugepage_free[n.id]};
       Remedy r = RemedyFor(cfg, topo, n.id, st, add);
       j["had"] = r.had;
       j["fix"] = r.fix;

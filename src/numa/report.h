@@ -10,7 +10,8 @@
 // exist plus the new one) and what is there, whether the port would join an existing pool, and
 // for a shortfall the exact command that fixes it (and whether a restart is needed).
 //
-// Thread-safety: reads the registry under its lock; callable from the control thread.
+// Thread-safety: reads one PoolRegistry::Snapshot (taken under the registry's lock), so it may
+// run while another thread attaches and detaches ports.
 #pragma once
 
 #include <string>
@@ -24,7 +25,7 @@ Json MemoryReportJson(const PoolRegistry& reg);
 std::string MemoryReportText(const Json& report);
 
 // The text of ovs-appctl dpdk/get-malloc-stats (rte_malloc_dump_stats layout, one block per node).
-std::string MallocStatsText(const Backend& backend);
+std::string MallocStatsText(const PoolRegistry& reg);
 // The text of ovs-appctl netdev-dpdk/get-mempool-info [PORT]: the port's pool, or every pool.
 // Errors: ENOENT naming the port if it has no pool.
 Result<std::string> MempoolInfoText(const PoolRegistry& reg, const std::string& port = "");

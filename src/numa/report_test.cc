@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "numa/sim_backend.h"
 #include "numa/sysfs.h"
 
@@ -66,7 +69,7 @@ TEST(Report, SimulatedHugepagesShowWhatDpdkTookAndOvsFormats) {
   Json r = MemoryReportJson(*f.reg);
   EXPECT_EQ(r["nodes"][0]["hugepages"][0]["free"], 256);  // 512 MB of 1 GiB held by DPDK
   EXPECT_EQ(r["nodes"][1]["hugepages"][0]["free"], 512);
-  std::string ms = MallocStatsText(*f.backend);
+  std::string ms = MallocStatsText(*f.reg);
   EXPECT_NE(ms.find("Heap id:0\n\tHeap name:socket_0\n\tHeap_size:536870912,"), std::string::npos)
       << ms;
   EXPECT_NE(ms.find("Heap id:1"), std::string::npos);
@@ -76,6 +79,38 @@ TEST(Report, SimulatedHugepagesShowWhatDpdkTookAndOvsFormats) {
   EXPECT_NE(info->find("count: avail (20896), in use (0)"), std::string::npos) << *info;
   auto none = MempoolInfoText(*f.reg, "nope");
   EXPECT_EQ(none.status().code(), ENOENT);
+}
+
+TEST(Report, RunsWhilePortsComeAndGo) {
+  Fixture f("four-node", {});
+  std::atomic<bool> stop{false};
+  auto churn = [&](const std::string& prefix, int node) {
+    for (int i = 0; i < 2000; i++) {
+      std::string name = prefix + std::to_string(i % 5);
+      if (i % 3 == 2) {
+        f.reg->Detach(name);
+      } else {
+        (void)f.reg->Attach(Port(name, node, i % 2 ? 1500 : 9000));
+      }
+    }
+  };
+  std::thread reader([&] {
+    while (!stop.load()) {
+      Json r = MemoryReportJson(*f.reg);
+      ASSERT_EQ(r["nodes"].size(), 4u);
+    }
+  });
+  std::thread a(churn, "a", 1), b(churn, "b", 3);
+  a.join();
+  b.join();
+  stop = true;
+  reader.join();
+  for (int i = 0; i < 5; i++) {
+    f.reg->Detach("a" + std::to_string(i));
+    f.reg->Detach("b" + std::to_string(i));
+  }
+  EXPECT_EQ(f.reg->pool_count(), 0u);
+  for (const auto& h : f.reg->Snapshot().heaps) EXPECT_EQ(h.alloc_bytes, 0u);
 }
 
 TEST(Preflight, SeedConfigurationSaysWhatIsShortAndTheFix) {
