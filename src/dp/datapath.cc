@@ -1,0 +1,257 @@
+// Datapath control side: bridges, ports, tables, snapshots.
+#include "dp/datapath.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "dp/flow_parse.h"
+#include "dp/xlate.h"
+
+namespace vs::dp {
+
+Result<std::unique_ptr<Datapath>> Datapath::Create(DatapathOptions o) {
+  if (o.max_ports < 2 || o.max_ports > 65535) {
+    return Status(EINVAL, fmt::format("max_ports {} out of range 2-65535", o.max_ports));
+  }
+  if (!o.clock) {
+    o.clock = [] {
+      return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::steady_clock::now().time_since_epoch())
+                                       .count());
+    };
+  }
+  auto rcu = Rcu::Create(o.max_pmds);
+  if (!rcu.ok()) return rcu.status().Wrap("creating the datapath");
+  auto dp = std::unique_ptr<Datapath>(new Datapath(std::move(o), std::move(*rcu)));
+  dp->Publish();
+  return dp;
+}
+
+Datapath::Datapath(DatapathOptions o, std::unique_ptr<Rcu> rcu)
+    : options_(std::move(o)), rcu_(std::move(rcu)) {
+  ports_.resize(options_.max_ports);
+}
+
+Datapath::~Datapath() {
+  rcu_.reset();  // runs pending deleters
+  delete snap_.load();
+}
+
+void Datapath::Publish() {
+  auto* s = new DpSnapshot;
+  s->ports.resize(ports_.size());
+  std::map<std::string, uint32_t> index;
+  for (auto& [name, b] : bridges_) {
+    index[name] = static_cast<uint32_t>(s->bridges.size());
+    s->bridges.push_back(BridgeView{b.state, b.table.rules(), {}});
+  }
+  for (const PortCtl& p : ports_) {
+    if (!p.info.valid()) continue;
+    PortInfo info = p.info;
+    info.bridge = index.at(p.bridge);
+    s->bridges[info.bridge].ports.push_back(info.id);
+    s->ports[info.id] = std::move(info);
+  }
+  const DpSnapshot* old = snap_.exchange(s, std::memory_order_release);
+  gen_.fetch_add(1, std::memory_order_release);
+  if (old) rcu_->Retire([old] { delete old; });
+  rcu_->Reclaim();
+}
+
+Result<Datapath::BridgeCtl*> Datapath::Find(const std::string& bridge) {
+  auto it = bridges_.find(bridge);
+  if (it == bridges_.end()) {
+    return Status(ENOENT, fmt::format("no bridge named {}", bridge));
+  }
+  return &it->second;
+}
+
+PortResolver Datapath::Resolver(const std::string& bridge) const {
+  return [this, bridge](std::string_view name) -> std::optional<uint32_t> {
+    for (const PortCtl& p : ports_) {
+      if (p.info.valid() && p.bridge == bridge && p.info.name == name) return p.info.id;
+    }
+    return std::nullopt;
+  };
+}
+
+Status Datapath::AddBridge(const std::string& name) {
+  if (name.empty()) return Status(EINVAL, "bridge name is empty");
+  if (bridges_.count(name)) return Status(EEXIST, fmt::format("bridge {} already exists", name));
+  auto state = std::make_shared<BridgeState>(name, &gen_, options_.mac_aging_ns);
+  bridges_.emplace(name, BridgeCtl{std::move(state), OfTable(Now())});
+  Publish();
+  return Status::Ok();
+}
+
+Status Datapath::DelBridge(const std::string& name) {
+  auto it = bridges_.find(name);
+  if (it == bridges_.end()) return Status(ENOENT, fmt::format("no bridge named {}", name));
+  for (PortCtl& p : ports_) {
+    if (p.info.valid() && p.bridge == name) p = PortCtl{};
+  }
+  bridges_.erase(it);
+  Publish();
+  return Status::Ok();
+}
+
+Result<uint32_t> Datapath::AddPort(const std::string& bridge, const PortConfig& c) {
+  if (!bridges_.count(bridge)) return Status(ENOENT, fmt::format("no bridge named {}", bridge));
+  if (c.name.empty()) return Status(EINVAL, "port name is empty");
+  if (c.tag < -1 || c.tag > 4095) {
+    return Status(EINVAL, fmt::format("port {}: tag {} out of range 0-4095", c.name, c.tag));
+  }
+  if (PortId(c.name)) return Status(EEXIST, fmt::format("port {} already exists", c.name));
+  uint32_t id = c.id;
+  if (id != kNoPort) {
+    if (id == 0 || id >= ports_.size()) {
+      return Status(EINVAL, fmt::format("port {}: id {} out of range 1-{}", c.name, id,
+                                        ports_.size() - 1));
+    }
+    if (ports_[id].info.valid()) {
+      return Status(EEXIST, fmt::format("port {}: id {} is used by {}", c.name, id,
+                                        ports_[id].info.name));
+    }
+  } else {
+    for (uint32_t i = 1; i < ports_.size(); i++) {
+      if (!ports_[i].info.valid()) {
+        id = i;
+        break;
+      }
+    }
+    if (id == kNoPort) {
+      return Status(ENOSPC, fmt::format("port {}: all {} port ids are in use (raise max_ports)",
+                                        c.name, ports_.size() - 1));
+    }
+  }
+  PortCtl& p = ports_[id];
+  p.info.id = id;
+  p.info.name = c.name;
+  p.info.tag = c.tag;
+  p.info.trunks = c.trunks;
+  p.bridge = bridge;
+  Publish();
+  return id;
+}
+
+Status Datapath::SetPortVlan(const std::string& port, int tag, std::vector<uint16_t> trunks) {
+  auto id = PortId(port);
+  if (!id) return Status(ENOENT, fmt::format("no port named {}", port));
+  if (tag < -1 || tag > 4095) {
+    return Status(EINVAL, fmt::format("port {}: tag {} out of range 0-4095", port, tag));
+  }
+  PortCtl& p = ports_[*id];
+  p.info.tag = tag;
+  p.info.trunks = std::move(trunks);
+  bridges_.at(p.bridge).state->macs.FlushPort(*id);
+  Publish();
+  return Status::Ok();
+}
+
+Status Datapath::DelPort(const std::string& port) {
+  auto id = PortId(port);
+  if (!id) return Status(ENOENT, fmt::format("no port named {}", port));
+  bridges_.at(ports_[*id].bridge).state->macs.FlushPort(*id);
+  ports_[*id] = PortCtl{};
+  Publish();
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> Datapath::AddFlow(const std::string& bridge,
+                                                   std::string_view flow) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  auto spec = ParseFlow(flow, ParseMode::kAdd, Resolver(bridge));
+  if (!spec.ok()) return spec.status();
+  (*b)->table.Add(*spec, Now());
+  Publish();
+  return spec->notes;
+}
+
+Result<size_t> Datapath::DelFlows(const std::string& bridge, std::string_view match,
+                                  bool strict) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  auto spec = ParseFlow(match, ParseMode::kMatchOnly, Resolver(bridge));
+  if (!spec.ok()) return spec.status();
+  size_t n = (*b)->table.Delete(*spec, strict);
+  if (n) Publish();
+  return n;
+}
+
+Result<std::string> Datapath::DumpFlows(const std::string& bridge, std::string_view filter) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  std::optional<FlowSpec> f;
+  if (!filter.empty()) {
+    auto spec = ParseFlow(filter, ParseMode::kMatchOnly, Resolver(bridge));
+    if (!spec.ok()) return spec.status();
+    f = *spec;
+  }
+  return (*b)->table.Dump(Namer(), Now(), f ? &*f : nullptr);
+}
+
+Result<std::string> Datapath::Trace(const std::string& bridge, std::string_view flow) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  auto spec = ParseFlow(flow, ParseMode::kMatchOnly, Resolver(bridge));
+  if (!spec.ok()) return spec.status();
+  if (!spec->match.mask.in_port) {
+    return Status(EINVAL, "trace needs the input port: add in_port=PORT to the flow");
+  }
+  const DpSnapshot* snap = snapshot();
+  const FlowKey& key = spec->match.key;
+  std::string out = "Flow: " + FormatMatch(spec->match, Namer()) + "\n\n";
+  UpcallResult r;
+  Upcall(*snap, key, Now(), /*learn=*/false, &r, &out);
+  Match mega{key, r.mask};
+  mega.Normalize();
+  out += "\nFinal flow: unchanged\n";
+  out += "Megaflow: " + FormatMatch(mega, Namer()) + "\n";
+  out += "Datapath actions: " + FormatDpActions(r.actions, Namer()) + "\n";
+  return out;
+}
+
+Result<std::string> Datapath::FdbShow(const std::string& bridge) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  return (*b)->state->macs.Show(nullptr, Now());
+}
+
+Status Datapath::FdbFlush(const std::string& bridge) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  (*b)->state->macs.Flush();
+  return Status::Ok();
+}
+
+void Datapath::Run() {
+  uint64_t now = Now();
+  for (auto& [name, b] : bridges_) b.state->macs.Expire(now);
+  rcu_->Reclaim();
+}
+
+std::optional<uint32_t> Datapath::PortId(std::string_view name) const {
+  for (const PortCtl& p : ports_) {
+    if (p.info.valid() && p.info.name == name) return p.info.id;
+  }
+  return std::nullopt;
+}
+
+std::string Datapath::PortName(uint32_t id) const {
+  return id < ports_.size() && ports_[id].info.valid() ? ports_[id].info.name : std::string();
+}
+
+PortNamer Datapath::Namer() const {
+  return [this](uint32_t id) { return PortName(id); };
+}
+
+std::vector<std::string> Datapath::Bridges() const {
+  std::vector<std::string> out;
+  for (const auto& [name, b] : bridges_) out.push_back(name);
+  return out;
+}
+
+}  // namespace vs::dp

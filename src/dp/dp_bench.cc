@@ -1,0 +1,1 @@
+int dummy_dp_bench;

@@ -1,0 +1,87 @@
+// Dpcls: the megaflow classifier of one PMD thread (tuple-space search), and Megaflow.
+//
+// A megaflow is (masked key, mask) -> datapath actions, installed by an upcall. Dpcls keeps
+// one Subtable per distinct mask: an open-addressing hash table keyed by the masked key,
+// hashed over only the words the mask uses (chosen once when the subtable is created).
+// A lookup probes subtables in order until one hits. Megaflows produced by the slow path
+// for one table generation never overlap (two megaflows that a packet could both match
+// would have come from the same evaluation path and hence have the same mask and masked
+// key), so the first hit is the answer.
+//
+// Threading: single-threaded. A Dpcls belongs to one PMD; only that thread touches it.
+// Megaflows are never removed one by one: Clear() drops them all (on a generation change
+// or when the PMD's flow limit is reached), so the EMC's pointers are cleared together.
+// Insert allocates (upcall path); Lookup never does.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dp/actions.h"
+#include "dp/match.h"
+
+namespace vs::dp {
+
+struct Rule;
+class MacTable;
+
+struct Megaflow {
+  Match match;  // key is masked
+  DpActions actions;
+  int16_t last_output = -1;  // index of the last kOutput action, -1 if none (drop)
+  int16_t last_modify = -1;  // index of the last header-modifying action, -1 if none
+  const Rule* rule = nullptr;  // the OpenFlow rule it came from (counters), may be null
+  MacTable* learn_table = nullptr;  // NORMAL: refresh (learn_vlan, src) while used
+  uint16_t learn_vlan = 0;
+  // Statistics, written by the owning PMD only.
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t used_ns = 0;
+  uint64_t refreshed_packets = 0;  // housekeeping: packets at the last MAC refresh
+  uint64_t created_ns = 0;
+
+  // Fills last_output / last_modify from actions.
+  void Prepare();
+};
+
+class Dpcls {
+ public:
+  Dpcls();
+  ~Dpcls();
+  Dpcls(const Dpcls&) = delete;
+  Dpcls& operator=(const Dpcls&) = delete;
+
+  // The megaflow matching `key`, or nullptr.
+  Megaflow* Lookup(const FlowKey& key) const;
+
+  // Batch lookup: for each i with bit i set in *miss_map, looks keys[i] up; on a hit
+  // stores the flow in flows[i] and clears the bit. Hashes of one subtable are computed
+  // and their buckets prefetched before probing.
+  void LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flows) const;
+
+  // Takes ownership; the flow's match must not overlap an installed one. Returns it.
+  Megaflow* Insert(std::unique_ptr<Megaflow> flow);
+
+  void Clear();
+  size_t size() const { return flows_.size(); }
+  size_t subtables() const { return subtables_.size(); }
+
+  // Visits every megaflow (dump, housekeeping).
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (const auto& m : flows_) f(*m);
+  }
+  template <typename F>
+  void ForEachMutable(F&& f) {
+    for (auto& m : flows_) f(*m);
+  }
+
+ private:
+  struct Subtable;
+  std::vector<std::unique_ptr<Subtable>> subtables_;
+  std::vector<std::unique_ptr<Megaflow>> flows_;
+};
+
+}  // namespace vs::dp

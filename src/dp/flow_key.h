@@ -1,0 +1,113 @@
+// FlowKey: the fixed-size, fully parsed header summary of one packet, and its hash.
+//
+// The key is what every lookup tier compares: the EMC compares whole keys, the megaflow
+// classifier (dpcls) compares key & mask, the OpenFlow table (oftable) compares
+// rule-masked fields. It is a POD of kKeyWords 64-bit words so that masking, hashing and
+// comparing are word loops with no per-field branches. Padding is always zero.
+//
+// Conventions (fixed; printers and parsers rely on them):
+//  * integers are in host byte order (dl_type, vlan_tci, nw_src/nw_dst, tp_src/tp_dst);
+//    MAC and IPv6 addresses are byte arrays in wire order;
+//  * vlan_tci carries kVlanPresent (the 802.1Q CFI bit position, as OVS does) when the
+//    frame had a tag; vid = tci & 0xfff, pcp = tci >> 13;
+//  * an 802.3 (length) frame has dl_type kDlTypeNone (0x05ff);
+//  * ARP: nw_proto = opcode (if <= 255), nw_src/nw_dst = spa/tpa;
+//  * ICMP/ICMPv6: tp_src = type, tp_dst = code;
+//  * fields of a header that is missing or cut short stay zero, and nothing past the
+//    given length is ever read.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+struct rte_mbuf;
+
+namespace vs::dp {
+
+constexpr uint16_t kEthTypeIpv4 = 0x0800;
+constexpr uint16_t kEthTypeArp = 0x0806;
+constexpr uint16_t kEthTypeVlan = 0x8100;
+constexpr uint16_t kEthTypeQinQ = 0x88a8;
+constexpr uint16_t kEthTypeIpv6 = 0x86dd;
+constexpr uint16_t kDlTypeNone = 0x05ff;
+constexpr uint16_t kVlanPresent = 0x1000;
+constexpr uint16_t kVlanVidMask = 0x0fff;
+constexpr uint16_t kVlanPcpMask = 0xe000;
+constexpr uint8_t kIpProtoIcmp = 1;
+constexpr uint8_t kIpProtoTcp = 6;
+constexpr uint8_t kIpProtoUdp = 17;
+constexpr uint8_t kIpProtoIcmpv6 = 58;
+
+// nw_frag values.
+constexpr uint8_t kFragAny = 1;    // this is a fragment
+constexpr uint8_t kFragLater = 2;  // ... and not the first one (no L4 header)
+
+constexpr int kKeyWords = 9;
+
+struct alignas(8) FlowKey {
+  uint32_t in_port;
+  uint16_t dl_type;
+  uint16_t vlan_tci;
+  uint8_t dl_dst[6];
+  uint8_t dl_src[6];
+  uint32_t nw_src;
+  uint32_t nw_dst;
+  uint8_t nw_proto;
+  uint8_t nw_tos;
+  uint8_t nw_ttl;
+  uint8_t nw_frag;
+  uint16_t tp_src;
+  uint16_t tp_dst;
+  uint32_t pad;  // always zero
+  uint8_t ipv6_src[16];
+  uint8_t ipv6_dst[16];
+};
+static_assert(sizeof(FlowKey) == kKeyWords * 8);
+static_assert(offsetof(FlowKey, nw_src) == 20 && offsetof(FlowKey, tp_src) == 32);
+static_assert(offsetof(FlowKey, ipv6_src) == 40 && offsetof(FlowKey, ipv6_dst) == 56);
+
+// Word views of a key (GCC may_alias: safe to read a FlowKey through these).
+using KeyWord = uint64_t __attribute__((__may_alias__));
+inline const KeyWord* Words(const FlowKey& k) { return reinterpret_cast<const KeyWord*>(&k); }
+inline KeyWord* Words(FlowKey& k) { return reinterpret_cast<KeyWord*>(&k); }
+
+inline bool operator==(const FlowKey& a, const FlowKey& b) {
+  const KeyWord* x = Words(a);
+  const KeyWord* y = Words(b);
+  uint64_t diff = 0;
+  for (int i = 0; i < kKeyWords; i++) diff |= x[i] ^ y[i];
+  return diff == 0;
+}
+
+inline uint64_t HashMix(uint64_t h, uint64_t w) {
+  w *= 0x87c37b91114253d5ULL;
+  w = (w << 31) | (w >> 33);
+  h ^= w * 0x4cf5ad432745937fULL;
+  return ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
+}
+inline uint32_t HashFinish(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return static_cast<uint32_t>(h);
+}
+
+// Hash of the whole key (EMC).
+inline uint32_t HashKey(const FlowKey& k) {
+  const KeyWord* w = Words(k);
+  uint64_t h = 0;
+  for (int i = 0; i < kKeyWords; i++) h = HashMix(h, w[i]);
+  return HashFinish(h);
+}
+
+// Fills *key from the first `len` bytes at `data` (an Ethernet frame). Never reads past
+// data + len; a short or malformed frame yields a key with the unparsed fields zero.
+void ExtractKey(const uint8_t* data, uint32_t len, uint32_t in_port, FlowKey* key);
+
+// Same for an mbuf: parses the first segment only (headers are expected there).
+void ExtractKey(const rte_mbuf* m, uint32_t in_port, FlowKey* key);
+
+}  // namespace vs::dp

@@ -1,0 +1,114 @@
+// MAC learning table.
+#include "dp/mac_table.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace vs::dp {
+
+MacTable::MacTable(std::atomic<uint64_t>* generation, uint64_t aging_ns, size_t max_entries)
+    : generation_(generation), aging_ns_(aging_ns), max_entries_(max_entries) {}
+
+uint64_t MacTable::KeyOf(const uint8_t m[6], uint16_t vlan) {
+  uint64_t k = static_cast<uint64_t>(vlan & kVlanVidMask) << 48;
+  for (int i = 0; i < 6; i++) k |= static_cast<uint64_t>(m[i]) << (40 - 8 * i);
+  return k;
+}
+
+bool MacTable::Learn(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns) {
+  if (mac[0] & 1) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = entries_.try_emplace(KeyOf(mac, vlan), Entry{port, now_ns});
+  if (!inserted) {
+    bool expired = now_ns - it->second.seen_ns >= aging_ns_;
+    bool moved = it->second.port != port;
+    it->second = Entry{port, now_ns};
+    if (moved || expired) Bump();
+    return moved || expired;
+  }
+  if (entries_.size() > max_entries_) {
+    auto oldest = entries_.end();
+    for (auto e = entries_.begin(); e != entries_.end(); ++e) {
+      if (e != it && (oldest == entries_.end() || e->second.seen_ns < oldest->second.seen_ns)) {
+        oldest = e;
+      }
+    }
+    if (oldest != entries_.end()) entries_.erase(oldest);
+  }
+  Bump();
+  return true;
+}
+
+void MacTable::Refresh(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(KeyOf(mac, vlan));
+  if (it == entries_.end()) return;
+  if (it->second.port != port) Bump();
+  it->second = Entry{port, now_ns};
+}
+
+std::optional<uint32_t> MacTable::Lookup(const uint8_t mac[6], uint16_t vlan,
+                                         uint64_t now_ns) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(KeyOf(mac, vlan));
+  if (it == entries_.end() || now_ns - it->second.seen_ns >= aging_ns_) return std::nullopt;
+  return it->second.port;
+}
+
+size_t MacTable::Expire(uint64_t now_ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = std::erase_if(entries_, [&](const auto& kv) {
+    return now_ns - kv.second.seen_ns >= aging_ns_;
+  });
+  if (n) Bump();
+  return n;
+}
+
+void MacTable::FlushPort(uint32_t port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (std::erase_if(entries_, [&](const auto& kv) { return kv.second.port == port; })) Bump();
+}
+
+void MacTable::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!entries_.empty()) Bump();
+  entries_.clear();
+}
+
+size_t MacTable::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+std::string MacTable::Show(const PortNamer& namer, uint64_t now_ns) const {
+  struct Row {
+    uint32_t port;
+    uint16_t vlan;
+    uint8_t mac[6];
+    uint64_t age_s;
+  };
+  std::vector<Row> rows;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [k, e] : entries_) {
+      if (now_ns - e.seen_ns >= aging_ns_) continue;
+      Row r{e.port, static_cast<uint16_t>(k >> 48), {}, (now_ns - e.seen_ns) / 1000000000ull};
+      for (int i = 0; i < 6; i++) r.mac[i] = static_cast<uint8_t>(k >> (40 - 8 * i));
+      rows.push_back(r);
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.port, a.vlan) < std::tie(b.port, b.vlan);
+  });
+  std::string out = " port  VLAN  MAC                Age\n";
+  for (const Row& r : rows) {
+    std::string name = namer ? namer(r.port) : std::string();
+    if (name.empty()) name = std::to_string(r.port);
+    out += fmt::format("{:>5}  {:>4}  {}  {:>3}\n", name, r.vlan, FormatMac(r.mac), r.age_s);
+  }
+  return out;
+}
+
+}  // namespace vs::dp

@@ -1,0 +1,71 @@
+// OfTable: the OpenFlow-style flow table of one bridge (table 0).
+//
+// Rules are kept in priority order (highest first; equal priorities in insertion order,
+// the earlier rule wins). The table is copy-on-write: every change builds a new RuleList
+// and the previous one stays valid for readers until they are done with it. The control
+// thread owns the OfTable; PMD threads only read a published RuleList (through
+// datapath.h's snapshot, under RCU) and add to rule counters.
+//
+// Counters: each Rule has relaxed atomic packet/byte counters that PMDs add to once per
+// megaflow per batch. Replacing a rule (add-flow with identical match and priority)
+// creates a new Rule, so its counters restart at zero, as in OpenFlow.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dp/actions.h"
+#include "dp/flow_parse.h"
+#include "dp/match.h"
+
+namespace vs::dp {
+
+struct Rule {
+  uint16_t priority = 0;
+  uint64_t cookie = 0;
+  Match match;
+  OfActions actions;
+  uint64_t created_ns = 0;
+  uint64_t seq = 0;  // insertion order
+  mutable std::atomic<uint64_t> n_packets{0};
+  mutable std::atomic<uint64_t> n_bytes{0};
+};
+
+// Immutable once published.
+using RuleList = std::vector<std::shared_ptr<const Rule>>;
+
+// The highest-priority rule matching `key`, or nullptr. ORs into *consulted the mask
+// of every rule it had to examine (the megaflow mask that keeps the answer valid).
+const Rule* LookupRule(const RuleList& rules, const FlowKey& key, FlowKey* consulted);
+
+class OfTable {
+ public:
+  // A new table holds "priority=0,actions=NORMAL", as a new OVS bridge does.
+  explicit OfTable(uint64_t now_ns);
+
+  std::shared_ptr<const RuleList> rules() const { return rules_; }
+
+  // add-flow: replaces a rule with the same match and priority. Returns true if it
+  // replaced one.
+  bool Add(const FlowSpec& spec, uint64_t now_ns);
+
+  // del-flows. Non-strict: every rule whose match is at least as specific as `spec`'s
+  // (priority ignored). Strict: the rule with exactly this match and priority.
+  // Cookie filters apply when spec.cookie_mask != 0. Returns the number removed.
+  size_t Delete(const FlowSpec& spec, bool strict);
+
+  // dump-flows text, one line per rule (as ovs-ofctl dump-flows, without the header).
+  // With a filter, only rules it covers (non-strict semantics).
+  std::string Dump(const PortNamer& namer, uint64_t now_ns, const FlowSpec* filter) const;
+
+  size_t size() const { return rules_->size(); }
+
+ private:
+  std::shared_ptr<const RuleList> rules_;
+  uint64_t next_seq_ = 0;
+};
+
+}  // namespace vs::dp

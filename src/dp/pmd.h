@@ -1,0 +1,117 @@
+// Pmd: the fast path of one poll-mode thread.
+//
+// Per PMD: an exact-match cache (emc.h) in front of a megaflow classifier (dpcls.h),
+// both private to the thread. ProcessBurst takes up to kMaxBurst mbufs received on one
+// port: extracts keys (prefetching the next packet), probes the EMC for all, the
+// megaflow classifier for the EMC misses (batched, buckets prefetched), runs an upcall
+// (xlate.h) for what is left and installs the resulting megaflow, then executes each
+// packet's actions in arrival order into TxBatches and adds statistics once per flow
+// per batch. No heap allocation and no lock per packet, except on upcalls (slow path).
+//
+// Threading and RCU (see rcu.h):
+//  * Create() registers the PMD as RCU reader `id` (offline). The PMD thread calls
+//    Online() before its first ProcessBurst, Quiescent() once per poll-loop iteration
+//    (when it holds no pointer into the datapath's shared state), Offline() before it
+//    sleeps or blocks, and must be gone before the Pmd is destroyed.
+//  * Before each batch the PMD compares the datapath generation with the one its caches
+//    were built under and drops both caches if it moved. Since the control thread bumps
+//    the generation after publishing and before retiring, and frees only after a grace
+//    period, a cached megaflow never outlives the rules/MAC tables it points at without
+//    being dropped first — the drop itself does not dereference them.
+//  * Everything else on a Pmd (dumps, stats resets, flushes) belongs to its thread: other
+//    threads Post() a function that the PMD runs in ServiceMailbox() (call it once per
+//    loop iteration; one relaxed load when empty). When the PMD is not running, the
+//    owner may call those functions directly.
+//  * stats() may be read from any thread (relaxed atomics, single writer).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "dp/datapath.h"
+#include "dp/dpcls.h"
+#include "dp/emc.h"
+#include "dp/tx_batch.h"
+
+struct rte_mbuf;
+
+namespace vs::dp {
+
+constexpr uint16_t kMaxBurst = 32;
+
+struct PmdStats {
+  std::atomic<uint64_t> rx_packets{0};
+  std::atomic<uint64_t> emc_hits{0};
+  std::atomic<uint64_t> megaflow_hits{0};
+  std::atomic<uint64_t> upcalls{0};
+  std::atomic<uint64_t> tx_packets{0};
+  std::atomic<uint64_t> dropped_by_actions{0};
+  std::atomic<uint64_t> tx_overflow{0};
+  std::atomic<uint64_t> clone_fail{0};
+  std::atomic<uint64_t> no_headroom{0};
+  std::atomic<uint64_t> cache_flushes{0};
+  std::atomic<uint64_t> batches{0};
+};
+
+class Pmd {
+ public:
+  // Errors: EINVAL (id >= max_pmds or already in use).
+  static Result<std::unique_ptr<Pmd>> Create(Datapath* dp, uint32_t id);
+  ~Pmd();
+
+  // Classifies and executes up to n packets received on `in_port` (bursts larger than
+  // kMaxBurst are processed in chunks). Takes ownership of every mbuf: each ends in `tx`
+  // or is freed. Returns n.
+  uint16_t ProcessBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
+
+  void Online();
+  void Offline();
+  void Quiescent();
+
+  // Periodic (~1 Hz) work on the PMD thread: keeps MAC entries of NORMAL megaflows that
+  // carried traffic fresh, so active stations do not age out.
+  void Housekeep();
+  // Runs posted requests; call once per loop iteration on the PMD thread.
+  void ServiceMailbox();
+  // Queues fn to run on the PMD thread (any thread may call).
+  void Post(std::function<void(Pmd&)> fn);
+
+  // PMD thread (or PMD stopped): dpctl/dump-flows text of this PMD's megaflows.
+  std::string DumpFlows(const PortNamer& namer) const;
+  void FlushCaches();
+  void ClearStats();
+
+  const PmdStats& stats() const { return stats_; }
+  size_t megaflow_count() const { return dpcls_.size(); }
+  uint32_t id() const { return id_; }
+
+ private:
+  Pmd(Datapath* dp, uint32_t id) : dp_(dp), id_(id) {}
+  void CheckGeneration();
+  void Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
+                Megaflow** flows, uint64_t now);
+  void HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss,
+                    Megaflow** flows, uint64_t now);
+  void ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
+
+  Datapath* dp_;
+  uint32_t id_;
+  uint64_t cache_gen_ = 0;  // generation the caches were built under (PMD thread only)
+  bool flush_pending_ = false;
+  Emc emc_;
+  Dpcls dpcls_;
+  PmdStats stats_;
+  // Mailbox: has_mail_ is set (release) after pushing under mail_mu_, read (acquire) by
+  // the PMD, which takes the mutex only when it is set.
+  std::atomic<bool> has_mail_{false};
+  std::mutex mail_mu_;
+  std::vector<std::function<void(Pmd&)>> mail_;
+};
+
+}  // namespace vs::dp

@@ -1,0 +1,44 @@
+// The slow path: an upcall evaluates the bridge's OpenFlow table for one FlowKey and
+// translates the winning rule's actions into datapath actions plus the megaflow mask.
+//
+// The mask un-wildcards exactly what the decision depended on: in_port (always: megaflows
+// of all bridges share one classifier), the masks of every rule examined before the match
+// (so no packet covered by the megaflow could have matched a higher rule), the fields the
+// actions read (VLAN presence for the VLAN actions; VLAN, source and destination MAC for
+// NORMAL, which also learns the source). Hence every packet that matches the megaflow gets
+// the same actions as a fresh table evaluation would give it — as long as the table and
+// the MAC tables do not change, which is what the datapath generation tracks.
+//
+// NORMAL (VLAN-aware L2 switching): an access port (tag >= 0) accepts untagged or
+// priority-tagged frames into its VLAN and sends untagged; a trunk carries the VLANs in
+// its trunks list (all if empty; untagged frames are VLAN 0) and sends tagged (VLAN 0:
+// untagged). Unknown, multicast and broadcast destinations flood to every other port in
+// the VLAN; a known destination goes to its port unless that is the input port (drop).
+//
+// Called on PMD threads (and by the control thread for ofproto/trace); allocates.
+#pragma once
+
+#include <string>
+
+#include "dp/actions.h"
+#include "dp/oftable.h"
+#include "dp/snapshot.h"
+
+namespace vs::dp {
+
+struct UpcallResult {
+  DpActions actions;
+  FlowKey mask{};
+  const Rule* rule = nullptr;
+  // Set when NORMAL learned (or would refresh) the source: PMD housekeeping refreshes
+  // the entry while the megaflow carries traffic.
+  MacTable* learn_table = nullptr;
+  uint16_t learn_vlan = 0;
+};
+
+// Evaluates `key` (whose in_port must be a port of `snap`). With `trace` non-null, also
+// appends the ofproto/trace explanation. `learn` = false (trace) leaves MAC tables alone.
+void Upcall(const DpSnapshot& snap, const FlowKey& key, uint64_t now_ns, bool learn,
+            UpcallResult* out, std::string* trace);
+
+}  // namespace vs::dp
