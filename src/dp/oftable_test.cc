@@ -1,1 +1,129 @@
-int dummy_oftable_test;
+// OpenFlow table: default rule, add/replace, priorities, del-flows strict and not, dump.
+#include "dp/oftable.h"
+
+#include <gtest/gtest.h>
+
+#include "dp/flow_parse.h"
+
+namespace vs::dp {
+namespace {
+
+std::optional<uint32_t> Resolve(std::string_view n) {
+  if (n == "dpdk0") return 1;
+  if (n == "dpdk1") return 2;
+  return std::nullopt;
+}
+std::string Name(uint32_t p) { return p == 1 ? "dpdk0" : p == 2 ? "dpdk1" : ""; }
+
+FlowSpec Spec(std::string_view s, ParseMode m = ParseMode::kAdd) {
+  auto r = ParseFlow(s, m, Resolve);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return *r;
+}
+
+FlowKey Key(uint32_t in_port, uint16_t dl_type, uint32_t nw_dst, uint8_t proto = 0,
+            uint16_t tp_dst = 0) {
+  FlowKey k{};
+  k.in_port = in_port;
+  k.dl_type = dl_type;
+  k.nw_dst = nw_dst;
+  k.nw_proto = proto;
+  k.tp_dst = tp_dst;
+  return k;
+}
+
+TEST(OfTable, NewTableHasNormal) {
+  OfTable t(0);
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_EQ(t.Dump(Name, 1500000000, nullptr),
+            " cookie=0x0, duration=1.500s, table=0, n_packets=0, n_bytes=0, priority=0 "
+            "actions=NORMAL\n");
+}
+
+TEST(OfTable, PriorityOrderAndReplace) {
+  OfTable t(0);
+  EXPECT_FALSE(t.Add(Spec("priority=100,in_port=dpdk0,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"),
+                     0));
+  EXPECT_FALSE(t.Add(Spec("priority=200,tcp,tp_dst=80,actions=drop"), 0));
+  FlowKey consulted{};
+  const Rule* r = LookupRule(*t.rules(), Key(1, kEthTypeIpv4, 10u << 24, 6, 80), &consulted);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->priority, 200);
+  r = LookupRule(*t.rules(), Key(1, kEthTypeIpv4, 10u << 24, 6, 81), &consulted);
+  EXPECT_EQ(r->priority, 100);
+  r = LookupRule(*t.rules(), Key(2, kEthTypeIpv4, 10u << 24), &consulted);
+  EXPECT_EQ(r->priority, 0);
+
+  // Identical match and priority: replaced, counters reset, size unchanged.
+  t.rules()->at(0)->n_packets.fetch_add(5);
+  EXPECT_TRUE(t.Add(Spec("priority=200,tcp,tp_dst=80,actions=output:dpdk0"), 0));
+  EXPECT_EQ(t.size(), 3u);
+  EXPECT_EQ(t.rules()->at(0)->n_packets.load(), 0u);
+  EXPECT_EQ(t.rules()->at(0)->actions[0].port, 1u);
+  // Same match, other priority: a second rule.
+  EXPECT_FALSE(t.Add(Spec("priority=201,tcp,tp_dst=80,actions=drop"), 0));
+  EXPECT_EQ(t.size(), 4u);
+}
+
+TEST(OfTable, OldListStaysValidForReaders) {
+  OfTable t(0);
+  auto before = t.rules();
+  t.Add(Spec("priority=5,ip,actions=drop"), 0);
+  t.Delete(Spec("", ParseMode::kMatchOnly), false);
+  EXPECT_EQ(before->size(), 1u);
+  EXPECT_EQ(before->at(0)->priority, 0);
+  EXPECT_EQ(t.size(), 0u);
+}
+
+TEST(OfTable, DeleteNonStrictAndStrict) {
+  OfTable t(0);
+  t.Add(Spec("priority=100,ip,nw_dst=10.0.0.0/8,actions=drop"), 0);
+  t.Add(Spec("priority=90,tcp,nw_dst=10.0.0.0/8,actions=drop"), 0);
+  t.Add(Spec("priority=80,arp,actions=drop"), 0);
+  // --strict needs the priority too.
+  EXPECT_EQ(t.Delete(Spec("ip,nw_dst=10.0.0.0/8", ParseMode::kMatchOnly), true), 0u);
+  EXPECT_EQ(t.Delete(Spec("priority=100,ip,nw_dst=10.0.0.0/8", ParseMode::kMatchOnly), true), 1u);
+  t.Add(Spec("priority=100,ip,nw_dst=10.0.0.0/8,actions=drop"), 0);
+  // Non-strict "ip" removes both IPv4 rules and keeps arp and the default rule.
+  EXPECT_EQ(t.Delete(Spec("ip", ParseMode::kMatchOnly), false), 2u);
+  EXPECT_EQ(t.size(), 2u);
+  // Empty match removes everything.
+  EXPECT_EQ(t.Delete(Spec("", ParseMode::kMatchOnly), false), 2u);
+  EXPECT_EQ(t.size(), 0u);
+}
+
+TEST(OfTable, CookieFilter) {
+  OfTable t(0);
+  t.Add(Spec("cookie=0x10,priority=5,ip,actions=drop"), 0);
+  t.Add(Spec("cookie=0x20,priority=6,ip,actions=drop"), 0);
+  EXPECT_EQ(t.Delete(Spec("cookie=0x10/0xff", ParseMode::kMatchOnly), false), 1u);
+  EXPECT_EQ(t.size(), 2u);
+}
+
+TEST(OfTable, DumpLikeOvsOfctl) {
+  OfTable t(0);
+  t.Add(Spec("priority=100,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"), 1000000000);
+  const Rule& r = *t.rules()->at(0);
+  r.n_packets.fetch_add(3);
+  r.n_bytes.fetch_add(180);
+  std::string d = t.Dump(Name, 2234000000, nullptr);
+  EXPECT_EQ(d,
+            " cookie=0x0, duration=1.234s, table=0, n_packets=3, n_bytes=180, "
+            "priority=100,ip,nw_dst=10.0.0.0/8 actions=output:dpdk1\n"
+            " cookie=0x0, duration=2.234s, table=0, n_packets=0, n_bytes=0, priority=0 "
+            "actions=NORMAL\n");
+  FlowSpec filter = Spec("ip", ParseMode::kMatchOnly);
+  EXPECT_EQ(t.Dump(Name, 2234000000, &filter).find("NORMAL"), std::string::npos);
+}
+
+TEST(OfTable, EqualPrioritiesFirstAddedWins) {
+  OfTable t(0);
+  t.Add(Spec("priority=10,ip,actions=output:1"), 0);
+  t.Add(Spec("priority=10,tcp,actions=output:2"), 0);
+  FlowKey c{};
+  const Rule* r = LookupRule(*t.rules(), Key(1, kEthTypeIpv4, 0, 6), &c);
+  EXPECT_EQ(r->actions[0].port, 1u);
+}
+
+}  // namespace
+}  // namespace vs::dp
