@@ -42,8 +42,10 @@ int Ipv6Prefix(const uint8_t m[16]) {
   return n;
 }
 
-std::string Ipv4WithMask(uint32_t v, uint32_t m) {
+// dotted = true: always "a.b.c.d/m.m.m.m" (the datapath form, as ovs-dpctl prints).
+std::string Ipv4WithMask(uint32_t v, uint32_t m, bool dotted = false) {
   if (m == ~0u) return FormatIpv4(v);
+  if (dotted) return fmt::format("{}/{}", FormatIpv4(v), FormatIpv4(m));
   int p = Ipv4Prefix(m);
   if (p >= 0) return fmt::format("{}/{}", FormatIpv4(v), p);
   return fmt::format("{}/{}", FormatIpv4(v), FormatIpv4(m));
@@ -194,12 +196,12 @@ std::string FormatDpMatch(const Match& m, const PortNamer& namer) {
   std::string l3;
   const char* l3name = k.dl_type == kEthTypeIpv6 ? "ipv6" : k.dl_type == kEthTypeArp ? "arp" : "ipv4";
   if (k.dl_type == kEthTypeArp) {
-    if (x.nw_src) Add(&l3, "sip=" + Ipv4WithMask(k.nw_src, x.nw_src));
-    if (x.nw_dst) Add(&l3, "tip=" + Ipv4WithMask(k.nw_dst, x.nw_dst));
+    if (x.nw_src) Add(&l3, "sip=" + Ipv4WithMask(k.nw_src, x.nw_src, true));
+    if (x.nw_dst) Add(&l3, "tip=" + Ipv4WithMask(k.nw_dst, x.nw_dst, true));
     if (x.nw_proto) Add(&l3, fmt::format("op={}", k.nw_proto));
   } else {
-    if (x.nw_src) Add(&l3, "src=" + Ipv4WithMask(k.nw_src, x.nw_src));
-    if (x.nw_dst) Add(&l3, "dst=" + Ipv4WithMask(k.nw_dst, x.nw_dst));
+    if (x.nw_src) Add(&l3, "src=" + Ipv4WithMask(k.nw_src, x.nw_src, true));
+    if (x.nw_dst) Add(&l3, "dst=" + Ipv4WithMask(k.nw_dst, x.nw_dst, true));
     if (!AllZero(x.ipv6_src, 16)) Add(&l3, "src=" + Ipv6WithMask(k.ipv6_src, x.ipv6_src));
     if (!AllZero(x.ipv6_dst, 16)) Add(&l3, "dst=" + Ipv6WithMask(k.ipv6_dst, x.ipv6_dst));
     if (x.nw_proto) Add(&l3, fmt::format("proto={}", k.nw_proto));

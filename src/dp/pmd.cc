@@ -54,6 +54,7 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
   const DpSnapshot* snap = dp_->snapshot();
   UpcallResult r;
   uint64_t upcalls = 0;
+  uint64_t hits = 0;
   for (; miss; miss &= miss - 1) {
     int i = __builtin_ctz(miss);
     // An earlier miss of this batch may have installed the flow already.
@@ -73,11 +74,14 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
       // still point into the classifier).
       if (dpcls_.size() >= dp_->options().max_megaflows) flush_pending_ = true;
       upcalls++;
+    } else {
+      hits++;
     }
     flows[i] = f;
     emc_.Insert(keys[i], hashes[i], f);
   }
   Bump(stats_.upcalls, upcalls);
+  Bump(stats_.megaflow_hits, hits);
 }
 
 void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,

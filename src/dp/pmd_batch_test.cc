@@ -1,1 +1,324 @@
-int dummy_pmd_batch_test;
+// The PMD batch path over real mbufs: EMC -> megaflow -> upcall, actions on packet bytes,
+// clones and reference counts (no leaks), counters, revalidation on table changes, and a
+// control thread changing the tables while a PMD thread forwards (RCU).
+// One EAL per process: this is its own binary.
+#include <gtest/gtest.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "dp/datapath.h"
+#include "dp/pmd.h"
+#include "dp/testing/packets.h"
+
+namespace vs::dp {
+namespace {
+
+using namespace vs::dp::testing;
+
+rte_mempool* g_pool = nullptr;
+
+class EalEnv : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    std::string prefix = "numavs_dp_pmd_" + std::to_string(getpid());
+    std::vector<std::string> args = {"dp_pmd_test", "--no-huge", "-m", "256", "--no-pci",
+                                     "--no-shconf", "--no-telemetry", "-l", "0",
+                                     "--log-level=lib.eal:error", "--file-prefix=" + prefix};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    int rc = rte_eal_init(static_cast<int>(argv.size()), argv.data());
+    ASSERT_GE(rc, 0) << "rte_eal_init: " << rte_strerror(rte_errno);
+    g_pool = rte_pktmbuf_pool_create("dp_test", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                     SOCKET_ID_ANY);
+    ASSERT_NE(g_pool, nullptr) << rte_strerror(rte_errno);
+  }
+  void TearDown() override {
+    rte_mempool_free(g_pool);
+    rte_eal_cleanup();
+  }
+};
+const auto* kEnv = ::testing::AddGlobalTestEnvironment(new EalEnv);
+
+rte_mbuf* Mbuf(const Frame& f) {
+  rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
+  EXPECT_NE(m, nullptr);
+  char* p = rte_pktmbuf_append(m, static_cast<uint16_t>(f.b.size()));
+  std::memcpy(p, f.b.data(), f.b.size());
+  return m;
+}
+
+std::vector<uint8_t> Bytes(const rte_mbuf* m) {
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  return std::vector<uint8_t>(p, p + m->data_len);
+}
+
+class PmdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DatapathOptions o;
+    o.clock = [this] { return now_.load(); };
+    o.max_ports = 16;
+    o.max_megaflows = max_megaflows_;
+    auto r = Datapath::Create(o);
+    ASSERT_TRUE(r.ok());
+    dp_ = std::move(r.value());
+    ASSERT_TRUE(dp_->AddBridge("br0").ok());
+    ASSERT_TRUE(dp_->AddPort("br0", {"p1", 10, {}}).ok());      // 1: access 10
+    ASSERT_TRUE(dp_->AddPort("br0", {"p2", 10, {}}).ok());      // 2: access 10
+    ASSERT_TRUE(dp_->AddPort("br0", {"p3", -1, {}}).ok());      // 3: trunk
+    auto p = Pmd::Create(dp_.get(), 0);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    pmd_ = std::move(p.value());
+    pmd_->Online();
+    tx_ = std::make_unique<TxBatches>(16);
+  }
+  void TearDown() override {
+    FreeTx();
+    pmd_->Offline();
+    pmd_.reset();
+    dp_->rcu().Synchronize();
+    dp_.reset();
+    EXPECT_EQ(rte_mempool_in_use_count(g_pool), 0u) << "mbuf leak";
+  }
+  void FreeTx() {
+    for (uint32_t i = 0; i < tx_->n_touched(); i++) {
+      auto& q = tx_->queue(tx_->touched(i));
+      rte_pktmbuf_free_bulk(q.pkts, q.count);
+    }
+    tx_->Reset();
+  }
+  uint16_t TxCount(uint32_t port) { return tx_->queue(port).count; }
+  void Send(uint32_t in_port, std::vector<Frame> frames) {
+    std::vector<rte_mbuf*> pkts;
+    for (auto& f : frames) pkts.push_back(Mbuf(f));
+    pmd_->ProcessBurst(in_port, pkts.data(), static_cast<uint16_t>(pkts.size()), tx_.get());
+    pmd_->Quiescent();
+  }
+  std::string DumpRules() { return *dp_->DumpFlows("br0"); }
+
+  size_t max_megaflows_ = 65536;
+  std::atomic<uint64_t> now_{5000000000};
+  std::unique_ptr<Datapath> dp_;
+  std::unique_ptr<Pmd> pmd_;
+  std::unique_ptr<TxBatches> tx_;
+};
+
+TEST_F(PmdTest, OutputRuleEmcMegaflowUpcallAndCounters) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=100,in_port=p1,ip,nw_dst=10.0.0.0/8,"
+                                  "actions=output:p2").ok());
+  std::vector<Frame> burst;
+  for (int i = 0; i < 32; i++) {
+    burst.push_back(TcpFrame(2, 1, Ip(1, 1, 1, 1), Ip(10, 0, 0, i % 4), 1000, 80));
+  }
+  Send(1, burst);
+  EXPECT_EQ(TxCount(2), 32);
+  EXPECT_EQ(pmd_->stats().upcalls.load(), 1u);  // one megaflow covers 10/8
+  // The other 31 packets find the megaflow the first one installed.
+  EXPECT_EQ(pmd_->stats().megaflow_hits.load(), 31u);
+  EXPECT_EQ(pmd_->stats().emc_hits.load(), 0u);
+  EXPECT_EQ(pmd_->megaflow_count(), 1u);
+  FreeTx();
+  Send(1, burst);
+  EXPECT_EQ(pmd_->stats().emc_hits.load(), 32u);
+  EXPECT_EQ(pmd_->stats().rx_packets.load(), 64u);
+  EXPECT_EQ(pmd_->stats().tx_packets.load(), 64u);
+  size_t len = burst[0].b.size();
+  EXPECT_NE(DumpRules().find(fmt::format("n_packets=64, n_bytes={}, priority=100", 64 * len)),
+            std::string::npos)
+      << DumpRules();
+  std::string mf = pmd_->DumpFlows(dp_->Namer());
+  EXPECT_EQ(mf, fmt::format("in_port(p1),eth_type(0x0800),ipv4(dst=10.0.0.0/255.0.0.0), "
+                            "packets:64, bytes:{}, used:0.000s, actions:p2\n",
+                            64 * len));
+}
+
+TEST_F(PmdTest, NormalFloodsWithVlanRewritesAndNoLeaks) {
+  Frame f = TcpFrame(0x0a0000000002, 0x0a0000000001, Ip(1, 1, 1, 1), Ip(2, 2, 2, 2), 1, 2);
+  Send(1, {f});
+  ASSERT_EQ(TxCount(2), 1);
+  ASSERT_EQ(TxCount(3), 1);
+  EXPECT_EQ(Bytes(tx_->queue(2).pkts[0]), f.b);  // access: untagged, unchanged
+  Frame tagged = TcpFrame(0x0a0000000002, 0x0a0000000001, Ip(1, 1, 1, 1), Ip(2, 2, 2, 2), 1, 2,
+                          10);
+  EXPECT_EQ(Bytes(tx_->queue(3).pkts[0]), tagged.b);  // trunk: tagged 10
+  EXPECT_NE(tx_->queue(2).pkts[0], tx_->queue(3).pkts[0]);  // a copy: the tag came after
+  FreeTx();
+  // The reply is learned-forwarded, tagged 10 in from the trunk, untagged out at p1.
+  Frame reply = TcpFrame(0x0a0000000001, 0x0a0000000002, Ip(2, 2, 2, 2), Ip(1, 1, 1, 1), 2, 1,
+                         10);
+  Send(3, {reply});
+  ASSERT_EQ(TxCount(1), 1);
+  EXPECT_EQ(TxCount(2), 0);
+  EXPECT_EQ(Bytes(tx_->queue(1).pkts[0]),
+            TcpFrame(0x0a0000000001, 0x0a0000000002, Ip(2, 2, 2, 2), Ip(1, 1, 1, 1), 2, 1).b);
+  auto fdb = dp_->FdbShow("br0");
+  EXPECT_NE(fdb->find("0a:00:00:00:00:02"), std::string::npos) << *fdb;
+}
+
+TEST_F(PmdTest, FloodSharesOneMbufByRefcount) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=5,in_port=p1,actions=FLOOD").ok());
+  Send(1, {TcpFrame(2, 1, 1, 2, 3, 4)});
+  ASSERT_EQ(TxCount(2), 1);
+  ASSERT_EQ(TxCount(3), 1);
+  EXPECT_EQ(tx_->queue(2).pkts[0], tx_->queue(3).pkts[0]);
+  EXPECT_EQ(rte_mbuf_refcnt_read(tx_->queue(2).pkts[0]), 2);
+}
+
+TEST_F(PmdTest, HeaderActionsInPlace) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=5,in_port=p3,actions=strip_vlan,"
+                                  "mod_dl_dst:02:00:00:00:00:09,output:p1").ok());
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=5,in_port=p2,actions=mod_vlan_vid:77,"
+                                  "mod_vlan_pcp:5,output:p3").ok());
+  Send(3, {TcpFrame(2, 1, 1, 2, 3, 4, 33)});
+  ASSERT_EQ(TxCount(1), 1);
+  EXPECT_EQ(Bytes(tx_->queue(1).pkts[0]), TcpFrame(0x020000000009, 1, 1, 2, 3, 4).b);
+  Send(2, {TcpFrame(2, 1, 1, 2, 3, 4)});
+  ASSERT_EQ(TxCount(3), 1);
+  EXPECT_EQ(Bytes(tx_->queue(3).pkts[0]), TcpFrame(2, 1, 1, 2, 3, 4, (5 << 13) | 77).b);
+}
+
+TEST_F(PmdTest, PushWithoutHeadroomDropsAndCounts) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=5,in_port=p2,actions=mod_vlan_vid:7,output:p3").ok());
+  Frame f = TcpFrame(2, 1, 1, 2, 3, 4);
+  rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
+  m->data_off = 2;  // only 2 bytes of headroom
+  std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(f.b.size())), f.b.data(), f.b.size());
+  pmd_->ProcessBurst(2, &m, 1, tx_.get());
+  EXPECT_EQ(TxCount(3), 0);
+  EXPECT_EQ(pmd_->stats().no_headroom.load(), 1u);
+}
+
+TEST_F(PmdTest, TableChangesRevalidateCachedFlows) {
+  Frame f = TcpFrame(2, 1, Ip(1, 1, 1, 1), Ip(10, 0, 0, 1), 5, 80);
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=10,tcp,actions=output:p3").ok());
+  Send(1, {f, f});
+  EXPECT_EQ(TxCount(3), 2);
+  FreeTx();
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=20,tcp,tp_dst=80,actions=drop").ok());
+  Send(1, {f});
+  EXPECT_EQ(TxCount(3), 0);
+  EXPECT_EQ(pmd_->stats().dropped_by_actions.load(), 1u);
+  EXPECT_GE(pmd_->stats().cache_flushes.load(), 1u);
+  ASSERT_TRUE(dp_->DelFlows("br0", "priority=20,tcp,tp_dst=80", true).ok());
+  Send(1, {f});
+  EXPECT_EQ(TxCount(3), 1);
+  // The deleted rule's counts stay with it; the surviving rule has its 3 packets.
+  EXPECT_NE(DumpRules().find("n_packets=3"), std::string::npos) << DumpRules();
+}
+
+TEST_F(PmdTest, GarbageAndTruncatedPacketsAreHandled) {
+  std::vector<Frame> burst;
+  for (int len = 0; len < 40; len += 3) {
+    Frame f = TcpFrame(0xffffffffffff, 1, 1, 2, 3, 4, 5);
+    f.b.resize(len);
+    burst.push_back(f);
+  }
+  Send(3, burst);  // NORMAL on a trunk: broadcast floods
+  EXPECT_EQ(pmd_->stats().rx_packets.load(), burst.size());
+}
+
+TEST_F(PmdTest, MegaflowLimitFlushesBeforeNextBatch) {
+  pmd_.reset();
+  max_megaflows_ = 8;
+  dp_.reset();
+  SetUp();
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=10,tcp,tp_dst=1,actions=drop").ok());
+  std::vector<Frame> burst;
+  for (int i = 0; i < 20; i++) burst.push_back(TcpFrame(2, 1, 1, 2, 3, static_cast<uint16_t>(i)));
+  Send(3, burst);
+  EXPECT_EQ(pmd_->megaflow_count(), 20u);
+  Send(3, {burst[0]});
+  EXPECT_EQ(pmd_->megaflow_count(), 1u);
+}
+
+TEST_F(PmdTest, BurstsLargerThan32AreChunked) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=10,actions=output:p3").ok());
+  std::vector<Frame> burst(50, TcpFrame(2, 1, 1, 2, 3, 4));
+  Send(1, burst);
+  EXPECT_EQ(TxCount(3), 50);
+  EXPECT_EQ(pmd_->stats().batches.load(), 2u);
+}
+
+TEST_F(PmdTest, ControlChangesWhileAPmdThreadForwards) {
+  // The test's PMD is replaced by one on its own thread.
+  pmd_->Offline();
+  pmd_.reset();
+  auto p = Pmd::Create(dp_.get(), 1);
+  ASSERT_TRUE(p.ok());
+  Pmd* pmd = p->get();
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> forwarded{0};
+  std::thread thr([&] {
+    TxBatches tx(16);
+    pmd->Online();
+    Frame frames[4] = {TcpFrame(2, 1, 1, Ip(10, 0, 0, 1), 3, 80),
+                       TcpFrame(0xffffffffffff, 3, 1, 2, 3, 4),
+                       TcpFrame(1, 2, 1, Ip(10, 0, 0, 9), 3, 81, 10),
+                       TcpFrame(2, 1, 1, 2, 3, 4, 10)};
+    uint32_t ports[4] = {1, 2, 3, 3};
+    uint64_t iter = 0;
+    while (!stop.load(std::memory_order_acquire)) {
+      rte_mbuf* pkts[8];
+      for (int i = 0; i < 8; i++) {
+        pkts[i] = rte_pktmbuf_alloc(g_pool);
+        const Frame& f = frames[iter % 4];
+        std::memcpy(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(f.b.size())), f.b.data(),
+                    f.b.size());
+      }
+      pmd->ProcessBurst(ports[iter % 4], pkts, 8, &tx);
+      for (uint32_t i = 0; i < tx.n_touched(); i++) {
+        auto& q = tx.queue(tx.touched(i));
+        forwarded += q.count;
+        rte_pktmbuf_free_bulk(q.pkts, q.count);
+      }
+      tx.Reset();
+      pmd->ServiceMailbox();
+      if (iter % 64 == 0) pmd->Housekeep();
+      pmd->Quiescent();
+      iter++;
+    }
+    pmd->Offline();
+  });
+  for (int i = 0; i < 150; i++) {
+    ASSERT_TRUE(dp_->AddFlow("br0", fmt::format("priority={},tcp,tp_dst={},actions=output:p3",
+                                                100 + i % 7, 80 + i % 3)).ok());
+    if (i % 5 == 0) ASSERT_TRUE(dp_->DelFlows("br0", "tcp", false).ok());
+    if (i % 10 == 0) {
+      ASSERT_TRUE(dp_->AddPort("br0", {"tmp", -1, {}}).ok());
+      ASSERT_TRUE(dp_->DelPort("tmp").ok());
+    }
+    if (i % 25 == 0) {
+      ASSERT_TRUE(dp_->AddBridge("brx").ok());
+      ASSERT_TRUE(dp_->DelBridge("brx").ok());
+    }
+    now_ += 1000000000;
+    dp_->Run();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  // A request served on the PMD thread.
+  std::promise<size_t> count;
+  pmd->Post([&count](Pmd& self) { count.set_value(self.megaflow_count()); });
+  auto fut = count.get_future();
+  EXPECT_EQ(fut.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  stop.store(true, std::memory_order_release);
+  thr.join();
+  EXPECT_GT(forwarded.load(), 0u);
+  EXPECT_GT(pmd->stats().cache_flushes.load(), 10u);
+  dp_->rcu().Synchronize();
+  EXPECT_EQ(dp_->rcu().pending(), 0u);
+  p->reset();
+  // The fixture's TearDown expects a PMD.
+  auto again = Pmd::Create(dp_.get(), 0);
+  ASSERT_TRUE(again.ok());
+  pmd_ = std::move(again.value());
+}
+
+}  // namespace
+}  // namespace vs::dp
