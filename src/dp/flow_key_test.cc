@@ -123,10 +123,18 @@ TEST(FlowKey, EveryTruncationIsSafeAndAPrefixOfTheTruth) {
     FlowKey k;
     ExtractKey(buf.get(), static_cast<uint32_t>(len), 7, &k);
     EXPECT_EQ(k.pad, 0u);
-    if (k.tp_dst) EXPECT_EQ(k.tp_dst, full.tp_dst) << len;
-    if (k.nw_dst) EXPECT_EQ(k.nw_dst, full.nw_dst) << len;
-    if (len == f.b.size()) EXPECT_EQ(k, full);
-    if (len < 14) EXPECT_EQ(k.dl_type, 0) << len;
+    if (k.tp_dst) {
+      EXPECT_EQ(k.tp_dst, full.tp_dst) << len;
+    }
+    if (k.nw_dst) {
+      EXPECT_EQ(k.nw_dst, full.nw_dst) << len;
+    }
+    if (len == f.b.size()) {
+      EXPECT_EQ(k, full);
+    }
+    if (len < 14) {
+      EXPECT_EQ(k.dl_type, 0) << len;
+    }
   }
 }
 

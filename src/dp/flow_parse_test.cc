@@ -29,7 +29,9 @@ FlowSpec Parse(std::string_view s, ParseMode mode = ParseMode::kAdd) {
 std::string Error(std::string_view s, ParseMode mode = ParseMode::kAdd) {
   auto r = ParseFlow(s, mode, Resolve);
   EXPECT_FALSE(r.ok()) << s;
-  if (!r.ok()) EXPECT_EQ(r.status().code(), EINVAL);
+  if (!r.ok()) {
+    EXPECT_EQ(r.status().code(), EINVAL);
+  }
   return r.ok() ? "" : r.status().message();
 }
 std::string RoundTrip(std::string_view s) {
