@@ -42,6 +42,9 @@ struct DatapathOptions {
   uint32_t max_pmds = 16;  // RCU reader ids 0 .. max_pmds-1
   uint64_t mac_aging_ns = kDefaultMacAgingNs;
   size_t max_megaflows = 65536;  // per PMD; reaching it flushes that PMD's cache
+  // A megaflow hit is copied into the EMC with probability 1/emc_insert_inv_prob
+  // (OVS's other_config:emc-insert-inv-prob, default 100); 1 = always, 0 = never.
+  uint32_t emc_insert_inv_prob = 100;
   std::function<uint64_t()> clock;  // nanoseconds, monotonic; default steady_clock
 };
 

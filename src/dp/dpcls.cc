@@ -1,6 +1,7 @@
 // Tuple-space megaflow classifier.
 #include "dp/dpcls.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace vs::dp {
@@ -27,6 +28,7 @@ struct Dpcls::Subtable {
   };
   std::vector<Slot> slots;  // power of two, at most half full
   size_t used = 0;
+  mutable uint64_t hits = 0;  // since the last Rank()
 
   explicit Subtable(const FlowKey& m) : mask(m) {
     const KeyWord* w = Words(mask);
@@ -85,7 +87,10 @@ Dpcls::~Dpcls() = default;
 
 Megaflow* Dpcls::Lookup(const FlowKey& key) const {
   for (const auto& st : subtables_) {
-    if (Megaflow* f = st->Find(key, st->Hash(key))) return f;
+    if (Megaflow* f = st->Find(key, st->Hash(key))) {
+      st->hits++;
+      return f;
+    }
   }
   return nullptr;
 }
@@ -108,6 +113,7 @@ void Dpcls::LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flow
         *miss_map &= ~(1u << i);
       }
     }
+    st->hits += static_cast<uint64_t>(__builtin_popcount(todo & ~*miss_map));
   }
 }
 
@@ -129,6 +135,12 @@ Megaflow* Dpcls::Insert(std::unique_ptr<Megaflow> flow) {
   flows_.push_back(std::move(flow));
   st->Put(f);
   return f;
+}
+
+void Dpcls::Rank() {
+  std::stable_sort(subtables_.begin(), subtables_.end(),
+                   [](const auto& a, const auto& b) { return a->hits > b->hits; });
+  for (auto& st : subtables_) st->hits = 0;
 }
 
 void Dpcls::Clear() {

@@ -65,6 +65,9 @@ class Dpcls {
   Megaflow* Insert(std::unique_ptr<Megaflow> flow);
 
   void Clear();
+  // Orders subtables by hits since the last call, most hit first, and restarts the
+  // counts (housekeeping, as OVS's dpcls sorts its subtable vector).
+  void Rank();
   size_t size() const { return flows_.size(); }
   size_t subtables() const { return subtables_.size(); }
 

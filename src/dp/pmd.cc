@@ -37,6 +37,7 @@ void Pmd::Quiescent() { dp_->rcu().Quiescent(id_); }
 void Pmd::FlushCaches() {
   emc_.Clear();
   dpcls_.Clear();
+  stats_.megaflows.store(0, std::memory_order_relaxed);
   Bump(stats_.cache_flushes, 1);
 }
 
@@ -78,10 +79,11 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
       hits++;
     }
     flows[i] = f;
-    emc_.Insert(keys[i], hashes[i], f);
+    if (ShouldInsertEmc()) emc_.Insert(keys[i], hashes[i], f);
   }
   Bump(stats_.upcalls, upcalls);
   Bump(stats_.megaflow_hits, hits);
+  stats_.megaflows.store(dpcls_.size(), std::memory_order_relaxed);
 }
 
 void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
@@ -104,7 +106,7 @@ void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
   dpcls_.LookupBatch(keys, &miss, flows);
   for (uint32_t hit = before & ~miss; hit; hit &= hit - 1) {
     int i = __builtin_ctz(hit);
-    emc_.Insert(keys[i], hashes[i], flows[i]);
+    if (ShouldInsertEmc()) emc_.Insert(keys[i], hashes[i], flows[i]);
   }
   Bump(stats_.megaflow_hits, __builtin_popcount(before & ~miss));
   if (miss) HandleMisses(keys, hashes, miss, flows, now);
@@ -163,6 +165,7 @@ uint16_t Pmd::ProcessBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatc
 
 void Pmd::Housekeep() {
   CheckGeneration();
+  dpcls_.Rank();
   uint64_t now = dp_->Now();
   dpcls_.ForEachMutable([now](Megaflow& f) {
     if (f.learn_table && f.packets != f.refreshed_packets) {
@@ -211,6 +214,34 @@ void Pmd::ClearStats() {
                   &stats_.batches}) {
     c->store(0, std::memory_order_relaxed);
   }
+}
+
+}  // namespace vs::dp
+
+namespace vs::dp {
+
+std::string Pmd::StatsText() const {
+  auto v = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  uint64_t rx = v(stats_.rx_packets);
+  uint64_t batches = v(stats_.batches);
+  return fmt::format(
+      "  packets received: {}\n"
+      "  emc hits: {}\n"
+      "  megaflow hits: {}\n"
+      "  miss with success upcall: {}\n"
+      "  miss with failed upcall: 0\n"
+      "  avg. packets per rx batch: {:.2f}\n"
+      "  packets sent: {}\n"
+      "  dropped by actions: {}\n"
+      "  dropped, tx queue full: {}\n"
+      "  dropped, copy failed: {}\n"
+      "  dropped, no headroom for VLAN: {}\n"
+      "  cache flushes: {}\n"
+      "  megaflows: {}\n",
+      rx, v(stats_.emc_hits), v(stats_.megaflow_hits), v(stats_.upcalls),
+      batches ? static_cast<double>(rx) / batches : 0.0, v(stats_.tx_packets),
+      v(stats_.dropped_by_actions), v(stats_.tx_overflow), v(stats_.clone_fail),
+      v(stats_.no_headroom), v(stats_.cache_flushes), v(stats_.megaflows));
 }
 
 }  // namespace vs::dp

@@ -57,6 +57,7 @@ struct PmdStats {
   std::atomic<uint64_t> no_headroom{0};
   std::atomic<uint64_t> cache_flushes{0};
   std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> megaflows{0};  // gauge: installed megaflows (not cleared)
 };
 
 class Pmd {
@@ -88,7 +89,10 @@ class Pmd {
   void ClearStats();
 
   const PmdStats& stats() const { return stats_; }
-  size_t megaflow_count() const { return dpcls_.size(); }
+  // The body of ovs-appctl dpif-netdev/pmd-stats-show for this PMD (the caller prints
+  // the "pmd thread numa_id N core_id M:" header). Any thread.
+  std::string StatsText() const;
+  size_t megaflow_count() const { return stats_.megaflows.load(std::memory_order_relaxed); }
   uint32_t id() const { return id_; }
 
  private:
@@ -99,11 +103,20 @@ class Pmd {
   void HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss,
                     Megaflow** flows, uint64_t now);
   void ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
+  bool ShouldInsertEmc() {
+    uint32_t p = dp_->options().emc_insert_inv_prob;
+    if (p <= 1) return p == 1;
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 17;
+    rng_ ^= rng_ << 5;
+    return rng_ % p == 0;
+  }
 
   Datapath* dp_;
   uint32_t id_;
   uint64_t cache_gen_ = 0;  // generation the caches were built under (PMD thread only)
   bool flush_pending_ = false;
+  uint32_t rng_ = 0x9e3779b9;  // xorshift state for EMC insertion
   Emc emc_;
   Dpcls dpcls_;
   PmdStats stats_;

@@ -66,6 +66,7 @@ class PmdTest : public ::testing::Test {
     o.clock = [this] { return now_.load(); };
     o.max_ports = 16;
     o.max_megaflows = max_megaflows_;
+    o.emc_insert_inv_prob = 1;  // deterministic EMC counts
     auto r = Datapath::Create(o);
     ASSERT_TRUE(r.ok());
     dp_ = std::move(r.value());
@@ -129,6 +130,10 @@ TEST_F(PmdTest, OutputRuleEmcMegaflowUpcallAndCounters) {
   EXPECT_EQ(pmd_->stats().emc_hits.load(), 32u);
   EXPECT_EQ(pmd_->stats().rx_packets.load(), 64u);
   EXPECT_EQ(pmd_->stats().tx_packets.load(), 64u);
+  std::string text = pmd_->StatsText();
+  EXPECT_NE(text.find("  packets received: 64\n  emc hits: 32\n  megaflow hits: 31\n"
+                      "  miss with success upcall: 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  megaflows: 1\n"), std::string::npos) << text;
   size_t len = burst[0].b.size();
   EXPECT_NE(DumpRules().find(fmt::format("n_packets=64, n_bytes={}, priority=100", 64 * len)),
             std::string::npos)
