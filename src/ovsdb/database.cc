@@ -117,7 +117,7 @@ Status Database::ApplyLogRecord(const Json& record, std::shared_ptr<const Change
       }
       ParseOptions popts;
       popts.check_constraints = false;
-      auto values = ParseRow(*ts, *r, popts, /*allow_version=*/true);
+      auto values = ParseRow(*ts, *r, popts, MetaColumns::kSkipVersion);
       if (!values.ok()) return values.error().ToStatus();
       Row* row = txn.Modify(ts->index(), *uuid);
       if (!row) {

@@ -294,13 +294,14 @@ class WaitOp : public DbTest {
  protected:
   void SetUp() override {
     DbTest::SetUp();
-    Insert("Root", {{"name", "w"}, {"i", 5}});
+    row_ = Insert("Root", {{"name", "w"}, {"i", 5}});
   }
   static std::string WaitJson(const std::string& until, int value, int timeout) {
     return R"([{"op":"wait","table":"Root","where":[["name","==","w"]],"columns":["i"],)"
            R"("until":")" + until + R"(","rows":[{"i":)" + std::to_string(value) +
            R"(}],"timeout":)" + std::to_string(timeout) + "}]";
   }
+  Uuid row_;
 };
 
 TEST_F(WaitOp, EqualSatisfied) {
@@ -354,6 +355,23 @@ TEST_F(WaitOp, ComparesDistinctProjectionsLikeOvsdbServer) {
   out = Run(R"([{"op":"wait","table":"Root","where":[["name","==","w"]],
                  "columns":["i","r"],"until":"==","rows":[{"i":5}],"timeout":0}])");
   EXPECT_TRUE(out.committed) << out.result.dump();
+}
+
+TEST_F(WaitOp, RowsMayNameUuidColumn) {
+  // As with ovsdb-server, "rows" may give _uuid (e.g. columns ["_uuid"]).
+  const Uuid w = row_;
+  auto wait = [&](const Uuid& u) {
+    return Run(R"([{"op":"wait","table":"Root","where":[],"columns":["_uuid","i"],"until":"==",
+                   "rows":[{"_uuid":["uuid",")" + u.ToString() + R"("],"i":5}],"timeout":0}])");
+  };
+  auto out = wait(w);
+  EXPECT_TRUE(out.committed) << out.result.dump();
+  out = wait(Uuid::Random());
+  EXPECT_EQ(ErrorTag(out.result, 0), "timed out") << out.result.dump();
+  // update still may not write the implicit columns.
+  out = Run(R"([{"op":"update","table":"Root","where":[],"row":{"_version":["uuid",")" +
+            w.ToString() + R"("]}}])");
+  EXPECT_EQ(ErrorTag(out.result, 0), "constraint violation");
 }
 
 TEST_F(WaitOp, PositiveTimeoutBlocksWhenAllowed) {

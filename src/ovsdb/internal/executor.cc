@@ -44,7 +44,7 @@ const Json* Member(const Json& op, const char* name, Json::value_t type, bool op
 
 ErrorOr<std::vector<std::pair<int, Datum>>> ParseRow(const TableSchema& ts, const Json& row,
                                                     const ParseOptions& opts,
-                                                    bool allow_version) {
+                                                    MetaColumns meta) {
   if (!row.is_object()) return Syntax(row, "Row must be a JSON object.");
   std::vector<std::pair<int, Datum>> out;
   out.reserve(row.size());
@@ -53,8 +53,8 @@ ErrorOr<std::vector<std::pair<int, Datum>>> ParseRow(const TableSchema& ts, cons
     if (!col)
       return Error(ErrorCode::kUnknownColumn,
                    fmt::format("No column {} in table {}.", it.key(), ts.name()), row);
-    if (col->index < TableSchema::kFirstUserColumn) {
-      if (allow_version && col->index == TableSchema::kVersionColumn) continue;
+    if (col->index < TableSchema::kFirstUserColumn && meta != MetaColumns::kParse) {
+      if (meta == MetaColumns::kSkipVersion && col->index == TableSchema::kVersionColumn) continue;
       return Error(ErrorCode::kConstraintViolation,
                    fmt::format("Cannot update immutable column {} in table {}.", col->name,
                                ts.name()),
@@ -297,7 +297,7 @@ ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& op,
   popts.check_constraints = false;
   std::vector<std::vector<Datum>> expected;  // distinct projections
   for (const auto& rj : op["rows"]) {
-    auto values = ParseRow(t, rj, popts);
+    auto values = ParseRow(t, rj, popts, MetaColumns::kParse);
     if (!values.ok()) return values.error();
     std::vector<Datum> proj;
     for (int c : cols) {

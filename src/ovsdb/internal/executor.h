@@ -13,12 +13,18 @@
 
 namespace vs::ovsdb {
 
+// What ParseRow does with the implicit columns _uuid and _version.
+enum class MetaColumns {
+  kReject,       // "constraint violation" (insert, update)
+  kSkipVersion,  // _version is ignored, _uuid rejected (log replay may carry "_version")
+  kParse,        // both parsed like user columns ("wait" rows may name them)
+};
+
 // Parses a <row> object into (column index, value) pairs. Unknown columns are
-// "unknown column"; _uuid/_version may not be written ("constraint violation")
-// unless `allow_version` (log replay may carry "_version").
+// "unknown column"; _uuid/_version as `meta` says.
 ErrorOr<std::vector<std::pair<int, Datum>>> ParseRow(const TableSchema& ts, const Json& row,
                                                     const ParseOptions& opts,
-                                                    bool allow_version = false);
+                                                    MetaColumns meta = MetaColumns::kReject);
 
 class Executor {
  public:
