@@ -12,15 +12,6 @@ Error MonSyntax(const Json& j, std::string details) {
   return Error(ErrorCode::kSyntaxError, std::move(details), j);
 }
 
-bool Intersects(const std::vector<int>& sorted_a, const std::vector<int>& sorted_b) {
-  auto a = sorted_a.begin(), b = sorted_b.begin();
-  while (a != sorted_a.end() && b != sorted_b.end()) {
-    if (*a == *b) return true;
-    if (*a < *b) ++a; else ++b;
-  }
-  return false;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Monitor>> Monitor::Create(const Database& db, MonitorVersion v,
@@ -186,7 +177,7 @@ std::optional<Json> Monitor::RowUpdate(const TableMonitor& tm, const RowChange& 
             std::binary_search(rc.changed.begin(), rc.changed.end(), c))
           changed.push_back(c);
       }
-      if (!Intersects(tm.columns, rc.changed)) return std::nullopt;
+      if (changed.empty()) return std::nullopt;
       if (v1) {
         Json old = Json::object();
         for (int c : changed) {

@@ -158,6 +158,32 @@ TEST_F(MonitorTest, ComposeV1WithVersionColumn) {
   EXPECT_EQ(mod["new"]["_version"][1], Find("Root", u)->version().ToString());
 }
 
+TEST_F(MonitorTest, MonitoredVersionReportsEveryModification) {
+  // _version changes with every modification, so a monitor of _version sees
+  // a change to any column (as with ovsdb-server), in both formats.
+  Uuid u = Insert("Root", {{"name", "a"}});
+  auto v1 = Make(MonitorVersion::kUpdate, R"({"Root":{"columns":["_version","name"]}})");
+  auto v2 = Make(MonitorVersion::kUpdate2, R"({"Root":{"columns":["_version","name"]}})");
+  ASSERT_TRUE(v1 && v2);
+  const Uuid v0 = Find("Root", u)->version();
+  auto out = Run(R"([{"op":"update","table":"Root","where":[],"row":{"i":9}}])");
+  ASSERT_TRUE(out.changes);
+  const std::string v_new = Find("Root", u)->version().ToString();
+  auto up = v1->Compose(*out.changes);
+  ASSERT_TRUE(up);
+  EXPECT_EQ((*up)["Root"][u.ToString()],
+            Json::parse(R"({"old":{"_version":["uuid",")" + v0.ToString() + R"("]},
+                            "new":{"_version":["uuid",")" + v_new + R"("],"name":"a"}})"));
+  up = v2->Compose(*out.changes);
+  ASSERT_TRUE(up);
+  EXPECT_EQ((*up)["Root"][u.ToString()],
+            Json::parse(R"({"modify":{"_version":["uuid",")" + v_new + R"("]}})"));
+  // Without _version, the same change is not reported.
+  auto plain = Make(MonitorVersion::kUpdate2, R"({"Root":{"columns":["name"]}})");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->Compose(*out.changes));
+}
+
 TEST_F(MonitorTest, ComposeV2InsertModifyDelete) {
   auto m = Make(MonitorVersion::kUpdate2, R"({"Root":{"columns":["name","i","nums","kv","color"]}})");
   ASSERT_TRUE(m);
