@@ -17,11 +17,56 @@ bool Before(const std::shared_ptr<const Rule>& a, const std::shared_ptr<const Ru
   return a->seq < b->seq;
 }
 
+bool Better(const Rule* a, const Rule* b) {
+  if (a->priority != b->priority) return a->priority > b->priority;
+  return a->seq < b->seq;
+}
+
 }  // namespace
 
-const Rule* LookupRule(const RuleList& rules, const FlowKey& key, FlowKey* consulted) {
-  for (const auto& r : rules) {
-    OrMask(consulted, r->match.mask);
+std::shared_ptr<const RuleSet> RuleSet::Build(RuleList list) {
+  auto set = std::make_shared<RuleSet>();
+  set->list = std::move(list);
+  for (const auto& r : set->list) {  // list order: best first within every bucket
+    Group* g = nullptr;
+    for (Group& x : set->groups) {
+      if (x.mask == r->match.mask) {
+        g = &x;
+        break;
+      }
+    }
+    if (!g) {
+      set->groups.emplace_back();
+      g = &set->groups.back();
+      g->mask = r->match.mask;
+      g->max_priority = r->priority;
+    }
+    g->by_key[r->match.key].push_back(r.get());
+  }
+  std::stable_sort(set->groups.begin(), set->groups.end(),
+                   [](const Group& a, const Group& b) { return a.max_priority > b.max_priority; });
+  return set;
+}
+
+const Rule* LookupRule(const RuleSet& rules, const FlowKey& key, FlowKey* consulted) {
+  const Rule* best = nullptr;
+  for (const RuleSet::Group& g : rules.groups) {
+    if (best && g.max_priority < best->priority) break;
+    OrMask(consulted, g.mask);
+    FlowKey masked = key;
+    KeyWord* w = Words(masked);
+    const KeyWord* m = Words(g.mask);
+    for (int i = 0; i < kKeyWords; i++) w[i] &= m[i];
+    auto it = g.by_key.find(masked);
+    if (it == g.by_key.end()) continue;
+    const Rule* cand = it->second.front();
+    if (!best || Better(cand, best)) best = cand;
+  }
+  return best;
+}
+
+const Rule* LookupRuleLinear(const RuleSet& rules, const FlowKey& key) {
+  for (const auto& r : rules.list) {
     if (r->match.Matches(key)) return r.get();
   }
   return nullptr;
@@ -33,7 +78,7 @@ OfTable::OfTable(uint64_t now_ns) {
   r->actions.push_back(OfAction{OfActionType::kNormal});
   r->created_ns = now_ns;
   r->seq = next_seq_++;
-  rules_ = std::make_shared<const RuleList>(RuleList{r});
+  rules_ = RuleSet::Build(RuleList{r});
 }
 
 bool OfTable::Add(const FlowSpec& spec, uint64_t now_ns) {
@@ -44,36 +89,37 @@ bool OfTable::Add(const FlowSpec& spec, uint64_t now_ns) {
   r->actions = spec.actions;
   r->created_ns = now_ns;
   r->seq = next_seq_++;
-  auto next = std::make_shared<RuleList>();
-  next->reserve(rules_->size() + 1);
+  RuleList next;
+  next.reserve(rules_->size() + 1);
   bool replaced = false;
-  for (const auto& old : *rules_) {
+  for (const auto& old : rules_->list) {
     if (old->priority == spec.priority && old->match == spec.match) {
       replaced = true;
       continue;
     }
-    next->push_back(old);
+    next.push_back(old);
   }
-  next->insert(std::upper_bound(next->begin(), next->end(), r, Before), r);
-  rules_ = std::move(next);
+  std::shared_ptr<const Rule> cr = r;
+  next.insert(std::upper_bound(next.begin(), next.end(), cr, Before), cr);
+  rules_ = RuleSet::Build(std::move(next));
   return replaced;
 }
 
 size_t OfTable::Delete(const FlowSpec& spec, bool strict) {
-  auto next = std::make_shared<RuleList>();
-  for (const auto& r : *rules_) {
+  RuleList next;
+  for (const auto& r : rules_->list) {
     bool hit = strict ? (r->priority == spec.priority && r->match == spec.match)
                       : MatchCovers(spec.match, r->match);
-    if (!(hit && CookieMatches(*r, spec))) next->push_back(r);
+    if (!(hit && CookieMatches(*r, spec))) next.push_back(r);
   }
-  size_t removed = rules_->size() - next->size();
-  rules_ = std::move(next);
+  size_t removed = rules_->size() - next.size();
+  if (removed) rules_ = RuleSet::Build(std::move(next));
   return removed;
 }
 
 std::string OfTable::Dump(const PortNamer& namer, uint64_t now_ns, const FlowSpec* filter) const {
   std::string out;
-  for (const auto& r : *rules_) {
+  for (const auto& r : rules_->list) {
     if (filter && !(MatchCovers(filter->match, r->match) && CookieMatches(*r, *filter))) continue;
     double dur = now_ns >= r->created_ns ? (now_ns - r->created_ns) / 1e9 : 0.0;
     out += fmt::format(" cookie={:#x}, duration={:.3f}s, table=0, n_packets={}, n_bytes={}, {}\n",

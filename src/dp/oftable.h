@@ -3,7 +3,7 @@
 // Rules are kept in priority order (highest first; equal priorities in insertion order,
 // the earlier rule wins). The table is copy-on-write: every change builds a new RuleList
 // and the previous one stays valid for readers until they are done with it. The control
-// thread owns the OfTable; PMD threads only read a published RuleList (through
+// thread owns the OfTable; PMD threads only read a published RuleSet (through
 // datapath.h's snapshot, under RCU) and add to rule counters.
 //
 // Counters: each Rule has relaxed atomic packet/byte counters that PMDs add to once per
@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "dp/actions.h"
@@ -34,19 +35,45 @@ struct Rule {
   mutable std::atomic<uint64_t> n_bytes{0};
 };
 
-// Immutable once published.
 using RuleList = std::vector<std::shared_ptr<const Rule>>;
 
-// The highest-priority rule matching `key`, or nullptr. ORs into *consulted the mask
-// of every rule it had to examine (the megaflow mask that keeps the answer valid).
-const Rule* LookupRule(const RuleList& rules, const FlowKey& key, FlowKey* consulted);
+// The rules of a table as PMDs read them: immutable once published. `list` is in lookup
+// order (priority descending, then insertion order); `groups` index the same rules by
+// mask (tuple space): one hash map per distinct mask from masked key to the rules with
+// that key, best first; groups are ordered by their highest priority.
+struct RuleSet {
+  struct KeyHash {
+    size_t operator()(const FlowKey& k) const { return HashKey(k); }
+  };
+  struct Group {
+    FlowKey mask{};
+    uint16_t max_priority = 0;
+    std::unordered_map<FlowKey, std::vector<const Rule*>, KeyHash> by_key;
+  };
+  RuleList list;
+  std::vector<Group> groups;
+
+  static std::shared_ptr<const RuleSet> Build(RuleList list);
+  size_t size() const { return list.size(); }
+  const Rule& at(size_t i) const { return *list.at(i); }
+};
+
+// The highest-priority rule matching `key` (the earliest added among equals), or nullptr.
+// ORs into *consulted the mask of every group it probed: with it, every key that agrees
+// with `key` on *consulted probes the same groups with the same outcomes, so gets the
+// same rule (the megaflow mask that keeps the answer valid). Groups whose highest
+// priority is below the best match so far are not probed.
+const Rule* LookupRule(const RuleSet& rules, const FlowKey& key, FlowKey* consulted);
+
+// The same by linear scan over `list` (reference for tests).
+const Rule* LookupRuleLinear(const RuleSet& rules, const FlowKey& key);
 
 class OfTable {
  public:
   // A new table holds "priority=0,actions=NORMAL", as a new OVS bridge does.
   explicit OfTable(uint64_t now_ns);
 
-  std::shared_ptr<const RuleList> rules() const { return rules_; }
+  std::shared_ptr<const RuleSet> rules() const { return rules_; }
 
   // add-flow: replaces a rule with the same match and priority. Returns true if it
   // replaced one.
@@ -64,7 +91,7 @@ class OfTable {
   size_t size() const { return rules_->size(); }
 
  private:
-  std::shared_ptr<const RuleList> rules_;
+  std::shared_ptr<const RuleSet> rules_;
   uint64_t next_seq_ = 0;
 };
 

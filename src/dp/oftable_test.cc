@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include <fmt/format.h>
+
 #include "dp/flow_parse.h"
 
 namespace vs::dp {
@@ -55,11 +59,11 @@ TEST(OfTable, PriorityOrderAndReplace) {
   EXPECT_EQ(r->priority, 0);
 
   // Identical match and priority: replaced, counters reset, size unchanged.
-  t.rules()->at(0)->n_packets.fetch_add(5);
+  t.rules()->at(0).n_packets.fetch_add(5);
   EXPECT_TRUE(t.Add(Spec("priority=200,tcp,tp_dst=80,actions=output:dpdk0"), 0));
   EXPECT_EQ(t.size(), 3u);
-  EXPECT_EQ(t.rules()->at(0)->n_packets.load(), 0u);
-  EXPECT_EQ(t.rules()->at(0)->actions[0].port, 1u);
+  EXPECT_EQ(t.rules()->at(0).n_packets.load(), 0u);
+  EXPECT_EQ(t.rules()->at(0).actions[0].port, 1u);
   // Same match, other priority: a second rule.
   EXPECT_FALSE(t.Add(Spec("priority=201,tcp,tp_dst=80,actions=drop"), 0));
   EXPECT_EQ(t.size(), 4u);
@@ -71,7 +75,7 @@ TEST(OfTable, OldListStaysValidForReaders) {
   t.Add(Spec("priority=5,ip,actions=drop"), 0);
   t.Delete(Spec("", ParseMode::kMatchOnly), false);
   EXPECT_EQ(before->size(), 1u);
-  EXPECT_EQ(before->at(0)->priority, 0);
+  EXPECT_EQ(before->at(0).priority, 0);
   EXPECT_EQ(t.size(), 0u);
 }
 
@@ -103,7 +107,7 @@ TEST(OfTable, CookieFilter) {
 TEST(OfTable, DumpLikeOvsOfctl) {
   OfTable t(0);
   t.Add(Spec("priority=100,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"), 1000000000);
-  const Rule& r = *t.rules()->at(0);
+  const Rule& r = t.rules()->at(0);
   r.n_packets.fetch_add(3);
   r.n_bytes.fetch_add(180);
   std::string d = t.Dump(Name, 2234000000, nullptr);
@@ -123,6 +127,30 @@ TEST(OfTable, EqualPrioritiesFirstAddedWins) {
   FlowKey c{};
   const Rule* r = LookupRule(*t.rules(), Key(1, kEthTypeIpv4, 0, 6), &c);
   EXPECT_EQ(r->actions[0].port, 1u);
+}
+
+TEST(OfTable, GroupedLookupEqualsLinearScan) {
+  std::mt19937 rng(99);
+  for (int round = 0; round < 20; round++) {
+    OfTable t(0);
+    for (int i = 0; i < 200; i++) {
+      std::string f = fmt::format("priority={}", rng() % 8);
+      if (rng() % 2) f += fmt::format(",in_port={}", 1 + rng() % 2);
+      if (rng() % 3) {
+        f += ",tcp";
+        if (rng() % 2) f += fmt::format(",nw_dst=10.0.{}.0/{}", rng() % 4, 22 + rng() % 3);
+        if (rng() % 2) f += fmt::format(",tp_dst={}", rng() % 4);
+      }
+      t.Add(Spec(f + fmt::format(",actions=output:{}", i)), 0);
+    }
+    EXPECT_LT(t.rules()->groups.size(), t.size());
+    for (int k = 0; k < 500; k++) {
+      FlowKey key = Key(1 + rng() % 2, kEthTypeIpv4, 0x0a000000 | (rng() % 4) << 8 | rng() % 256,
+                        6, static_cast<uint16_t>(rng() % 4));
+      FlowKey c{};
+      EXPECT_EQ(LookupRule(*t.rules(), key, &c), LookupRuleLinear(*t.rules(), key));
+    }
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Rcu: DPDK's quiescent-state-based reclamation (rte_rcu_qsbr) for the datapath.
 //
-// The rule (for every structure PMD threads read: DpSnapshot, RuleLists and Rules,
+// The rule (for every structure PMD threads read: DpSnapshot, RuleSets and Rules,
 // BridgeState):
 //  1. The control thread is the only writer. It makes a new version, publishes it with a
 //     release store, bumps the datapath generation, and only then Retire()s the old
