@@ -50,6 +50,8 @@ void Usage() {
       "  --unixctl=PATH      control socket (default RUNDIR/{0}.PID.ctl)\n"
       "  --log-file[=FILE]   log to FILE (default LOGDIR/{0}.log)\n"
       "  --detach            run in the background\n"
+      "  --sysfs-root=DIR    read the NUMA topology from DIR (laid out like /sys) and\n"
+      "                      simulate DPDK memory and devices over it (tests, demos)\n"
       "  -v, --verbose=SPEC  set log levels (as ovs-appctl vlog/set)\n"
       "  --version, --help\n",
       kProgram);
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
   std::string rundir = EnvOr("OVS_RUNDIR", "/var/run/openvswitch");
   std::string logdir = EnvOr("OVS_LOGDIR", "/var/log/openvswitch");
   std::string db = fmt::format("unix:{}/db.sock", rundir);
-  std::string pidfile, unixctl, log_file;
+  std::string pidfile, unixctl, log_file, sysfs_root;
   bool detach = false;
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
@@ -83,6 +85,8 @@ int main(int argc, char** argv) {
       log_file = *v;
     } else if (a == "--detach") {
       detach = true;
+    } else if (auto v = OptValue(a, "--sysfs-root")) {
+      sysfs_root = *v;
     } else if (a == "--no-chdir" || a == "--monitor" || a == "--mlockall") {
       // accepted for ovs-vswitchd compatibility
     } else if (auto v = OptValue(a, "--verbose")) {
@@ -102,7 +106,7 @@ int main(int argc, char** argv) {
     if (vs::Status s = vs::ctl::Detach(); !s.ok()) return Fail(s.message());
   }
   asio::io_context io(1);
-  vs::switchd::Switchd sw(io, db);
+  vs::switchd::Switchd sw(io, db, sysfs_root);
   if (vs::Status s = sw.Start(); !s.ok()) return Fail(s.message());
   std::string ctl_path =
       unixctl.empty() ? fmt::format("{}/{}.{}.ctl", rundir, kProgram, getpid()) : unixctl;

@@ -97,25 +97,19 @@ Result<std::unique_ptr<Netdev>> OpenTap(const InterfaceConfig& cfg) {
 
 std::vector<std::string> SupportedTypes() { return {"dpdk", "dummy", "internal"}; }
 
-Result<std::unique_ptr<Netdev>> OpenNetdev(const InterfaceConfig& cfg, const NetdevContext& ctx) {
+Status CheckCommonOptions(const InterfaceConfig& cfg) {
   if (cfg.mtu_request && (*cfg.mtu_request < 68 || *cfg.mtu_request > 9710)) {
     return Status(EINVAL, fmt::format("{}: mtu_request={} is out of range (68 to 9710); run: "
                                       "ovs-vsctl set Interface {} mtu_request=1500",
                                       cfg.name, *cfg.mtu_request, cfg.name));
   }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Netdev>> OpenNetdev(const InterfaceConfig& cfg) {
+  if (Status s = CheckCommonOptions(cfg); !s.ok()) return s;
   if (cfg.type == "dummy") return std::unique_ptr<Netdev>(new DummyNetdev(cfg));
   if (cfg.type == "internal") return OpenTap(cfg);
-  if (cfg.type == "dpdk") {
-    if (!ctx.dpdk_initialized) {
-      return Status(EAFNOSUPPORT,
-                    fmt::format("could not open network device {}: DPDK is not initialised; run: "
-                                "ovs-vsctl set Open_vSwitch . other_config:dpdk-init=true",
-                                cfg.name));
-    }
-    return Status(ENOTSUP, fmt::format("could not open network device {}: DPDK ports are not "
-                                       "wired into numavs-switchd yet",
-                                       cfg.name));
-  }
   if (cfg.type.empty() || cfg.type == "system") {
     return Status(EAFNOSUPPORT,
                   fmt::format("could not open network device {}: numavs has only the userspace "

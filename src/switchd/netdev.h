@@ -4,7 +4,7 @@
 //   internal  the bridge's own kernel interface: a TAP device of the
 //             interface's name (needs CAP_NET_ADMIN; the name must fit IFNAMSIZ);
 //   dpdk      a DPDK ethdev (PCI address or vdev string in options:dpdk-devargs),
-//             which needs DPDK initialised (other_config:dpdk-init=true).
+//             opened by switchd/dpdk.h once DPDK is initialised.
 //
 // Open() either returns a device or an error whose text names the cause and
 // the fix, written to Interface.error as is. Nothing here touches other ports.
@@ -33,13 +33,14 @@ class Netdev {
   virtual bool Reconfigure(const InterfaceConfig& cfg) = 0;
 };
 
-struct NetdevContext {
-  bool dpdk_initialized = false;
-};
-
 // The interface types this build can open, for Open_vSwitch.iface_types.
 std::vector<std::string> SupportedTypes();
 
-Result<std::unique_ptr<Netdev>> OpenNetdev(const InterfaceConfig& cfg, const NetdevContext& ctx);
+// Checks what every type shares (mtu_request range). Errors: EINVAL with the fix.
+Status CheckCommonOptions(const InterfaceConfig& cfg);
+
+// Opens a dummy or internal interface (dpdk ones: switchd/dpdk.h); any other
+// type is an error naming the supported ones.
+Result<std::unique_ptr<Netdev>> OpenNetdev(const InterfaceConfig& cfg);
 
 }  // namespace vs::switchd

@@ -10,6 +10,7 @@ namespace {
 log::Module& kLog = log::GetModule("bridge");
 constexpr int64_t kOfportLocal = 65534;
 
+using ovsdb::client::GetBool;
 using ovsdb::client::GetInteger;
 using ovsdb::client::GetOptionalInteger;
 using ovsdb::client::GetString;
@@ -26,8 +27,10 @@ Json OptionalString(const std::string& s) {
 
 }  // namespace
 
-Switchd::Switchd(asio::io_context& io, std::string db_remote)
-    : io_(io), idl_(io, std::move(db_remote), "Open_vSwitch", MonitoredTables()) {}
+Switchd::Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_root)
+    : io_(io),
+      idl_(io, std::move(db_remote), "Open_vSwitch", MonitoredTables()),
+      dpdk_(std::move(sysfs_root)) {}
 
 Status Switchd::Start() {
   return idl_.Start([this] { OnDbChange(); });
@@ -72,7 +75,13 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const InterfaceConfig& cfg, 
   in->cfg = cfg;
   in->bridge = b.name;
   Bridge& br = bridges_[b.name];
-  auto dev = OpenNetdev(cfg, netdev_ctx_);
+  Result<std::unique_ptr<Netdev>> dev = Status(EINVAL, "");
+  if (cfg.type == "dpdk") {
+    Status common = CheckCommonOptions(cfg);
+    dev = common.ok() ? dpdk_.OpenPort(cfg) : Result<std::unique_ptr<Netdev>>(common);
+  } else {
+    dev = OpenNetdev(cfg);
+  }
   if (dev.ok()) {
     in->dev = std::move(*dev);
     if (in->ofport < 0) in->ofport = AllocateOfport(br, cfg);
@@ -92,6 +101,7 @@ void Switchd::Reconcile() {
   SwitchConfig cfg = ReadConfig(idl_);
   if (!cfg.present) return;
   applied_seqno_ = idl_.seqno();
+  (void)dpdk_.Configure(cfg.other_config);  // failures are logged and reported by dpdk ports
   // Bridges that went away, and their interfaces.
   std::set<std::string> wanted_bridges;
   for (const auto& b : cfg.bridges) wanted_bridges.insert(b.name);
@@ -203,6 +213,11 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     Json want_dp = "netdev";
     if (row.value("datapath_types", Json()) != want_dp && row.value("datapath_types", Json()) != MakeSet({"netdev"}))
       set["datapath_types"] = want_dp;
+    bool dpdk_up = dpdk_.initialized();
+    if (GetBool(row, "dpdk_initialized") != dpdk_up || !row.contains("dpdk_initialized"))
+      set["dpdk_initialized"] = dpdk_up;
+    std::string version = dpdk_up ? dpdk_.version() : "";
+    if (GetString(row, "dpdk_version") != version) set["dpdk_version"] = OptionalString(version);
     if (!set.empty())
       ops.push_back({{"op", "update"}, {"table", "Open_vSwitch"},
                      {"where", WhereUuid(cfg.ovs_uuid)}, {"row", std::move(set)}});
@@ -230,6 +245,7 @@ std::string Switchd::ShowText() const {
 }
 
 void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
+  dpdk_.SetControl(&ctl);
   ctl.Register("dpif/show", "", 0, 0,
                [this](const std::vector<std::string>&) -> Result<std::string> { return ShowText(); });
 }

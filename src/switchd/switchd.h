@@ -9,7 +9,9 @@
 // transaction writes back, only where values differ from the database:
 // Interface ofport / error / status / admin_state / link_state / mtu, and
 // Open_vSwitch cur_cfg = next_cfg (which is what `ovs-vsctl` without
-// --no-wait waits for), iface_types, datapath_types, dpdk_initialized.
+// --no-wait waits for), iface_types, datapath_types, dpdk_initialized,
+// dpdk_version. DPDK is started from other_config when dpdk-init asks for it
+// (switchd/dpdk.h) before interfaces are opened.
 // A failed interface gets ofport -1 and its error text, as in OVS, so
 // ovs-vsctl prints "Error detected while setting up ...".
 //
@@ -30,13 +32,15 @@
 #include "ctl/unixctl.h"
 #include "ovsdb/client/idl.h"
 #include "switchd/config.h"
+#include "switchd/dpdk.h"
 #include "switchd/netdev.h"
 
 namespace vs::switchd {
 
 class Switchd {
  public:
-  Switchd(asio::io_context& io, std::string db_remote);
+  // sysfs_root: "" for the real machine, else a simulated topology (see dpdk.h).
+  Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_root = "");
   Status Start();
   void RegisterCommands(ctl::UnixctlServer& ctl);
 
@@ -64,7 +68,7 @@ class Switchd {
 
   asio::io_context& io_;
   ovsdb::client::Idl idl_;
-  NetdevContext netdev_ctx_;
+  Dpdk dpdk_;
   std::map<std::string, Bridge> bridges_;  // by name
   std::map<Uuid, Iface> ifaces_;           // by Interface row uuid
   bool txn_in_flight_ = false;

@@ -1,0 +1,325 @@
+#include "switchd/dpdk.h"
+
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_version.h>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "ctl/unixctl.h"
+#include "numa/appctl.h"
+#include "numa/dpdk_backend.h"
+#include "numa/eal.h"
+#include "numa/sim_backend.h"
+#include "numa/sysfs.h"
+
+namespace vs::switchd {
+namespace {
+
+log::Module& kLog = log::GetModule("netdev_dpdk");
+constexpr uint32_t kDefaultDesc = 2048;
+
+// Reads a positive integer option; `fallback` when absent.
+Result<uint32_t> UintOption(const InterfaceConfig& cfg, const char* key, uint32_t fallback,
+                            uint32_t max) {
+  auto it = cfg.options.find(key);
+  if (it == cfg.options.end()) return fallback;
+  char* end = nullptr;
+  unsigned long v = strtoul(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end != '\0' || v == 0 || v > max) {
+    return Status(EINVAL, fmt::format("{}: options:{}=\"{}\" is invalid (1 to {}); run: ovs-vsctl "
+                                      "set Interface {} options:{}={}",
+                                      cfg.name, key, it->second, max, cfg.name, key, fallback));
+  }
+  return static_cast<uint32_t>(v);
+}
+
+// The common part: a port's pool share, released when the device goes.
+class DpdkNetdevBase : public Netdev {
+ public:
+  DpdkNetdevBase(const InterfaceConfig& cfg, numa::PoolRegistry& reg, numa::Assignment a,
+                 numa::PortSpec spec, std::string how)
+      : name_(cfg.name), reg_(reg), a_(std::move(a)), spec_(spec), how_(std::move(how)) {}
+  ~DpdkNetdevBase() override { reg_.Detach(name_); }
+  const std::string& name() const override { return name_; }
+  std::string type() const override { return "dpdk"; }
+  int mtu() const override { return spec_.mtu; }
+  std::map<std::string, std::string> Status() const override {
+    std::map<std::string, std::string> s = {
+        {"numa_id", std::to_string(a_.wanted_node)},
+        {"n_rxq", std::to_string(spec_.n_rxq)},
+        {"n_txq", std::to_string(spec_.n_txq)},
+        {"n_rxq_desc", std::to_string(spec_.rxq_size)},
+        {"n_txq_desc", std::to_string(spec_.txq_size)},
+        {"mempool", a_.pool},
+        {"mempool_numa_id", std::to_string(a_.node)},
+        {"numa_id_source", how_},
+    };
+    if (!a_.status.empty()) s["cross_numa"] = a_.status;
+    return s;
+  }
+
+ protected:
+  std::string name_;
+  numa::PoolRegistry& reg_;
+  numa::Assignment a_;
+  numa::PortSpec spec_;
+  std::string how_;
+};
+
+// --sysfs-root mode: the device exists only as its memory; no packets.
+class SimDpdkNetdev : public DpdkNetdevBase {
+ public:
+  using DpdkNetdevBase::DpdkNetdevBase;
+  bool link_up() const override { return true; }
+  bool Reconfigure(const InterfaceConfig&) override { return false; }
+  std::map<std::string, std::string> Status() const override {
+    auto s = DpdkNetdevBase::Status();
+    s["driver_name"] = "simulated";
+    return s;
+  }
+};
+
+// A real DPDK ethdev.
+class EthNetdev : public DpdkNetdevBase {
+ public:
+  EthNetdev(const InterfaceConfig& cfg, numa::PoolRegistry& reg, numa::Assignment a,
+            numa::PortSpec spec, std::string how, uint16_t port_id, std::string driver)
+      : DpdkNetdevBase(cfg, reg, std::move(a), spec, std::move(how)),
+        port_id_(port_id),
+        driver_(std::move(driver)) {}
+  ~EthNetdev() override {
+    struct rte_eth_dev_info info = {};
+    bool have_info = rte_eth_dev_info_get(port_id_, &info) == 0;
+    if (int rc = rte_eth_dev_stop(port_id_); rc != 0)
+      VS_LOG_WARN(kLog, "{}: rte_eth_dev_stop: {}", name_, rte_strerror(-rc));
+    rte_eth_dev_close(port_id_);
+    if (have_info && info.device) {
+      if (int rc = rte_dev_remove(info.device); rc != 0)
+        VS_LOG_WARN(kLog, "{}: rte_dev_remove: {}", name_, rte_strerror(-rc));
+    }
+    VS_LOG_INFO(kLog, "{}: closed (port {})", name_, port_id_);
+  }
+  bool link_up() const override {
+    struct rte_eth_link link = {};
+    return rte_eth_link_get_nowait(port_id_, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+  }
+  bool Reconfigure(const InterfaceConfig&) override { return false; }
+  std::map<std::string, std::string> Status() const override {
+    auto s = DpdkNetdevBase::Status();
+    s["driver_name"] = driver_;
+    s["port_no"] = std::to_string(port_id_);
+    return s;
+  }
+  uint16_t port_id() const { return port_id_; }
+
+ private:
+  uint16_t port_id_;
+  std::string driver_;
+};
+
+// Probes devargs and configures + starts the port on `pool`.
+Result<std::pair<uint16_t, std::string>> OpenEthdev(const InterfaceConfig& cfg,
+                                                    const std::string& devargs,
+                                                    const numa::PortSpec& spec,
+                                                    const numa::Assignment& a) {
+  std::string dev_name = devargs.substr(0, devargs.find(','));
+  uint16_t port = 0;
+  bool probed_here = false;
+  if (rte_eth_dev_get_port_by_name(dev_name.c_str(), &port) != 0) {
+    int rc = rte_dev_probe(devargs.c_str());
+    if (rc != 0 || rte_eth_dev_get_port_by_name(dev_name.c_str(), &port) != 0) {
+      return Status(ENODEV, fmt::format("could not open network device {}: DPDK could not attach "
+                                        "\"{}\" ({}); check options:dpdk-devargs (a PCI address "
+                                        "bound to a DPDK driver, or a vdev such as "
+                                        "net_af_packet0,iface=veth0)",
+                                        cfg.name, devargs, rc ? rte_strerror(-rc) : "no port"));
+    }
+    probed_here = true;
+  } else {
+    return Status(EBUSY, fmt::format("could not open network device {}: \"{}\" is already in use "
+                                     "by another interface",
+                                     cfg.name, dev_name));
+  }
+  auto fail = [&](const std::string& what, int rc) -> Status {
+    rte_eth_dev_close(port);
+    struct rte_eth_dev_info info = {};
+    if (probed_here && rte_eth_dev_info_get(port, &info) == 0 && info.device)
+      rte_dev_remove(info.device);
+    return Status(EIO, fmt::format("could not open network device {}: {} failed ({})", cfg.name,
+                                   what, rte_strerror(rc < 0 ? -rc : rc)));
+  };
+  struct rte_eth_dev_info info = {};
+  if (int rc = rte_eth_dev_info_get(port, &info); rc != 0) return fail("rte_eth_dev_info_get", rc);
+  if (spec.n_rxq > info.max_rx_queues || spec.n_txq > info.max_tx_queues) {
+    rte_eth_dev_close(port);
+    if (info.device) rte_dev_remove(info.device);
+    return Status(EINVAL, fmt::format("could not open network device {}: the device has at most "
+                                      "{} rx and {} tx queues; run: ovs-vsctl set Interface {} "
+                                      "options:n_rxq={}",
+                                      cfg.name, info.max_rx_queues, info.max_tx_queues, cfg.name,
+                                      std::min<uint32_t>(spec.n_rxq, info.max_rx_queues)));
+  }
+  struct rte_eth_conf conf = {};
+  if (int rc = rte_eth_dev_configure(port, spec.n_rxq, spec.n_txq, &conf); rc != 0)
+    return fail("rte_eth_dev_configure", rc);
+  uint16_t nb_rxd = static_cast<uint16_t>(spec.rxq_size), nb_txd = static_cast<uint16_t>(spec.txq_size);
+  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd); rc != 0)
+    return fail("rte_eth_dev_adjust_nb_rx_tx_desc", rc);
+  if (int rc = rte_eth_dev_set_mtu(port, static_cast<uint16_t>(spec.mtu)); rc != 0 && rc != -ENOTSUP)
+    return fail(fmt::format("setting MTU {}", spec.mtu), rc);
+  auto* mp = numa::DpdkBackend::Mempool(a.raw);
+  unsigned socket = static_cast<unsigned>(a.node);
+  for (uint16_t q = 0; q < spec.n_rxq; q++)
+    if (int rc = rte_eth_rx_queue_setup(port, q, nb_rxd, socket, nullptr, mp); rc != 0)
+      return fail(fmt::format("rx queue {} setup", q), rc);
+  for (uint16_t q = 0; q < spec.n_txq; q++)
+    if (int rc = rte_eth_tx_queue_setup(port, q, nb_txd, socket, nullptr); rc != 0)
+      return fail(fmt::format("tx queue {} setup", q), rc);
+  if (int rc = rte_eth_dev_start(port); rc != 0) return fail("rte_eth_dev_start", rc);
+  return std::make_pair(port, std::string(info.driver_name ? info.driver_name : "?"));
+}
+
+}  // namespace
+
+Dpdk::Dpdk(std::string sysfs_root) : sysfs_root_(std::move(sysfs_root)) {}
+
+Dpdk::~Dpdk() {
+  registry_.reset();
+  backend_.reset();
+}
+
+std::string Dpdk::version() const {
+  return simulated() ? fmt::format("{} (simulated memory and devices)", rte_version())
+                     : std::string(rte_version());
+}
+
+Status Dpdk::Configure(const numa::OtherConfig& other_config) {
+  if (registry_) {
+    auto restart = numa::ChangesNeedingRestart(started_with_, other_config);
+    std::string note;
+    for (const auto& s : restart) note += (note.empty() ? "" : "; ") + s;
+    if (note != restart_note_ && !note.empty()) VS_LOG_WARN(kLog, "{}", note);
+    restart_note_ = note;
+    auto cfg = numa::ParseEalConfig(other_config, topo_);
+    if (cfg.ok()) registry_->SetFallback(cfg->fallback);
+    return Status::Ok();
+  }
+  auto it = other_config.find("dpdk-init");
+  std::string init = it == other_config.end() ? "false" : it->second;
+  if (init != "true" && init != "try") {
+    init_error_.clear();
+    return Status::Ok();
+  }
+  if (!topo_loaded_) {
+    auto topo = numa::ReadTopology(sysfs_root_.empty() ? "/" : sysfs_root_);
+    if (!topo.ok()) {
+      init_error_ = fmt::format("DPDK not started: could not read the NUMA topology: {}",
+                                topo.status().message());
+      return Status(topo.status().code(), init_error_);
+    }
+    topo_ = std::move(*topo);
+    topo_loaded_ = true;
+  }
+  auto cfg = numa::ParseEalConfig(other_config, topo_);
+  if (!cfg.ok()) {
+    if (init_error_ != cfg.status().message()) VS_LOG_ERR(kLog, "{}; DPDK not started", cfg.status().message());
+    init_error_ = cfg.status().message();
+    return cfg.status();
+  }
+  if (simulated()) {
+    auto sim = numa::SimBackend::Create(topo_, *cfg);
+    if (!sim.ok()) {
+      init_error_ = sim.status().message();
+      return sim.status();
+    }
+    backend_ = std::move(*sim);
+    VS_LOG_INFO(kLog, "DPDK memory simulated over {} ({} memory, socket-mem \"{}\")", sysfs_root_,
+                numa::MemoryModeName(cfg->memory), cfg->SocketMemArg());
+  } else {
+    Status st = numa::Eal::InitFromOtherConfig(other_config, topo_);
+    if (!st.ok()) {
+      init_error_ = st.message();
+      return st;
+    }
+    auto be = numa::DpdkBackend::Create(topo_);
+    if (!be.ok()) {
+      init_error_ = be.status().message();
+      return be.status();
+    }
+    backend_ = std::move(*be);
+  }
+  registry_ = std::make_unique<numa::PoolRegistry>(*backend_, *cfg, topo_);
+  started_with_ = other_config;
+  init_error_.clear();
+  if (ctl_) numa::RegisterMemoryCommands(*ctl_, *registry_);
+  VS_LOG_INFO(kLog, "DPDK ready: {}", version());
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
+  if (!registry_) {
+    if (!init_error_.empty())
+      return Status(EAFNOSUPPORT, fmt::format("could not open network device {}: {}", cfg.name,
+                                              init_error_));
+    return Status(EAFNOSUPPORT,
+                  fmt::format("could not open network device {}: DPDK is not initialised; run: "
+                              "ovs-vsctl set Open_vSwitch . other_config:dpdk-init=true",
+                              cfg.name));
+  }
+  auto dv = cfg.options.find("dpdk-devargs");
+  if (dv == cfg.options.end() || dv->second.empty()) {
+    return Status(EINVAL, fmt::format("could not open network device {}: options:dpdk-devargs is "
+                                      "required; run: ovs-vsctl set Interface {} "
+                                      "options:dpdk-devargs=<PCI address or vdev>",
+                                      cfg.name, cfg.name));
+  }
+  const std::string& devargs = dv->second;
+  auto loc = numa::ResolveDeviceNode(topo_, devargs, -1);
+  if (!loc.ok()) {
+    return Status(loc.status().code(),
+                  fmt::format("could not open network device {}: {}", cfg.name, loc.status().message()));
+  }
+  numa::PortSpec spec;
+  spec.name = cfg.name;
+  spec.node = loc->node;
+  spec.mtu = cfg.mtu_request ? static_cast<int>(*cfg.mtu_request) : 1500;
+  auto rxq = UintOption(cfg, "n_rxq", 1, 1024);
+  if (!rxq.ok()) return rxq.status();
+  auto rxd = UintOption(cfg, "n_rxq_desc", kDefaultDesc, 4096);
+  if (!rxd.ok()) return rxd.status();
+  auto txd = UintOption(cfg, "n_txq_desc", kDefaultDesc, 4096);
+  if (!txd.ok()) return txd.status();
+  spec.n_rxq = *rxq;
+  spec.n_txq = 1;
+  spec.rxq_size = *rxd;
+  spec.txq_size = *txd;
+  spec.n_pmds = 1;
+  if (Status v = numa::ValidatePort(spec); !v.ok())
+    return Status(v.code(), fmt::format("could not open network device {}: {}", cfg.name, v.message()));
+  numa::AttachResult ar = registry_->Attach(spec);
+  if (!ar.ok()) {
+    std::string msg = ar.error().message;
+    if (!restart_note_.empty() && ar.error().restart_needed && msg.find("restart") == std::string::npos)
+      msg += " (then restart numavs-switchd)";
+    return Status(ar.error().code, msg);
+  }
+  std::string how = loc->how + (loc->guessed ? " (guessed)" : "");
+  if (simulated()) {
+    VS_LOG_INFO(kLog, "{}: simulated device \"{}\" on NUMA node {}, pool {} on node {}", cfg.name,
+                devargs, loc->node, ar.value().pool, ar.value().node);
+    return std::unique_ptr<Netdev>(new SimDpdkNetdev(cfg, *registry_, ar.value(), spec, how));
+  }
+  auto eth = OpenEthdev(cfg, devargs, spec, ar.value());
+  if (!eth.ok()) {
+    registry_->Detach(cfg.name);
+    return eth.status();
+  }
+  VS_LOG_INFO(kLog, "{}: port {} ({}) on NUMA node {}, {} rx queue(s), pool {}", cfg.name,
+              eth->first, eth->second, loc->node, spec.n_rxq, ar.value().pool);
+  return std::unique_ptr<Netdev>(
+      new EthNetdev(cfg, *registry_, ar.value(), spec, how, eth->first, eth->second));
+}
+
+}  // namespace vs::switchd
