@@ -1,9 +1,9 @@
 // Action printing.
 #include "dp/actions.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 namespace vs::dp {
 namespace {

@@ -18,16 +18,16 @@
 namespace vs::dp {
 
 enum class OfActionType : uint8_t {
-  kOutput,      // port
+  kOutput,  // port
   kNormal,
   kFlood,
   kInPort,
   kSetVlanVid,  // value = vid
   kSetVlanPcp,  // value = pcp
   kStripVlan,
-  kPushVlan,    // value = ethertype (0x8100)
-  kSetDlSrc,    // mac
-  kSetDlDst,    // mac
+  kPushVlan,  // value = ethertype (0x8100)
+  kSetDlSrc,  // mac
+  kSetDlDst,  // mac
 };
 
 struct OfAction {

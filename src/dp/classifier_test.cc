@@ -1,10 +1,9 @@
 // Dpcls and EMC against a linear reference classifier on random megaflows and keys.
-#include "dp/dpcls.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
 
+#include "dp/dpcls.h"
 #include "dp/emc.h"
 
 namespace vs::dp {
@@ -102,10 +101,9 @@ TEST(Dpcls, MatchesLinearReference) {
 
 TEST(Megaflow, PrepareFindsLastOutputAndModify) {
   Megaflow f;
-  f.actions = {DpAction{DpActionType::kOutput, {}, 0, 0, 1},
-               DpAction{DpActionType::kPushVlan, {}, 10, 0, 0},
-               DpAction{DpActionType::kOutput, {}, 0, 0, 2},
-               DpAction{DpActionType::kOutput, {}, 0, 0, 3}};
+  f.actions = {
+      DpAction{DpActionType::kOutput, {}, 0, 0, 1}, DpAction{DpActionType::kPushVlan, {}, 10, 0, 0},
+      DpAction{DpActionType::kOutput, {}, 0, 0, 2}, DpAction{DpActionType::kOutput, {}, 0, 0, 3}};
   f.Prepare();
   EXPECT_EQ(f.last_output, 3);
   EXPECT_EQ(f.last_modify, 1);

@@ -1,10 +1,10 @@
 // Datapath control side: bridges, ports, tables, snapshots.
 #include "dp/datapath.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
-
-#include <fmt/format.h>
 
 #include "dp/flow_parse.h"
 #include "dp/xlate.h"
@@ -107,12 +107,12 @@ Result<uint32_t> Datapath::AddPort(const std::string& bridge, const PortConfig& 
   uint32_t id = c.id;
   if (id != kNoPort) {
     if (id == 0 || id >= ports_.size()) {
-      return Status(EINVAL, fmt::format("port {}: id {} out of range 1-{}", c.name, id,
-                                        ports_.size() - 1));
+      return Status(EINVAL,
+                    fmt::format("port {}: id {} out of range 1-{}", c.name, id, ports_.size() - 1));
     }
     if (ports_[id].info.valid()) {
-      return Status(EEXIST, fmt::format("port {}: id {} is used by {}", c.name, id,
-                                        ports_[id].info.name));
+      return Status(EEXIST,
+                    fmt::format("port {}: id {} is used by {}", c.name, id, ports_[id].info.name));
     }
   } else {
     for (uint32_t i = 1; i < ports_.size(); i++) {
@@ -170,8 +170,7 @@ Result<std::vector<std::string>> Datapath::AddFlow(const std::string& bridge,
   return spec->notes;
 }
 
-Result<size_t> Datapath::DelFlows(const std::string& bridge, std::string_view match,
-                                  bool strict) {
+Result<size_t> Datapath::DelFlows(const std::string& bridge, std::string_view match, bool strict) {
   auto b = Find(bridge);
   if (!b.ok()) return b.status();
   auto spec = ParseFlow(match, ParseMode::kMatchOnly, Resolver(bridge));

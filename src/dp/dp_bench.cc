@@ -184,24 +184,34 @@ void BM_PmdBurst(benchmark::State& st) {
   pmd->Offline();
   pmd.reset();
 }
-BENCHMARK(BM_PmdBurst)->ArgsProduct({{1, 1000, 100000}, {1, 100}})->ArgNames({"flows", "emc_inv_prob"});
+BENCHMARK(BM_PmdBurst)
+    ->ArgsProduct({{1, 1000, 100000}, {1, 100}})
+    ->ArgNames({"flows", "emc_inv_prob"});
 
 }  // namespace
 }  // namespace vs::dp
 
 int main(int argc, char** argv) {
   std::string prefix = "numavs_dp_bench_" + std::to_string(getpid());
-  std::vector<std::string> args = {"dp_bench", "--no-huge", "-m", "256", "--no-pci",
-                                   "--no-shconf", "--no-telemetry", "-l", "0",
-                                   "--log-level=lib.eal:error", "--file-prefix=" + prefix};
+  std::vector<std::string> args = {"dp_bench",
+                                   "--no-huge",
+                                   "-m",
+                                   "256",
+                                   "--no-pci",
+                                   "--no-shconf",
+                                   "--no-telemetry",
+                                   "-l",
+                                   "0",
+                                   "--log-level=lib.eal:error",
+                                   "--file-prefix=" + prefix};
   std::vector<char*> eal_argv;
   for (auto& a : args) eal_argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
     std::fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
     return 1;
   }
-  vs::dp::g_pool = rte_pktmbuf_pool_create("dp_bench", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                           SOCKET_ID_ANY);
+  vs::dp::g_pool =
+      rte_pktmbuf_pool_create("dp_bench", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
   if (!vs::dp::g_pool) {
     std::fprintf(stderr, "mempool: %s\n", rte_strerror(rte_errno));
     return 1;

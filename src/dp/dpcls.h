@@ -30,9 +30,9 @@ class MacTable;
 struct Megaflow {
   Match match;  // key is masked
   DpActions actions;
-  int16_t last_output = -1;  // index of the last kOutput action, -1 if none (drop)
-  int16_t last_modify = -1;  // index of the last header-modifying action, -1 if none
-  const Rule* rule = nullptr;  // the OpenFlow rule it came from (counters), may be null
+  int16_t last_output = -1;         // index of the last kOutput action, -1 if none (drop)
+  int16_t last_modify = -1;         // index of the last header-modifying action, -1 if none
+  const Rule* rule = nullptr;       // the OpenFlow rule it came from (counters), may be null
   MacTable* learn_table = nullptr;  // NORMAL: refresh (learn_vlan, src) while used
   uint16_t learn_vlan = 0;
   // Statistics, written by the owning PMD only.

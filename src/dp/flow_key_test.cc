@@ -18,9 +18,7 @@ FlowKey Extract(const Frame& f, uint32_t port = 7) {
   return k;
 }
 
-TEST(FlowKey, LayoutIsNineWords) {
-  EXPECT_EQ(sizeof(FlowKey), 72u);
-}
+TEST(FlowKey, LayoutIsNineWords) { EXPECT_EQ(sizeof(FlowKey), 72u); }
 
 TEST(FlowKey, Ipv4Tcp) {
   Frame f = Eth(0x0a0000000001, 0x0a0000000002, kEthTypeIpv4);

@@ -2,13 +2,12 @@
 #include "dp/flow_parse.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace vs::dp {
 namespace {
@@ -79,8 +78,8 @@ struct Ctx {
   const PortResolver* resolver;
   std::string token;  // the whole "name=value" for messages
   // The tokens that set fields needing a prerequisite, for the final check.
-  std::string nw_token;    // nw_src/nw_dst/arp_*: IPv4 or ARP
-  std::string ip_token;    // nw_proto/nw_tos/nw_ttl: IPv4, IPv6 (nw_proto also ARP)
+  std::string nw_token;  // nw_src/nw_dst/arp_*: IPv4 or ARP
+  std::string ip_token;  // nw_proto/nw_tos/nw_ttl: IPv4, IPv6 (nw_proto also ARP)
   std::string ipv6_token, tp_token, icmp_token;
 };
 
@@ -173,12 +172,15 @@ bool Shorthand(std::string_view name, FlowSpec* s) {
     uint16_t dl_type;
     int proto;
   };
-  static constexpr P kProtos[] = {
-      {"ip", kEthTypeIpv4, -1},          {"ipv6", kEthTypeIpv6, -1},
-      {"tcp", kEthTypeIpv4, kIpProtoTcp}, {"udp", kEthTypeIpv4, kIpProtoUdp},
-      {"icmp", kEthTypeIpv4, kIpProtoIcmp}, {"icmp6", kEthTypeIpv6, kIpProtoIcmpv6},
-      {"arp", kEthTypeArp, -1},          {"tcp6", kEthTypeIpv6, kIpProtoTcp},
-      {"udp6", kEthTypeIpv6, kIpProtoUdp}};
+  static constexpr P kProtos[] = {{"ip", kEthTypeIpv4, -1},
+                                  {"ipv6", kEthTypeIpv6, -1},
+                                  {"tcp", kEthTypeIpv4, kIpProtoTcp},
+                                  {"udp", kEthTypeIpv4, kIpProtoUdp},
+                                  {"icmp", kEthTypeIpv4, kIpProtoIcmp},
+                                  {"icmp6", kEthTypeIpv6, kIpProtoIcmpv6},
+                                  {"arp", kEthTypeArp, -1},
+                                  {"tcp6", kEthTypeIpv6, kIpProtoTcp},
+                                  {"udp6", kEthTypeIpv6, kIpProtoUdp}};
   for (const P& p : kProtos) {
     if (name == p.name) {
       SetProto(s, p.dl_type, p.proto);
@@ -290,8 +292,9 @@ Status SetField(Ctx& c, std::string_view name, std::string_view v) {
     c.icmp_token = c.token;
     return SetU16(c, v, 255, &k.tp_dst, &m.tp_dst);
   }
-  return Bad(c.token, "unknown field (see 'man ovs-fields' for names; numavs supports the "
-                      "Ethernet, VLAN, IPv4/IPv6, TCP/UDP/ICMP and ARP ones)");
+  return Bad(c.token,
+             "unknown field (see 'man ovs-fields' for names; numavs supports the "
+             "Ethernet, VLAN, IPv4/IPv6, TCP/UDP/ICMP and ARP ones)");
 }
 
 Status CheckPrerequisites(const Ctx& c) {
@@ -301,28 +304,33 @@ Status CheckPrerequisites(const Ctx& c) {
   bool proto_exact = mt.mask.nw_proto == 0xff;
   if (!c.nw_token.empty() && dl != kEthTypeIpv4 && dl != kEthTypeArp) {
     return Status(EINVAL, fmt::format("bad token '{}': this field needs an IPv4 or ARP match "
-                                      "first (add 'ip' or 'arp')", c.nw_token));
+                                      "first (add 'ip' or 'arp')",
+                                      c.nw_token));
   }
   bool proto_ok = c.ip_token.rfind("nw_proto", 0) == 0 && dl == kEthTypeArp;
   if (!c.ip_token.empty() && dl != kEthTypeIpv4 && dl != kEthTypeIpv6 && !proto_ok) {
     return Status(EINVAL, fmt::format("bad token '{}': this field needs an IP match first "
-                                      "(add 'ip' or 'ipv6')", c.ip_token));
+                                      "(add 'ip' or 'ipv6')",
+                                      c.ip_token));
   }
   if (!c.ipv6_token.empty() && dl != kEthTypeIpv6) {
     return Status(EINVAL, fmt::format("bad token '{}': this field needs an IPv6 match first "
-                                      "(add 'ipv6', 'tcp6' or 'udp6')", c.ipv6_token));
+                                      "(add 'ipv6', 'tcp6' or 'udp6')",
+                                      c.ipv6_token));
   }
   if (!c.tp_token.empty() &&
       !(proto_exact && (mt.key.nw_proto == kIpProtoTcp || mt.key.nw_proto == kIpProtoUdp) &&
         (dl == kEthTypeIpv4 || dl == kEthTypeIpv6))) {
     return Status(EINVAL, fmt::format("bad token '{}': transport ports need a TCP or UDP match "
-                                      "first (add 'tcp', 'udp', 'tcp6' or 'udp6')", c.tp_token));
+                                      "first (add 'tcp', 'udp', 'tcp6' or 'udp6')",
+                                      c.tp_token));
   }
   if (!c.icmp_token.empty() &&
       !(proto_exact && ((dl == kEthTypeIpv4 && mt.key.nw_proto == kIpProtoIcmp) ||
                         (dl == kEthTypeIpv6 && mt.key.nw_proto == kIpProtoIcmpv6)))) {
     return Status(EINVAL, fmt::format("bad token '{}': ICMP fields need an ICMP match first "
-                                      "(add 'icmp' or 'icmp6')", c.icmp_token));
+                                      "(add 'icmp' or 'icmp6')",
+                                      c.icmp_token));
   }
   return Status::Ok();
 }
@@ -375,8 +383,8 @@ Result<OfActions> ParseActions(std::string_view text, const PortResolver& resolv
                    [](unsigned char ch) { return std::tolower(ch); });
     size_t colon = tok.find(':');
     std::string_view name = colon == std::string_view::npos ? tok : tok.substr(0, colon);
-    std::string_view arg = colon == std::string_view::npos ? std::string_view()
-                                                           : tok.substr(colon + 1);
+    std::string_view arg =
+        colon == std::string_view::npos ? std::string_view() : tok.substr(colon + 1);
     OfAction a;
     uint64_t n;
     if (lower == "normal") {
@@ -414,9 +422,10 @@ Result<OfActions> ParseActions(std::string_view text, const PortResolver& resolv
                ResolvePort(tok, tok, resolver).ok()) {
       a.port = *ResolvePort(tok, tok, resolver);  // a bare port is output:PORT
     } else {
-      return Bad(tok, "unknown action (expected output:PORT, NORMAL, FLOOD, IN_PORT, drop, "
-                      "mod_vlan_vid:N, mod_vlan_pcp:N, strip_vlan, push_vlan:0x8100, "
-                      "mod_dl_src:MAC or mod_dl_dst:MAC)");
+      return Bad(tok,
+                 "unknown action (expected output:PORT, NORMAL, FLOOD, IN_PORT, drop, "
+                 "mod_vlan_vid:N, mod_vlan_pcp:N, strip_vlan, push_vlan:0x8100, "
+                 "mod_dl_src:MAC or mod_dl_dst:MAC)");
     }
     out.push_back(a);
   }
@@ -448,8 +457,9 @@ Result<FlowSpec> ParseFlow(std::string_view text, ParseMode mode, const PortReso
     size_t eq = tok.find('=');
     if (eq == std::string_view::npos) {
       if (!Shorthand(tok, &spec)) {
-        return Bad(tok, "expected name=value or a protocol (ip, ipv6, tcp, udp, icmp, icmp6, "
-                        "arp, tcp6, udp6)");
+        return Bad(tok,
+                   "expected name=value or a protocol (ip, ipv6, tcp, udp, icmp, icmp6, "
+                   "arp, tcp6, udp6)");
       }
       continue;
     }

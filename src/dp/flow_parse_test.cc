@@ -14,10 +14,14 @@ std::optional<uint32_t> Resolve(std::string_view n) {
 }
 std::string Name(uint32_t p) {
   switch (p) {
-    case 1: return "dpdk0";
-    case 2: return "dpdk1";
-    case 3: return "vhost0";
-    default: return "";
+    case 1:
+      return "dpdk0";
+    case 2:
+      return "dpdk1";
+    case 3:
+      return "vhost0";
+    default:
+      return "";
   }
 }
 
@@ -82,8 +86,7 @@ TEST(FlowParse, DefaultsAndSpacesAndCase) {
   EXPECT_EQ(f.priority, kDefaultPriority);
   EXPECT_EQ(f.match.key.in_port, 2u);
   EXPECT_EQ(f.actions[0].type, OfActionType::kNormal);
-  EXPECT_EQ(FormatFlow(f.priority, f.match, f.actions, Name),
-            "tcp,in_port=dpdk1 actions=NORMAL");
+  EXPECT_EQ(FormatFlow(f.priority, f.match, f.actions, Name), "tcp,in_port=dpdk1 actions=NORMAL");
   // A bare port in the action list means output.
   f = Parse("actions=dpdk1,3");
   ASSERT_EQ(f.actions.size(), 2u);
@@ -121,8 +124,7 @@ TEST(FlowParse, ErrorsNameTheToken) {
   EXPECT_NE(Error("actions=mod_vlan_vid:5000").find("0-4095"), std::string::npos);
   EXPECT_NE(Error("actions=drop,output:1").find("'drop' must be the only"), std::string::npos);
   EXPECT_NE(Error("ip,nw_tos=3,actions=drop").find("ECN"), std::string::npos);
-  EXPECT_NE(Error("ip,actions=drop", ParseMode::kMatchOnly).find("not allowed"),
-            std::string::npos);
+  EXPECT_NE(Error("ip,actions=drop", ParseMode::kMatchOnly).find("not allowed"), std::string::npos);
 }
 
 TEST(FlowParse, Prerequisites) {
@@ -137,8 +139,8 @@ TEST(FlowParse, Prerequisites) {
 }
 
 TEST(FlowParse, MatchOnlyForDeleteAndTrace) {
-  FlowSpec f = Parse("in_port=dpdk0,dl_dst=00:00:00:00:00:02,ip,nw_src=1.2.3.4",
-                     ParseMode::kMatchOnly);
+  FlowSpec f =
+      Parse("in_port=dpdk0,dl_dst=00:00:00:00:00:02,ip,nw_src=1.2.3.4", ParseMode::kMatchOnly);
   EXPECT_EQ(f.match.key.in_port, 1u);
   EXPECT_FALSE(f.has_actions);
   EXPECT_FALSE(f.has_priority);

@@ -1,10 +1,10 @@
 // MAC learning table.
 #include "dp/mac_table.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace vs::dp {
 
@@ -59,9 +59,8 @@ std::optional<uint32_t> MacTable::Lookup(const uint8_t mac[6], uint16_t vlan,
 
 size_t MacTable::Expire(uint64_t now_ns) {
   std::lock_guard<std::mutex> lock(mu_);
-  size_t n = std::erase_if(entries_, [&](const auto& kv) {
-    return now_ns - kv.second.seen_ns >= aging_ns_;
-  });
+  size_t n = std::erase_if(entries_,
+                           [&](const auto& kv) { return now_ns - kv.second.seen_ns >= aging_ns_; });
   if (n) Bump();
   return n;
 }

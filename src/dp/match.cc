@@ -2,7 +2,6 @@
 #include "dp/match.h"
 
 #include <arpa/inet.h>
-
 #include <fmt/format.h>
 
 namespace vs::dp {
@@ -119,8 +118,8 @@ bool MatchCovers(const Match& wide, const Match& narrow) {
   const KeyWord* wk = Words(wide.key);
   const KeyWord* nk = Words(narrow.key);
   for (int i = 0; i < kKeyWords; i++) {
-    if ((wm[i] & nm[i]) != wm[i]) return false;    // wide tests a bit narrow leaves free
-    if ((nk[i] & wm[i]) != wk[i]) return false;    // they disagree on wide's bits
+    if ((wm[i] & nm[i]) != wm[i]) return false;  // wide tests a bit narrow leaves free
+    if ((nk[i] & wm[i]) != wk[i]) return false;  // they disagree on wide's bits
   }
   return true;
 }
@@ -137,11 +136,12 @@ std::string FormatMatch(const Match& m, const PortNamer& namer) {
     if (x.vlan_tci == 0xffff && k.vlan_tci == 0) {
       Add(&out, "vlan_tci=0x0000");
     } else if ((x.vlan_tci | kVlanPresent | kVlanVidMask | kVlanPcpMask) == 0xffff &&
-               (x.vlan_tci & kVlanPresent) && ((x.vlan_tci & kVlanVidMask) == 0 ||
-                                               (x.vlan_tci & kVlanVidMask) == kVlanVidMask) &&
+               (x.vlan_tci & kVlanPresent) &&
+               ((x.vlan_tci & kVlanVidMask) == 0 || (x.vlan_tci & kVlanVidMask) == kVlanVidMask) &&
                ((x.vlan_tci & kVlanPcpMask) == 0 || (x.vlan_tci & kVlanPcpMask) == kVlanPcpMask) &&
                (k.vlan_tci & kVlanPresent)) {
-      if (x.vlan_tci & kVlanVidMask) Add(&out, fmt::format("dl_vlan={}", k.vlan_tci & kVlanVidMask));
+      if (x.vlan_tci & kVlanVidMask)
+        Add(&out, fmt::format("dl_vlan={}", k.vlan_tci & kVlanVidMask));
       if (x.vlan_tci & kVlanPcpMask) Add(&out, fmt::format("dl_vlan_pcp={}", k.vlan_tci >> 13));
       if (!(x.vlan_tci & (kVlanVidMask | kVlanPcpMask))) Add(&out, "vlan_tci=0x1000/0x1000");
     } else {
@@ -194,7 +194,9 @@ std::string FormatDpMatch(const Match& m, const PortNamer& namer) {
   }
   if (x.dl_type) group("eth_type", fmt::format("{:#06x}", k.dl_type));
   std::string l3;
-  const char* l3name = k.dl_type == kEthTypeIpv6 ? "ipv6" : k.dl_type == kEthTypeArp ? "arp" : "ipv4";
+  const char* l3name = k.dl_type == kEthTypeIpv6  ? "ipv6"
+                       : k.dl_type == kEthTypeArp ? "arp"
+                                                  : "ipv4";
   if (k.dl_type == kEthTypeArp) {
     if (x.nw_src) Add(&l3, "sip=" + Ipv4WithMask(k.nw_src, x.nw_src, true));
     if (x.nw_dst) Add(&l3, "tip=" + Ipv4WithMask(k.nw_dst, x.nw_dst, true));
@@ -208,20 +210,26 @@ std::string FormatDpMatch(const Match& m, const PortNamer& namer) {
     if (x.nw_tos) Add(&l3, fmt::format("tos={:#x}", k.nw_tos));
     if (x.nw_ttl) Add(&l3, fmt::format("ttl={}", k.nw_ttl));
     if (x.nw_frag) {
-      Add(&l3, std::string("frag=") +
-                   (k.nw_frag == 0 ? "no" : (k.nw_frag & kFragLater) ? "later" : "first"));
+      Add(&l3, std::string("frag=") + (k.nw_frag == 0             ? "no"
+                                       : (k.nw_frag & kFragLater) ? "later"
+                                                                  : "first"));
     }
   }
   group(l3name, l3);
   std::string l4;
-  if (x.tp_src) Add(&l4, std::string(k.nw_proto == kIpProtoIcmp || k.nw_proto == kIpProtoIcmpv6
-                                         ? "type=" : "src=") + U16WithMask(k.tp_src, x.tp_src));
-  if (x.tp_dst) Add(&l4, std::string(k.nw_proto == kIpProtoIcmp || k.nw_proto == kIpProtoIcmpv6
-                                         ? "code=" : "dst=") + U16WithMask(k.tp_dst, x.tp_dst));
-  const char* l4name = k.nw_proto == kIpProtoTcp   ? "tcp"
-                       : k.nw_proto == kIpProtoUdp ? "udp"
-                       : k.nw_proto == kIpProtoIcmp ? "icmp"
-                       : k.nw_proto == kIpProtoIcmpv6 ? "icmpv6" : "l4";
+  if (x.tp_src)
+    Add(&l4,
+        std::string(k.nw_proto == kIpProtoIcmp || k.nw_proto == kIpProtoIcmpv6 ? "type=" : "src=") +
+            U16WithMask(k.tp_src, x.tp_src));
+  if (x.tp_dst)
+    Add(&l4,
+        std::string(k.nw_proto == kIpProtoIcmp || k.nw_proto == kIpProtoIcmpv6 ? "code=" : "dst=") +
+            U16WithMask(k.tp_dst, x.tp_dst));
+  const char* l4name = k.nw_proto == kIpProtoTcp      ? "tcp"
+                       : k.nw_proto == kIpProtoUdp    ? "udp"
+                       : k.nw_proto == kIpProtoIcmp   ? "icmp"
+                       : k.nw_proto == kIpProtoIcmpv6 ? "icmpv6"
+                                                      : "l4";
   group(l4name, l4);
   return out.empty() ? std::string("(any)") : out;
 }

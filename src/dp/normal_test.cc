@@ -19,13 +19,13 @@ class Normal : public ::testing::Test {
     ASSERT_TRUE(r.ok());
     dp_ = std::move(r.value());
     ASSERT_TRUE(dp_->AddBridge("br0").ok());
-    ASSERT_TRUE(dp_->AddPort("br0", {"a10", 10, {}}).ok());        // 1: access 10
-    ASSERT_TRUE(dp_->AddPort("br0", {"b10", 10, {}}).ok());        // 2: access 10
-    ASSERT_TRUE(dp_->AddPort("br0", {"c20", 20, {}}).ok());        // 3: access 20
+    ASSERT_TRUE(dp_->AddPort("br0", {"a10", 10, {}}).ok());          // 1: access 10
+    ASSERT_TRUE(dp_->AddPort("br0", {"b10", 10, {}}).ok());          // 2: access 10
+    ASSERT_TRUE(dp_->AddPort("br0", {"c20", 20, {}}).ok());          // 3: access 20
     ASSERT_TRUE(dp_->AddPort("br0", {"trunk", -1, {10, 20}}).ok());  // 4: trunk 10,20
-    ASSERT_TRUE(dp_->AddPort("br0", {"all", -1, {}}).ok());        // 5: trunk, all VLANs
+    ASSERT_TRUE(dp_->AddPort("br0", {"all", -1, {}}).ok());          // 5: trunk, all VLANs
     ASSERT_TRUE(dp_->AddBridge("br1").ok());
-    ASSERT_TRUE(dp_->AddPort("br1", {"other", -1, {}}).ok());      // 6: another bridge
+    ASSERT_TRUE(dp_->AddPort("br1", {"other", -1, {}}).ok());  // 6: another bridge
   }
   FlowKey Key(uint32_t in, uint8_t src, uint8_t dst, int vid = -1) {
     FlowKey k{};

@@ -1,9 +1,9 @@
 // OpenFlow table: copy-on-write rule lists.
 #include "dp/oftable.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace vs::dp {
 namespace {

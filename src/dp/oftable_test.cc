@@ -1,11 +1,10 @@
 // OpenFlow table: default rule, add/replace, priorities, del-flows strict and not, dump.
 #include "dp/oftable.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <random>
-
-#include <fmt/format.h>
 
 #include "dp/flow_parse.h"
 
@@ -46,8 +45,8 @@ TEST(OfTable, NewTableHasNormal) {
 
 TEST(OfTable, PriorityOrderAndReplace) {
   OfTable t(0);
-  EXPECT_FALSE(t.Add(Spec("priority=100,in_port=dpdk0,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"),
-                     0));
+  EXPECT_FALSE(
+      t.Add(Spec("priority=100,in_port=dpdk0,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"), 0));
   EXPECT_FALSE(t.Add(Spec("priority=200,tcp,tp_dst=80,actions=drop"), 0));
   FlowKey consulted{};
   const Rule* r = LookupRule(*t.rules(), Key(1, kEthTypeIpv4, 10u << 24, 6, 80), &consulted);
@@ -145,8 +144,8 @@ TEST(OfTable, GroupedLookupEqualsLinearScan) {
     }
     EXPECT_LT(t.rules()->groups.size(), t.size());
     for (int k = 0; k < 500; k++) {
-      FlowKey key = Key(1 + rng() % 2, kEthTypeIpv4, 0x0a000000 | (rng() % 4) << 8 | rng() % 256,
-                        6, static_cast<uint16_t>(rng() % 4));
+      FlowKey key = Key(1 + rng() % 2, kEthTypeIpv4, 0x0a000000 | (rng() % 4) << 8 | rng() % 256, 6,
+                        static_cast<uint16_t>(rng() % 4));
       FlowKey c{};
       EXPECT_EQ(LookupRule(*t.rules(), key, &c), LookupRuleLinear(*t.rules(), key));
     }

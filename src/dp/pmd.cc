@@ -1,10 +1,9 @@
 // PMD fast path: EMC -> megaflow -> upcall, then action execution.
 #include "dp/pmd.h"
 
+#include <fmt/format.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
-
-#include <fmt/format.h>
 
 #include "dp/exec.h"
 #include "dp/oftable.h"
@@ -50,8 +49,8 @@ void Pmd::CheckGeneration() {
   }
 }
 
-void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss,
-                       Megaflow** flows, uint64_t now) {
+void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss, Megaflow** flows,
+                       uint64_t now) {
   const DpSnapshot* snap = dp_->snapshot();
   UpcallResult r;
   uint64_t upcalls = 0;
@@ -86,8 +85,8 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
   stats_.megaflows.store(dpcls_.size(), std::memory_order_relaxed);
 }
 
-void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
-                   Megaflow** flows, uint64_t now) {
+void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys, Megaflow** flows,
+                   uint64_t now) {
   uint32_t hashes[kMaxBurst];
   for (uint16_t i = 0; i < n; i++) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
@@ -208,10 +207,10 @@ std::string Pmd::DumpFlows(const PortNamer& namer) const {
 }
 
 void Pmd::ClearStats() {
-  for (auto* c : {&stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
-                  &stats_.tx_packets, &stats_.dropped_by_actions, &stats_.tx_overflow,
-                  &stats_.clone_fail, &stats_.no_headroom, &stats_.cache_flushes,
-                  &stats_.batches}) {
+  for (auto* c :
+       {&stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
+        &stats_.tx_packets, &stats_.dropped_by_actions, &stats_.tx_overflow, &stats_.clone_fail,
+        &stats_.no_headroom, &stats_.cache_flushes, &stats_.batches}) {
     c->store(0, std::memory_order_relaxed);
   }
 }

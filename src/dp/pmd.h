@@ -98,10 +98,10 @@ class Pmd {
  private:
   Pmd(Datapath* dp, uint32_t id) : dp_(dp), id_(id) {}
   void CheckGeneration();
-  void Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
-                Megaflow** flows, uint64_t now);
-  void HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss,
-                    Megaflow** flows, uint64_t now);
+  void Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys, Megaflow** flows,
+                uint64_t now);
+  void HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss, Megaflow** flows,
+                    uint64_t now);
   void ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
   bool ShouldInsertEmc() {
     uint32_t p = dp_->options().emc_insert_inv_prob;

@@ -28,15 +28,23 @@ class EalEnv : public ::testing::Environment {
  public:
   void SetUp() override {
     std::string prefix = "numavs_dp_pmd_" + std::to_string(getpid());
-    std::vector<std::string> args = {"dp_pmd_test", "--no-huge", "-m", "256", "--no-pci",
-                                     "--no-shconf", "--no-telemetry", "-l", "0",
-                                     "--log-level=lib.eal:error", "--file-prefix=" + prefix};
+    std::vector<std::string> args = {"dp_pmd_test",
+                                     "--no-huge",
+                                     "-m",
+                                     "256",
+                                     "--no-pci",
+                                     "--no-shconf",
+                                     "--no-telemetry",
+                                     "-l",
+                                     "0",
+                                     "--log-level=lib.eal:error",
+                                     "--file-prefix=" + prefix};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     int rc = rte_eal_init(static_cast<int>(argv.size()), argv.data());
     ASSERT_GE(rc, 0) << "rte_eal_init: " << rte_strerror(rte_errno);
-    g_pool = rte_pktmbuf_pool_create("dp_test", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                     SOCKET_ID_ANY);
+    g_pool =
+        rte_pktmbuf_pool_create("dp_test", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     ASSERT_NE(g_pool, nullptr) << rte_strerror(rte_errno);
   }
   void TearDown() override {
@@ -71,9 +79,9 @@ class PmdTest : public ::testing::Test {
     ASSERT_TRUE(r.ok());
     dp_ = std::move(r.value());
     ASSERT_TRUE(dp_->AddBridge("br0").ok());
-    ASSERT_TRUE(dp_->AddPort("br0", {"p1", 10, {}}).ok());      // 1: access 10
-    ASSERT_TRUE(dp_->AddPort("br0", {"p2", 10, {}}).ok());      // 2: access 10
-    ASSERT_TRUE(dp_->AddPort("br0", {"p3", -1, {}}).ok());      // 3: trunk
+    ASSERT_TRUE(dp_->AddPort("br0", {"p1", 10, {}}).ok());  // 1: access 10
+    ASSERT_TRUE(dp_->AddPort("br0", {"p2", 10, {}}).ok());  // 2: access 10
+    ASSERT_TRUE(dp_->AddPort("br0", {"p3", -1, {}}).ok());  // 3: trunk
     auto p = Pmd::Create(dp_.get(), 0);
     ASSERT_TRUE(p.ok()) << p.status().message();
     pmd_ = std::move(p.value());
@@ -112,8 +120,10 @@ class PmdTest : public ::testing::Test {
 };
 
 TEST_F(PmdTest, OutputRuleEmcMegaflowUpcallAndCounters) {
-  ASSERT_TRUE(dp_->AddFlow("br0", "priority=100,in_port=p1,ip,nw_dst=10.0.0.0/8,"
-                                  "actions=output:p2").ok());
+  ASSERT_TRUE(dp_->AddFlow("br0",
+                           "priority=100,in_port=p1,ip,nw_dst=10.0.0.0/8,"
+                           "actions=output:p2")
+                  .ok());
   std::vector<Frame> burst;
   for (int i = 0; i < 32; i++) {
     burst.push_back(TcpFrame(2, 1, Ip(1, 1, 1, 1), Ip(10, 0, 0, i % 4), 1000, 80));
@@ -132,7 +142,9 @@ TEST_F(PmdTest, OutputRuleEmcMegaflowUpcallAndCounters) {
   EXPECT_EQ(pmd_->stats().tx_packets.load(), 64u);
   std::string text = pmd_->StatsText();
   EXPECT_NE(text.find("  packets received: 64\n  emc hits: 32\n  megaflow hits: 31\n"
-                      "  miss with success upcall: 1\n"), std::string::npos) << text;
+                      "  miss with success upcall: 1\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("  megaflows: 1\n"), std::string::npos) << text;
   size_t len = burst[0].b.size();
   EXPECT_NE(DumpRules().find(fmt::format("n_packets=64, n_bytes={}, priority=100", 64 * len)),
@@ -150,14 +162,12 @@ TEST_F(PmdTest, NormalFloodsWithVlanRewritesAndNoLeaks) {
   ASSERT_EQ(TxCount(2), 1);
   ASSERT_EQ(TxCount(3), 1);
   EXPECT_EQ(Bytes(tx_->queue(2).pkts[0]), f.b);  // access: untagged, unchanged
-  Frame tagged = TcpFrame(0x0a0000000002, 0x0a0000000001, Ip(1, 1, 1, 1), Ip(2, 2, 2, 2), 1, 2,
-                          10);
-  EXPECT_EQ(Bytes(tx_->queue(3).pkts[0]), tagged.b);  // trunk: tagged 10
+  Frame tagged = TcpFrame(0x0a0000000002, 0x0a0000000001, Ip(1, 1, 1, 1), Ip(2, 2, 2, 2), 1, 2, 10);
+  EXPECT_EQ(Bytes(tx_->queue(3).pkts[0]), tagged.b);        // trunk: tagged 10
   EXPECT_NE(tx_->queue(2).pkts[0], tx_->queue(3).pkts[0]);  // a copy: the tag came after
   FreeTx();
   // The reply is learned-forwarded, tagged 10 in from the trunk, untagged out at p1.
-  Frame reply = TcpFrame(0x0a0000000001, 0x0a0000000002, Ip(2, 2, 2, 2), Ip(1, 1, 1, 1), 2, 1,
-                         10);
+  Frame reply = TcpFrame(0x0a0000000001, 0x0a0000000002, Ip(2, 2, 2, 2), Ip(1, 1, 1, 1), 2, 1, 10);
   Send(3, {reply});
   ASSERT_EQ(TxCount(1), 1);
   EXPECT_EQ(TxCount(2), 0);
@@ -177,10 +187,14 @@ TEST_F(PmdTest, FloodSharesOneMbufByRefcount) {
 }
 
 TEST_F(PmdTest, HeaderActionsInPlace) {
-  ASSERT_TRUE(dp_->AddFlow("br0", "priority=5,in_port=p3,actions=strip_vlan,"
-                                  "mod_dl_dst:02:00:00:00:00:09,output:p1").ok());
-  ASSERT_TRUE(dp_->AddFlow("br0", "priority=5,in_port=p2,actions=mod_vlan_vid:77,"
-                                  "mod_vlan_pcp:5,output:p3").ok());
+  ASSERT_TRUE(dp_->AddFlow("br0",
+                           "priority=5,in_port=p3,actions=strip_vlan,"
+                           "mod_dl_dst:02:00:00:00:00:09,output:p1")
+                  .ok());
+  ASSERT_TRUE(dp_->AddFlow("br0",
+                           "priority=5,in_port=p2,actions=mod_vlan_vid:77,"
+                           "mod_vlan_pcp:5,output:p3")
+                  .ok());
   Send(3, {TcpFrame(2, 1, 1, 2, 3, 4, 33)});
   ASSERT_EQ(TxCount(1), 1);
   EXPECT_EQ(Bytes(tx_->queue(1).pkts[0]), TcpFrame(0x020000000009, 1, 1, 2, 3, 4).b);
@@ -263,10 +277,9 @@ TEST_F(PmdTest, ControlChangesWhileAPmdThreadForwards) {
   std::thread thr([&] {
     TxBatches tx(16);
     pmd->Online();
-    Frame frames[4] = {TcpFrame(2, 1, 1, Ip(10, 0, 0, 1), 3, 80),
-                       TcpFrame(0xffffffffffff, 3, 1, 2, 3, 4),
-                       TcpFrame(1, 2, 1, Ip(10, 0, 0, 9), 3, 81, 10),
-                       TcpFrame(2, 1, 1, 2, 3, 4, 10)};
+    Frame frames[4] = {
+        TcpFrame(2, 1, 1, Ip(10, 0, 0, 1), 3, 80), TcpFrame(0xffffffffffff, 3, 1, 2, 3, 4),
+        TcpFrame(1, 2, 1, Ip(10, 0, 0, 9), 3, 81, 10), TcpFrame(2, 1, 1, 2, 3, 4, 10)};
     uint32_t ports[4] = {1, 2, 3, 3};
     uint64_t iter = 0;
     while (!stop.load(std::memory_order_acquire)) {
@@ -302,7 +315,8 @@ TEST_F(PmdTest, ControlChangesWhileAPmdThreadForwards) {
   } joiner{stop, thr};
   for (int i = 0; i < 150; i++) {
     ASSERT_TRUE(dp_->AddFlow("br0", fmt::format("priority={},tcp,tp_dst={},actions=output:p3",
-                                                100 + i % 7, 80 + i % 3)).ok());
+                                                100 + i % 7, 80 + i % 3))
+                    .ok());
     if (i % 5 == 0) {
       ASSERT_TRUE(dp_->DelFlows("br0", "tcp", false).ok());
     }

@@ -10,8 +10,8 @@ namespace vs::dp {
 
 Result<std::unique_ptr<Rcu>> Rcu::Create(uint32_t max_readers) {
   if (max_readers == 0 || max_readers > RTE_MAX_LCORE) {
-    return Status(EINVAL, fmt::format("RCU: {} reader threads requested; allowed 1-{}",
-                                      max_readers, RTE_MAX_LCORE));
+    return Status(EINVAL, fmt::format("RCU: {} reader threads requested; allowed 1-{}", max_readers,
+                                      RTE_MAX_LCORE));
   }
   size_t sz = rte_rcu_qsbr_get_memsize(max_readers);
   size_t rounded = (sz + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE * RTE_CACHE_LINE_SIZE;

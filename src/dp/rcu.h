@@ -43,8 +43,8 @@ class Rcu {
 
   // Writer side (control thread).
   void Retire(std::function<void()> deleter);
-  size_t Reclaim();      // frees what every reader has moved past; never blocks
-  void Synchronize();    // blocks until all retired objects can be freed, frees them
+  size_t Reclaim();    // frees what every reader has moved past; never blocks
+  void Synchronize();  // blocks until all retired objects can be freed, frees them
   size_t pending() const { return pending_.size(); }
 
  private:

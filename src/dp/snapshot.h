@@ -23,8 +23,8 @@ constexpr uint32_t kNoPort = 0xffffffff;
 struct PortInfo {
   uint32_t id = kNoPort;  // datapath port number; also the bridge's OpenFlow port number
   std::string name;
-  uint32_t bridge = 0;    // index into DpSnapshot::bridges
-  int tag = -1;           // access VLAN; -1 = trunk
+  uint32_t bridge = 0;           // index into DpSnapshot::bridges
+  int tag = -1;                  // access VLAN; -1 = trunk
   std::vector<uint16_t> trunks;  // trunk: allowed VLANs, empty = all
 
   bool valid() const { return id != kNoPort; }

@@ -1,13 +1,12 @@
 // The slow path: megaflow masks are correct for every packet they cover (randomized against
 // direct table evaluation), megaflows never overlap, action translation, ofproto/trace.
-#include "dp/xlate.h"
-
 #include <gtest/gtest.h>
 
 #include <random>
 #include <set>
 
 #include "dp/datapath.h"
+#include "dp/xlate.h"
 
 namespace vs::dp {
 namespace {
@@ -41,8 +40,8 @@ FlowKey RandomKey(std::mt19937& rng) {
   k.in_port = 1 + rng() % 3;
   static const uint16_t kTypes[] = {kEthTypeIpv4, kEthTypeIpv4, kEthTypeIpv6, kEthTypeArp};
   k.dl_type = kTypes[rng() % 4];
-  static const uint16_t kTci[] = {0, 0, kVlanPresent | 10, kVlanPresent | 20,
-                                  kVlanPresent | (3 << 13) | 10, kVlanPresent};
+  static const uint16_t kTci[] = {
+      0, 0, kVlanPresent | 10, kVlanPresent | 20, kVlanPresent | (3 << 13) | 10, kVlanPresent};
   k.vlan_tci = kTci[rng() % 6];
   k.dl_dst[5] = static_cast<uint8_t>(rng() % 4);
   k.dl_src[5] = static_cast<uint8_t>(rng() % 4);
@@ -64,8 +63,8 @@ std::string RandomRule(std::mt19937& rng) {
   std::string proto = kProto[rng() % 8];
   if (!proto.empty()) r += "," + proto;
   if (proto == "ip" || proto == "tcp" || proto == "udp" || proto == "icmp") {
-    if (rng() % 2) r += ",nw_src=10.0." + std::to_string(rng() % 4) + ".0/" +
-                        std::to_string(22 + rng() % 11);
+    if (rng() % 2)
+      r += ",nw_src=10.0." + std::to_string(rng() % 4) + ".0/" + std::to_string(22 + rng() % 11);
     if (rng() % 2) r += ",nw_dst=10.0." + std::to_string(rng() % 4) + ".128/25";
   }
   if ((proto == "tcp" || proto == "udp" || proto == "tcp6") && rng() % 2) {
@@ -75,11 +74,17 @@ std::string RandomRule(std::mt19937& rng) {
   if (rng() % 4 == 0) r += ",dl_vlan=" + std::string(rng() % 2 ? "10" : "20");
   if (rng() % 5 == 0) r += ",dl_vlan=0xffff";
   if (rng() % 4 == 0) r += ",dl_dst=00:00:00:00:00:0" + std::to_string(rng() % 4);
-  static const char* kActs[] = {
-      "output:p2", "drop", "NORMAL", "FLOOD", "IN_PORT", "mod_vlan_vid:30,output:p3",
-      "strip_vlan,output:p1", "push_vlan:0x8100,output:p3,output:p1",
-      "mod_dl_dst:00:00:00:00:00:02,NORMAL", "mod_vlan_pcp:5,output:p2,strip_vlan,output:p3",
-      "output:p1,output:p2,output:p3"};
+  static const char* kActs[] = {"output:p2",
+                                "drop",
+                                "NORMAL",
+                                "FLOOD",
+                                "IN_PORT",
+                                "mod_vlan_vid:30,output:p3",
+                                "strip_vlan,output:p1",
+                                "push_vlan:0x8100,output:p3,output:p1",
+                                "mod_dl_dst:00:00:00:00:00:02,NORMAL",
+                                "mod_vlan_pcp:5,output:p2,strip_vlan,output:p3",
+                                "output:p1,output:p2,output:p3"};
   return r + ",actions=" + kActs[rng() % 11];
 }
 
@@ -156,16 +161,17 @@ TEST(Upcall, MaskIsNarrowForSimpleTables) {
 
 TEST(Upcall, ActionTranslation) {
   Fixture fx;
-  fx.Flow("priority=10,in_port=p3,actions=mod_vlan_vid:7,output:p2,strip_vlan,output:p1,"
-          "output:p3,IN_PORT");
+  fx.Flow(
+      "priority=10,in_port=p3,actions=mod_vlan_vid:7,output:p2,strip_vlan,output:p1,"
+      "output:p3,IN_PORT");
   fx.Flow("priority=10,in_port=p2,actions=FLOOD");
-  fx.Flow("priority=10,in_port=p1,actions=mod_dl_src:02:00:00:00:00:01,push_vlan:0x8100,"
-          "mod_vlan_pcp:3,output:p2");
+  fx.Flow(
+      "priority=10,in_port=p1,actions=mod_dl_src:02:00:00:00:00:01,push_vlan:0x8100,"
+      "mod_vlan_pcp:3,output:p2");
   FlowKey k{};
   k.in_port = 3;
   // Untagged: mod_vlan_vid pushes, strip pops; output to the input port is skipped.
-  EXPECT_EQ(FormatDpActions(fx.Up(k).actions, nullptr),
-            "push_vlan(vid=7,pcp=0),2,pop_vlan,1,3");
+  EXPECT_EQ(FormatDpActions(fx.Up(k).actions, nullptr), "push_vlan(vid=7,pcp=0),2,pop_vlan,1,3");
   EXPECT_EQ(fx.Up(k).mask.vlan_tci, kVlanPresent);
   // Tagged: mod_vlan_vid rewrites the VID only.
   k.vlan_tci = kVlanPresent | (2 << 13) | 99;

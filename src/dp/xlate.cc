@@ -1,9 +1,9 @@
 // Upcall translation: OpenFlow actions -> datapath actions + megaflow mask.
 #include "dp/xlate.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 namespace vs::dp {
 namespace {
@@ -95,8 +95,10 @@ void Xlate::DoNormal() {
   } else {
     vlan = tagged ? vid : 0;
     if (!in.InVlan(vlan)) {
-      Note(fmt::format("dropping VLAN {} packet received on port {} not configured for trunking "
-                       "VLAN {}", vlan, in.name, vlan));
+      Note(
+          fmt::format("dropping VLAN {} packet received on port {} not configured for trunking "
+                      "VLAN {}",
+                      vlan, in.name, vlan));
       return;
     }
   }
