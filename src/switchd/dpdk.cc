@@ -186,8 +186,10 @@ Result<std::pair<uint16_t, std::string>> OpenEthdev(const InterfaceConfig& cfg,
 Dpdk::Dpdk(std::string sysfs_root) : sysfs_root_(std::move(sysfs_root)) {}
 
 Dpdk::~Dpdk() {
+  // Ports are closed by now (the daemon destroys its interfaces first).
   registry_.reset();
   backend_.reset();
+  if (!simulated() && numa::Eal::initialized()) numa::Eal::Shutdown();  // removes its runtime dir
 }
 
 std::string Dpdk::version() const {

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""switchd_dpdk_ports: real DPDK ports (EAL in no-hugepage mode) from ovs-vsctl.
+
+The launcher runs numavs-db and numavs-switchd in a private network namespace.
+dpdk-init=true with dpdk-extra="--no-huge -m 512 --no-pci --file-prefix=UNIQUE"
+starts the real EAL; then net_null and net_ring vdevs are added as dpdk ports
+(up, with driver, queues and a pool in Interface.status), a vdev that does not
+exist and a bad n_rxq get errors naming the fix while the other ports keep
+running, a port is deleted and its device added again under another name, and
+stopping the daemon removes the EAL's runtime directory.
+
+  test_dpdk_ports.py --bindir DIR
+"""
+import os
+import subprocess
+import sys
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "ovsdb"))
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+from test_seed import System  # noqa: E402
+
+
+def main():
+    harness.require_ovs_tools()
+    if os.geteuid() != 0:
+        harness.skip("needs root for network namespaces and the EAL")
+    bindir = sys.argv[sys.argv.index("--bindir") + 1] if "--bindir" in sys.argv else \
+        os.path.dirname(harness.default_numavs_bin())
+    f = harness.Failures()
+    prefix = "numavs-t-" + uuid.uuid4().hex[:8]
+    s = System(bindir)
+    try:
+        r = s.launcher("start")
+        f.check(r.returncode == 0, "numavs start: %s%s" % (r.stdout, r.stderr))
+        r = s.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                    'other_config:dpdk-extra="--no-huge -m 512 --no-pci --file-prefix=%s"' % prefix)
+        f.check(r.returncode == 0 and r.stderr == "", "dpdk config: %r" % r.stderr)
+        f.eq(s.get("Open_vSwitch", ".", "dpdk_initialized"), "true", "dpdk_initialized")
+        f.check(s.get("Open_vSwitch", ".", "dpdk_version").startswith('"DPDK 22.11'), "dpdk_version")
+        f.check(os.path.isdir("/var/run/dpdk/" + prefix), "EAL runtime dir missing while running")
+        s.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+        r = s.vsctl("add-port", "br0", "n0", "--", "set", "Interface", "n0", "type=dpdk",
+                    "options:dpdk-devargs=net_null0")
+        f.check(r.returncode == 0 and r.stderr == "", "add net_null0: %r" % r.stderr)
+        r = s.vsctl("add-port", "br0", "r0", "--", "set", "Interface", "r0", "type=dpdk",
+                    "options:dpdk-devargs=net_ring0", "options:n_rxq=2")
+        f.check(r.returncode == 0 and r.stderr == "", "add net_ring0: %r" % r.stderr)
+        f.eq(s.get("Interface", "n0", "status:driver_name"), "net_null", "n0 driver")
+        f.eq(s.get("Interface", "r0", "status:n_rxq"), '"2"', "r0 queues")
+        f.eq(s.get("Interface", "r0", "link_state"), "up", "r0 link")
+        f.check(s.get("Interface", "r0", "status:mempool").startswith("vsmp"), "r0 pool in status")
+        r = s.vsctl("add-port", "br0", "bad", "--", "set", "Interface", "bad", "type=dpdk",
+                    "options:dpdk-devargs=net_bogus0")
+        f.check("DPDK could not attach \"net_bogus0\"" in r.stderr, "bogus vdev error: %r" % r.stderr)
+        r = s.vsctl("add-port", "br0", "q0", "--", "set", "Interface", "q0", "type=dpdk",
+                    "options:dpdk-devargs=net_null1", "options:n_rxq=0")
+        f.check("options:n_rxq=\"0\" is invalid" in r.stderr, "bad n_rxq error: %r" % r.stderr)
+        r = s.vsctl("set", "Interface", "q0", "options:n_rxq=1")
+        f.eq(s.get("Interface", "q0", "error"), "[]", "q0 up after fixing n_rxq")
+        f.eq(s.get("Interface", "n0", "admin_state"), "up", "n0 untouched by the failures")
+        r = s.vsctl("del-port", "n0")
+        f.check(r.returncode == 0, "del-port n0")
+        r = s.vsctl("add-port", "br0", "n0b", "--", "set", "Interface", "n0b", "type=dpdk",
+                    "options:dpdk-devargs=net_null0")
+        f.check(r.returncode == 0 and r.stderr == "", "re-adding net_null0 under another name: %r" % r.stderr)
+        r = s.vsctl("add-port", "br0", "dup", "--", "set", "Interface", "dup", "type=dpdk",
+                    "options:dpdk-devargs=net_null0")
+        f.check("already in use" in r.stderr, "a device used twice: %r" % r.stderr)
+        mem = subprocess.run(["ovs-appctl", "-t", "numavs-switchd", "memory/show"], env=s.env,
+                             capture_output=True, text=True, timeout=20)
+        f.check("ports: " in mem.stdout and "r0" in mem.stdout, "memory/show: %r" % mem.stdout[-300:])
+        s.launcher("stop")
+        f.check(not os.path.exists("/var/run/dpdk/" + prefix), "EAL runtime dir left behind")
+        for line in s.log().splitlines():
+            if "|EMER|" in line or "|ERR|" in line:
+                f.check(False, line)
+    finally:
+        s.close()
+        subprocess.run(["rm", "-rf", "/var/run/dpdk/" + prefix])
+    f.finish("switchd_dpdk_ports")
+
+
+if __name__ == "__main__":
+    main()
