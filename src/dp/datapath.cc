@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include "dp/flow_parse.h"
 #include "dp/xlate.h"
@@ -207,7 +208,18 @@ Result<std::string> Datapath::Trace(const std::string& bridge, std::string_view 
   Upcall(*snap, key, Now(), /*learn=*/false, &r, &out);
   Match mega{key, r.mask};
   mega.Normalize();
-  out += "\nFinal flow: unchanged\n";
+  FlowKey final_key = ApplyToKey(key, r.actions);
+  if (final_key == key) {
+    out += "\nFinal flow: unchanged\n";
+  } else {
+    // Print the fields the user gave plus whatever the actions changed.
+    Match fin{final_key, spec->match.mask};
+    if (final_key.vlan_tci != key.vlan_tci) fin.mask.vlan_tci = 0xffff;
+    if (std::memcmp(final_key.dl_src, key.dl_src, 6)) std::memset(fin.mask.dl_src, 0xff, 6);
+    if (std::memcmp(final_key.dl_dst, key.dl_dst, 6)) std::memset(fin.mask.dl_dst, 0xff, 6);
+    fin.Normalize();
+    out += "\nFinal flow: " + FormatMatch(fin, Namer()) + "\n";
+  }
   out += "Megaflow: " + FormatMatch(mega, Namer()) + "\n";
   out += "Datapath actions: " + FormatDpActions(r.actions, Namer()) + "\n";
   return out;

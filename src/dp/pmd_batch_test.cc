@@ -177,6 +177,34 @@ TEST_F(PmdTest, NormalFloodsWithVlanRewritesAndNoLeaks) {
   EXPECT_NE(fdb->find("0a:00:00:00:00:02"), std::string::npos) << *fdb;
 }
 
+TEST_F(PmdTest, HousekeepingKeepsActiveStationsLearned) {
+  Frame a_to_b = TcpFrame(0x0b, 0x0a, 1, 2, 3, 4);
+  Frame b_to_a = TcpFrame(0x0a, 0x0b, 2, 1, 4, 3);
+  Send(1, {a_to_b});
+  Send(2, {b_to_a});  // learns b; a's entry is known
+  FreeTx();
+  Send(1, {a_to_b});  // installs a->b as a unicast megaflow
+  EXPECT_EQ(TxCount(2), 1);
+  FreeTx();
+  uint64_t upcalls = pmd_->stats().upcalls.load();
+  for (int t = 0; t < 7; t++) {  // 350 s of traffic that only hits the cache
+    now_ += 50ull * 1000000000;
+    Send(1, {a_to_b});
+    Send(2, {b_to_a});
+    pmd_->Housekeep();
+    dp_->Run();  // ages entries out unless housekeeping refreshed them
+    FreeTx();
+  }
+  EXPECT_EQ(pmd_->stats().upcalls.load(), upcalls + 1);  // only b->a's first megaflow
+  std::string fdb = *dp_->FdbShow("br0");
+  EXPECT_NE(fdb.find("00:00:00:00:00:0a"), std::string::npos) << fdb;
+  EXPECT_NE(fdb.find("00:00:00:00:00:0b"), std::string::npos) << fdb;
+  // Without traffic they age out.
+  now_ += 301ull * 1000000000;
+  dp_->Run();
+  EXPECT_EQ(dp_->FdbShow("br0")->find("00:00:00:00:00:0a"), std::string::npos);
+}
+
 TEST_F(PmdTest, FloodSharesOneMbufByRefcount) {
   ASSERT_TRUE(dp_->AddFlow("br0", "priority=5,in_port=p1,actions=FLOOD").ok());
   Send(1, {TcpFrame(2, 1, 1, 2, 3, 4)});

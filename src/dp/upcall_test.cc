@@ -204,12 +204,20 @@ TEST(Trace, ExplainsRuleAndActions) {
   EXPECT_NE(t->find("    output:p2"), std::string::npos) << *t;
   EXPECT_NE(t->find("Datapath actions: p2"), std::string::npos) << *t;
   EXPECT_NE(t->find("Megaflow: ip,in_port=p1,nw_dst=10.0.0.0/8"), std::string::npos) << *t;
+  EXPECT_NE(t->find("Final flow: unchanged"), std::string::npos) << *t;
 
   t = fx.dp->Trace("br0", "in_port=p1,dl_dst=00:00:00:00:00:02,arp");
   ASSERT_TRUE(t.ok());
   EXPECT_NE(t->find("priority 0"), std::string::npos) << *t;
   EXPECT_NE(t->find("no learned MAC for destination, flooding"), std::string::npos) << *t;
   EXPECT_NE(t->find("Datapath actions: push_vlan(vid=10,pcp=0),p2,p3"), std::string::npos) << *t;
+
+  fx.Flow("priority=200,in_port=p3,actions=mod_vlan_vid:5,mod_dl_dst:02:00:00:00:00:07,output:p2");
+  t = fx.dp->Trace("br0", "in_port=p3,dl_dst=00:00:00:00:00:02,ip");
+  ASSERT_TRUE(t.ok());
+  EXPECT_NE(t->find("Final flow: ip,in_port=p3,dl_vlan=5,dl_vlan_pcp=0,dl_dst=02:00:00:00:00:07"),
+            std::string::npos)
+      << *t;
 
   EXPECT_EQ(fx.dp->Trace("br0", "ip").status().code(), EINVAL);
   EXPECT_EQ(fx.dp->Trace("br9", "in_port=p1").status().code(), ENOENT);

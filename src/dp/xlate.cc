@@ -228,4 +228,32 @@ void Upcall(const DpSnapshot& snap, const FlowKey& key, uint64_t now_ns, bool le
   if (trace && rule->actions.empty()) *trace += "    drop\n";
 }
 
+FlowKey ApplyToKey(const FlowKey& key, const DpActions& actions) {
+  FlowKey k = key;
+  for (const DpAction& a : actions) {
+    switch (a.type) {
+      case DpActionType::kOutput:
+        break;
+      case DpActionType::kPushVlan:
+        k.vlan_tci = static_cast<uint16_t>(a.tci | kVlanPresent);
+        break;
+      case DpActionType::kPopVlan:
+        k.vlan_tci = 0;
+        break;
+      case DpActionType::kSetVlan:
+        if (k.vlan_tci & kVlanPresent) {
+          k.vlan_tci = static_cast<uint16_t>((k.vlan_tci & ~a.tci_mask) | (a.tci & a.tci_mask));
+        }
+        break;
+      case DpActionType::kSetEthSrc:
+        std::memcpy(k.dl_src, a.mac, 6);
+        break;
+      case DpActionType::kSetEthDst:
+        std::memcpy(k.dl_dst, a.mac, 6);
+        break;
+    }
+  }
+  return k;
+}
+
 }  // namespace vs::dp

@@ -41,4 +41,8 @@ struct UpcallResult {
 void Upcall(const DpSnapshot& snap, const FlowKey& key, uint64_t now_ns, bool learn,
             UpcallResult* out, std::string* trace);
 
+// The key as the packet leaves after the header changes in `actions` (for trace's
+// "Final flow"). Outputs do not change it.
+FlowKey ApplyToKey(const FlowKey& key, const DpActions& actions);
+
 }  // namespace vs::dp
