@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <future>
+#include <random>
 #include <thread>
 
 #include "dp/datapath.h"
@@ -269,6 +270,29 @@ TEST_F(PmdTest, GarbageAndTruncatedPacketsAreHandled) {
   }
   Send(3, burst);  // NORMAL on a trunk: broadcast floods
   EXPECT_EQ(pmd_->stats().rx_packets.load(), burst.size());
+}
+
+TEST_F(PmdTest, RandomFramesThroughHeaderChangingActions) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=9,in_port=p3,actions=strip_vlan,output:p1,"
+                                  "mod_vlan_vid:9,output:p2,push_vlan:0x8100,output:p3,"
+                                  "mod_dl_src:02:00:00:00:00:01,IN_PORT").ok());
+  std::mt19937 rng(5);
+  for (int round = 0; round < 200; round++) {
+    std::vector<Frame> burst;
+    for (int i = 0; i < 32; i++) {
+      Frame f;
+      size_t len = rng() % 80;
+      for (size_t j = 0; j < len; j++) f.U8(static_cast<uint8_t>(rng()));
+      if (len >= 18 && rng() % 2) {
+        f.b[12] = 0x81;
+        f.b[13] = 0x00;
+      }
+      burst.push_back(f);
+    }
+    Send(rng() % 2 ? 3 : 1, burst);
+    FreeTx();
+  }
+  EXPECT_EQ(pmd_->stats().rx_packets.load(), 200u * 32);
 }
 
 TEST_F(PmdTest, MegaflowLimitFlushesBeforeNextBatch) {
