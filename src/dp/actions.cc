@@ -74,7 +74,12 @@ std::string FormatDpActions(const DpActions& actions, const PortNamer& namer) {
         out += PortName(a.port, namer);
         break;
       case DpActionType::kPushVlan:
-        out += fmt::format("push_vlan(vid={},pcp={})", a.tci & kVlanVidMask, a.tci >> 13);
+        if (a.tci_mask == kEthTypeQinQ) {
+          out += fmt::format("push_vlan(tpid=0x88a8,vid={},pcp={})", a.tci & kVlanVidMask,
+                             a.tci >> 13);
+        } else {
+          out += fmt::format("push_vlan(vid={},pcp={})", a.tci & kVlanVidMask, a.tci >> 13);
+        }
         break;
       case DpActionType::kPopVlan:
         out += "pop_vlan";

@@ -41,7 +41,7 @@ using OfActions = std::vector<OfAction>;
 
 enum class DpActionType : uint8_t {
   kOutput,     // port
-  kPushVlan,   // push a tag carrying tci (no kVlanPresent bit)
+  kPushVlan,   // push a tag carrying tci (no kVlanPresent bit), TPID in tci_mask
   kPopVlan,    // remove the outer tag
   kSetVlan,    // outer tci = (tci & ~mask) | (value & mask), value/mask in tci
   kSetEthSrc,  // mac

@@ -28,8 +28,9 @@ bool Modify(rte_mbuf* m, const DpAction& a, ExecCounters* c) {
         return false;
       }
       std::memmove(q, q + 4, 12);
-      q[12] = 0x81;
-      q[13] = 0x00;
+      uint16_t tpid = a.tci_mask ? a.tci_mask : kEthTypeVlan;
+      q[12] = static_cast<uint8_t>(tpid >> 8);
+      q[13] = static_cast<uint8_t>(tpid);
       q[14] = static_cast<uint8_t>(a.tci >> 8);
       q[15] = static_cast<uint8_t>(a.tci);
       return true;

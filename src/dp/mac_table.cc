@@ -20,23 +20,22 @@ uint64_t MacTable::KeyOf(const uint8_t m[6], uint16_t vlan) {
 bool MacTable::Learn(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns) {
   if (mac[0] & 1) return false;
   std::lock_guard<std::mutex> lock(mu_);
-  auto [it, inserted] = entries_.try_emplace(KeyOf(mac, vlan), Entry{port, now_ns});
-  if (!inserted) {
+  uint64_t key = KeyOf(mac, vlan);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
     bool expired = now_ns - it->second.seen_ns >= aging_ns_;
     bool moved = it->second.port != port;
-    it->second = Entry{port, now_ns};
+    it->second.port = port;
+    Touch(it->second, now_ns);
     if (moved || expired) Bump();
     return moved || expired;
   }
-  if (entries_.size() > max_entries_) {
-    auto oldest = entries_.end();
-    for (auto e = entries_.begin(); e != entries_.end(); ++e) {
-      if (e != it && (oldest == entries_.end() || e->second.seen_ns < oldest->second.seen_ns)) {
-        oldest = e;
-      }
-    }
-    if (oldest != entries_.end()) entries_.erase(oldest);
+  if (entries_.size() >= max_entries_ && !lru_.empty()) {
+    entries_.erase(lru_.back());
+    lru_.pop_back();
   }
+  lru_.push_front(key);
+  entries_.emplace(key, Entry{port, now_ns, lru_.begin()});
   Bump();
   return true;
 }
@@ -46,7 +45,8 @@ void MacTable::Refresh(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint6
   auto it = entries_.find(KeyOf(mac, vlan));
   if (it == entries_.end()) return;
   if (it->second.port != port) Bump();
-  it->second = Entry{port, now_ns};
+  it->second.port = port;
+  Touch(it->second, now_ns);
 }
 
 std::optional<uint32_t> MacTable::Lookup(const uint8_t mac[6], uint16_t vlan,
@@ -59,21 +59,39 @@ std::optional<uint32_t> MacTable::Lookup(const uint8_t mac[6], uint16_t vlan,
 
 size_t MacTable::Expire(uint64_t now_ns) {
   std::lock_guard<std::mutex> lock(mu_);
-  size_t n = std::erase_if(entries_,
-                           [&](const auto& kv) { return now_ns - kv.second.seen_ns >= aging_ns_; });
+  size_t n = 0;
+  // The LRU list is ordered by last sighting, so the expired ones are at its end.
+  while (!lru_.empty()) {
+    auto it = entries_.find(lru_.back());
+    if (now_ns - it->second.seen_ns < aging_ns_) break;
+    entries_.erase(it);
+    lru_.pop_back();
+    n++;
+  }
   if (n) Bump();
   return n;
 }
 
 void MacTable::FlushPort(uint32_t port) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (std::erase_if(entries_, [&](const auto& kv) { return kv.second.port == port; })) Bump();
+  size_t n = 0;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.port == port) {
+      lru_.erase(it->second.lru);
+      it = entries_.erase(it);
+      n++;
+    } else {
+      ++it;
+    }
+  }
+  if (n) Bump();
 }
 
 void MacTable::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!entries_.empty()) Bump();
   entries_.clear();
+  lru_.clear();
 }
 
 size_t MacTable::size() const {

@@ -17,6 +17,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,8 +36,8 @@ class MacTable {
            size_t max_entries = kDefaultMacTableSize);
 
   // Learns that `mac` on `vlan` is behind `port`. Returns true if that changed the table
-  // (new entry or a move). When full, the oldest entry is replaced. Multicast sources
-  // are ignored.
+  // (new entry or a move). When full, the least recently seen entry is replaced (O(1)).
+  // Multicast sources are ignored.
   bool Learn(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns);
   // Marks an existing entry as seen (no generation bump unless it moved).
   void Refresh(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns);
@@ -58,7 +59,13 @@ class MacTable {
   struct Entry {
     uint32_t port;
     uint64_t seen_ns;
+    std::list<uint64_t>::iterator lru;  // position in lru_
   };
+  // Marks the entry most recently seen.
+  void Touch(Entry& e, uint64_t now_ns) {
+    e.seen_ns = now_ns;
+    lru_.splice(lru_.begin(), lru_, e.lru);
+  }
   static uint64_t KeyOf(const uint8_t mac[6], uint16_t vlan);
   void Bump() { generation_->fetch_add(1, std::memory_order_release); }
 
@@ -67,6 +74,7 @@ class MacTable {
   const size_t max_entries_;
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Entry> entries_;  // guarded by mu_
+  std::list<uint64_t> lru_;                      // keys, most recently seen first; guarded by mu_
 };
 
 }  // namespace vs::dp

@@ -27,21 +27,15 @@ bool Better(const Rule* a, const Rule* b) {
 std::shared_ptr<const RuleSet> RuleSet::Build(RuleList list) {
   auto set = std::make_shared<RuleSet>();
   set->list = std::move(list);
+  std::unordered_map<FlowKey, size_t, KeyHash> group_of;  // mask -> index in groups
   for (const auto& r : set->list) {  // list order: best first within every bucket
-    Group* g = nullptr;
-    for (Group& x : set->groups) {
-      if (x.mask == r->match.mask) {
-        g = &x;
-        break;
-      }
-    }
-    if (!g) {
+    auto [it, fresh] = group_of.try_emplace(r->match.mask, set->groups.size());
+    if (fresh) {
       set->groups.emplace_back();
-      g = &set->groups.back();
-      g->mask = r->match.mask;
-      g->max_priority = r->priority;
+      set->groups.back().mask = r->match.mask;
+      set->groups.back().max_priority = r->priority;
     }
-    g->by_key[r->match.key].push_back(r.get());
+    set->groups[it->second].by_key[r->match.key].push_back(r.get());
   }
   std::stable_sort(set->groups.begin(), set->groups.end(),
                    [](const Group& a, const Group& b) { return a.max_priority > b.max_priority; });

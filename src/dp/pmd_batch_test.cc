@@ -230,6 +230,15 @@ TEST_F(PmdTest, HeaderActionsInPlace) {
   Send(2, {TcpFrame(2, 1, 1, 2, 3, 4)});
   ASSERT_EQ(TxCount(3), 1);
   EXPECT_EQ(Bytes(tx_->queue(3).pkts[0]), TcpFrame(2, 1, 1, 2, 3, 4, (5 << 13) | 77).b);
+  FreeTx();
+  // An 802.1ad outer tag on top of the 802.1Q one, copying its TCI.
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=6,in_port=p3,actions=push_vlan:0x88a8,output:p1").ok());
+  Send(3, {TcpFrame(2, 1, 1, 2, 3, 4, 33)});
+  ASSERT_EQ(TxCount(1), 1);
+  Frame qinq = TcpFrame(2, 1, 1, 2, 3, 4, 33);
+  uint8_t outer[4] = {0x88, 0xa8, 0x00, 33};
+  qinq.b.insert(qinq.b.begin() + 12, outer, outer + 4);
+  EXPECT_EQ(Bytes(tx_->queue(1).pkts[0]), qinq.b);
 }
 
 TEST_F(PmdTest, PushWithoutHeadroomDropsAndCounts) {
@@ -273,9 +282,11 @@ TEST_F(PmdTest, GarbageAndTruncatedPacketsAreHandled) {
 }
 
 TEST_F(PmdTest, RandomFramesThroughHeaderChangingActions) {
-  ASSERT_TRUE(dp_->AddFlow("br0", "priority=9,in_port=p3,actions=strip_vlan,output:p1,"
-                                  "mod_vlan_vid:9,output:p2,push_vlan:0x8100,output:p3,"
-                                  "mod_dl_src:02:00:00:00:00:01,IN_PORT").ok());
+  ASSERT_TRUE(dp_->AddFlow("br0",
+                           "priority=9,in_port=p3,actions=strip_vlan,output:p1,"
+                           "mod_vlan_vid:9,output:p2,push_vlan:0x8100,output:p3,"
+                           "mod_dl_src:02:00:00:00:00:01,IN_PORT")
+                  .ok());
   std::mt19937 rng(5);
   for (int round = 0; round < 200; round++) {
     std::vector<Frame> burst;

@@ -38,10 +38,11 @@ struct Xlate {
   void NeedVlanPresence() { out->mask.vlan_tci |= kVlanPresent; }
   void NeedVlan() { out->mask.vlan_tci |= kVlanPresent | kVlanVidMask; }
 
-  void PushVlan(uint16_t tci) {
+  void PushVlan(uint16_t tci, uint16_t tpid = kEthTypeVlan) {
     DpAction a;
     a.type = DpActionType::kPushVlan;
     a.tci = tci & ~kVlanPresent;
+    a.tci_mask = tpid;
     Emit(a);
     cur_tci = tci | kVlanPresent;
   }
@@ -172,7 +173,7 @@ void Xlate::DoAction(const OfAction& a) {
       break;
     case OfActionType::kPushVlan:
       out->mask.vlan_tci = 0xffff;
-      PushVlan(cur_tci & kVlanPresent ? cur_tci : 0);
+      PushVlan(cur_tci & kVlanPresent ? cur_tci : 0, a.value);
       break;
     case OfActionType::kSetDlSrc:
     case OfActionType::kSetDlDst: {
