@@ -328,23 +328,25 @@ TEST_F(PmdTest, BurstsLargerThan32AreChunked) {
   EXPECT_EQ(pmd_->stats().batches.load(), 2u);
 }
 
-TEST_F(PmdTest, ControlChangesWhileAPmdThreadForwards) {
-  // The test's PMD is replaced by one on its own thread.
+TEST_F(PmdTest, ControlChangesWhileTwoPmdThreadsForward) {
+  // The test's PMD is replaced by two on their own threads (T10: two threads by default).
   pmd_->Offline();
   pmd_.reset();
-  auto p = Pmd::Create(dp_.get(), 1);
-  ASSERT_TRUE(p.ok());
-  Pmd* pmd = p->get();
+  std::vector<std::unique_ptr<Pmd>> pmds;
+  for (uint32_t id = 1; id <= 2; id++) {
+    auto p = Pmd::Create(dp_.get(), id);
+    ASSERT_TRUE(p.ok());
+    pmds.push_back(std::move(p.value()));
+  }
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> forwarded{0};
-  std::thread thr([&] {
+  auto poll = [&](Pmd* pmd, uint64_t iter) {
     TxBatches tx(16);
     pmd->Online();
     Frame frames[4] = {
         TcpFrame(2, 1, 1, Ip(10, 0, 0, 1), 3, 80), TcpFrame(0xffffffffffff, 3, 1, 2, 3, 4),
         TcpFrame(1, 2, 1, Ip(10, 0, 0, 9), 3, 81, 10), TcpFrame(2, 1, 1, 2, 3, 4, 10)};
     uint32_t ports[4] = {1, 2, 3, 3};
-    uint64_t iter = 0;
     while (!stop.load(std::memory_order_acquire)) {
       rte_mbuf* pkts[8];
       for (int i = 0; i < 8; i++) {
@@ -366,16 +368,21 @@ TEST_F(PmdTest, ControlChangesWhileAPmdThreadForwards) {
       iter++;
     }
     pmd->Offline();
-  });
-  // Stops and joins the thread however this test exits (a failed ASSERT returns early).
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(poll, pmds[0].get(), 0);
+  threads.emplace_back(poll, pmds[1].get(), 1);
+  // Stops and joins the threads however this test exits (a failed ASSERT returns early).
   struct Joiner {
     std::atomic<bool>& stop;
-    std::thread& thr;
+    std::vector<std::thread>& threads;
     ~Joiner() {
       stop.store(true, std::memory_order_release);
-      if (thr.joinable()) thr.join();
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
     }
-  } joiner{stop, thr};
+  } joiner{stop, threads};
   for (int i = 0; i < 150; i++) {
     ASSERT_TRUE(dp_->AddFlow("br0", fmt::format("priority={},tcp,tp_dst={},actions=output:p3",
                                                 100 + i % 7, 80 + i % 3))
@@ -395,18 +402,23 @@ TEST_F(PmdTest, ControlChangesWhileAPmdThreadForwards) {
     dp_->Run();
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  // A request served on the PMD thread.
-  std::promise<size_t> count;
-  pmd->Post([&count](Pmd& self) { count.set_value(self.megaflow_count()); });
-  auto fut = count.get_future();
-  EXPECT_EQ(fut.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  // A request served on each PMD thread.
+  for (auto& pmd : pmds) {
+    std::promise<size_t> count;
+    pmd->Post([&count](Pmd& self) { count.set_value(self.megaflow_count()); });
+    auto fut = count.get_future();
+    EXPECT_EQ(fut.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  }
   stop.store(true, std::memory_order_release);
-  thr.join();
+  for (auto& t : threads) t.join();
   EXPECT_GT(forwarded.load(), 0u);
-  EXPECT_GT(pmd->stats().cache_flushes.load(), 10u);
+  for (auto& pmd : pmds) {
+    EXPECT_GT(pmd->stats().rx_packets.load(), 0u);
+    EXPECT_GT(pmd->stats().cache_flushes.load(), 0u);  // saw table changes
+  }
   dp_->rcu().Synchronize();
   EXPECT_EQ(dp_->rcu().pending(), 0u);
-  p->reset();
+  pmds.clear();
   // The fixture's TearDown expects a PMD.
   auto again = Pmd::Create(dp_.get(), 0);
   ASSERT_TRUE(again.ok());
