@@ -43,7 +43,11 @@ ErrorOr<Clause> ParseClause(const TableSchema& table, const Json& j, const Symbo
   opts.symtab = symtab;
   opts.check_constraints = false;
   if (IsRelational(*fn)) {
-    if (!col->type.is_scalar() ||
+    // As in ovsdb-server, an optional scalar (min 0, max 1) is allowed too;
+    // the clause is false when the column is empty.
+    const bool optional_scalar = !col->type.is_map() && col->type.n_min == 0 &&
+                                 col->type.n_max == 1;
+    if (!(col->type.is_scalar() || optional_scalar) ||
         (col->type.key.type != AtomicType::kInteger && col->type.key.type != AtomicType::kReal)) {
       return Error(ErrorCode::kSyntaxError,
                    fmt::format("Type mismatch: \"{}\" operator may not be applied to column {} "

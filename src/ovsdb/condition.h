@@ -6,7 +6,8 @@
 // (MatchesAny), and an empty list means "true" in both. Values are parsed with
 // the column's type (named-uuids resolved through the transaction's symbol
 // table), cardinality relaxed, constraints not checked. <, <=, >, >= apply only
-// to scalar integer/real columns; includes/excludes to any column.
+// to integer/real columns that are scalar or optional scalar (min 0, max 1;
+// false when empty); includes/excludes to any column.
 #pragma once
 
 #include <optional>

@@ -282,6 +282,17 @@ TEST_F(ConditionTest, Functions) {
   EXPECT_EQ(c.value().UuidEquality(), row_->uuid);
 }
 
+TEST_F(ConditionTest, RelationalOnOptionalScalar) {
+  // Allowed (as in ovsdb-server); false while the column is empty.
+  EXPECT_EQ(ErrorOf(R"([["opt","<",5]])"), "");
+  EXPECT_EQ(Eval(R"([["opt","<",5]])"), false);
+  EXPECT_EQ(Eval(R"([["opt",">=",5]])"), false);
+  Set("opt", "3");
+  EXPECT_EQ(Eval(R"([["opt","<",5]])"), true);
+  EXPECT_EQ(Eval(R"([["opt",">=",5]])"), false);
+  EXPECT_EQ(Eval(R"([["opt",">",2]])"), true);
+}
+
 TEST_F(ConditionTest, MatchesAnyIsDisjunction) {
   auto c = Condition::FromJson(*table_, Json::parse(R"([["i","==",1],["name","==","abc"]])"),
                                nullptr);

@@ -173,6 +173,14 @@ TEST_F(VswitchSchema, AddBridgePortThenDeleteCollectsEverything) {
         ["named-uuid","px"]]]}])");
   EXPECT_FALSE(dup.committed);
   EXPECT_EQ(ErrorTag(dup.result, 3), "constraint violation") << dup.result.dump();
+  // Relational operators on an optional integer (Port.tag) are accepted, as
+  // by ovsdb-server; untagged ports never match.
+  ASSERT_TRUE(Run(R"([{"op":"update","table":"Port","where":[["name","==","p1"]],
+                      "row":{"tag":10}}])").committed);
+  auto tagged = Run(R"([{"op":"select","table":"Port","where":[["tag","<",100]],
+                        "columns":["name"]}])");
+  ASSERT_TRUE(tagged.committed) << tagged.result.dump();
+  EXPECT_EQ(tagged.result[0]["rows"], Json::parse(R"([{"name":"p1"}])"));
   // maxRows 1 on Open_vSwitch.
   auto two = Run(R"([{"op":"insert","table":"Open_vSwitch","row":{}}])");
   EXPECT_EQ(ErrorTag(two.result, 1), "constraint violation") << two.result.dump();

@@ -16,6 +16,7 @@ namespace vs::ovsdb::testing {
 
 // Root tables: Root, Owner, Holder, Target, Single, Pair. Non-root: Child, Leaf.
 //  Root.name     string, unique index       Root.i      integer 0..100
+//  Root.opt      optional integer
 //  Root.color    optional enum red/green/blue
 //  Root.tags     set of string, max 3       Root.nums   set of integer (unlimited)
 //  Root.kv       map string->string         Root.children set of strong refs to Child
@@ -33,6 +34,7 @@ inline constexpr const char* kTestSchema = R"json({
         "name": {"type": "string"},
         "i": {"type": {"key": {"type": "integer", "minInteger": 0, "maxInteger": 100}}},
         "r": {"type": "real"},
+        "opt": {"type": {"key": "integer", "min": 0, "max": 1}},
         "b": {"type": "boolean"},
         "color": {"type": {"key": {"type": "string", "enum": ["set", ["red", "green", "blue"]]},
                            "min": 0, "max": 1}},
