@@ -7,6 +7,13 @@
 namespace vs::dp {
 
 void Megaflow::Prepare() {
+  n_acts = static_cast<uint16_t>(actions.size());
+  if (actions.size() <= kInlineActions) {
+    std::copy(actions.begin(), actions.end(), inline_acts);
+    acts = inline_acts;
+  } else {
+    acts = actions.data();
+  }
   last_output = -1;
   last_modify = -1;
   for (size_t i = 0; i < actions.size(); i++) {
@@ -105,6 +112,12 @@ void Dpcls::LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flow
       int i = __builtin_ctz(t);
       hashes[i] = st->Hash(keys[i]);
       __builtin_prefetch(&st->slots[hashes[i] & m]);
+    }
+    // The first probe's flow, if its hash matches, is what Find will compare.
+    for (uint32_t t = todo; t; t &= t - 1) {
+      int i = __builtin_ctz(t);
+      const Subtable::Slot& slot = st->slots[hashes[i] & m];
+      if (slot.flow && slot.hash == hashes[i]) __builtin_prefetch(&slot.flow->match.key);
     }
     for (uint32_t t = todo; t; t &= t - 1) {
       int i = __builtin_ctz(t);

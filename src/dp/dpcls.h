@@ -14,6 +14,7 @@
 // Insert allocates (upcall path); Lookup never does.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,24 +28,40 @@ namespace vs::dp {
 struct Rule;
 class MacTable;
 
-struct Megaflow {
-  Match match;  // key is masked
-  DpActions actions;
-  int16_t last_output = -1;         // index of the last kOutput action, -1 if none (drop)
-  int16_t last_modify = -1;         // index of the last header-modifying action, -1 if none
-  const Rule* rule = nullptr;       // the OpenFlow rule it came from (counters), may be null
-  MacTable* learn_table = nullptr;  // NORMAL: refresh (learn_vlan, src) while used
+constexpr int kInlineActions = 4;
+
+// Laid out for the hit path: line 0 holds what every packet reads and writes, line 1 the
+// first actions, then the key (compared on megaflow hits); the rest is cold.
+struct alignas(64) Megaflow {
+  Megaflow() = default;
+  Megaflow(const Megaflow&) = delete;  // acts may point into this object
+  Megaflow& operator=(const Megaflow&) = delete;
+
+  // --- hot ---
+  const DpAction* acts = nullptr;  // inline_acts or actions.data(); set by Prepare()
+  uint16_t n_acts = 0;
+  int16_t last_output = -1;  // index of the last kOutput action, -1 if none (drop)
+  int16_t last_modify = -1;  // index of the last header-modifying action, -1 if none
   uint16_t learn_vlan = 0;
+  const Rule* rule = nullptr;  // the OpenFlow rule it came from (counters), may be null
   // Statistics, written by the owning PMD only.
   uint64_t packets = 0;
   uint64_t bytes = 0;
   uint64_t used_ns = 0;
-  uint64_t refreshed_packets = 0;  // housekeeping: packets at the last MAC refresh
+  alignas(64) DpAction inline_acts[kInlineActions];
+  // --- warm: the key and mask ---
+  Match match;  // key is masked
+  // --- cold ---
+  DpActions actions;
+  MacTable* learn_table = nullptr;  // NORMAL: refresh (learn_vlan, src) while used
+  uint64_t refreshed_packets = 0;   // housekeeping: packets at the last MAC refresh
   uint64_t created_ns = 0;
 
-  // Fills last_output / last_modify from actions.
+  // Fills acts/n_acts (copying short lists inline), last_output and last_modify.
   void Prepare();
 };
+static_assert(offsetof(Megaflow, inline_acts) == 64);
+static_assert(offsetof(Megaflow, match) == 128);
 
 class Dpcls {
  public:

@@ -78,7 +78,7 @@ void Execute(rte_mbuf* m, const Megaflow& f, TxBatches* tx, ExecCounters* c) {
     rte_pktmbuf_free(m);
     return;
   }
-  const DpAction* acts = f.actions.data();
+  const DpAction* acts = f.acts;
   for (int i = 0; i <= f.last_output; i++) {
     const DpAction& a = acts[i];
     if (a.type != DpActionType::kOutput) {
