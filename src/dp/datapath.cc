@@ -244,6 +244,15 @@ void Datapath::Run() {
   rcu_->Reclaim();
 }
 
+Result<std::vector<PortInfo>> Datapath::Ports(const std::string& bridge) const {
+  if (!bridges_.count(bridge)) return Status(ENOENT, fmt::format("no bridge named {}", bridge));
+  std::vector<PortInfo> out;
+  for (const PortCtl& p : ports_) {
+    if (p.info.valid() && p.bridge == bridge) out.push_back(p.info);
+  }
+  return out;
+}
+
 std::optional<uint32_t> Datapath::PortId(std::string_view name) const {
   for (const PortCtl& p : ports_) {
     if (p.info.valid() && p.info.name == name) return p.info.id;

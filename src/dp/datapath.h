@@ -81,6 +81,8 @@ class Datapath {
   // Periodic control work: ages MAC entries, frees retired snapshots. Cheap; call ~1 Hz.
   void Run();
 
+  // The ports of a bridge in id order (ofctl show). Errors: ENOENT.
+  Result<std::vector<PortInfo>> Ports(const std::string& bridge) const;
   std::optional<uint32_t> PortId(std::string_view name) const;
   std::string PortName(uint32_t id) const;  // "" if none
   PortNamer Namer() const;

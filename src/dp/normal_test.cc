@@ -133,6 +133,28 @@ TEST_F(Normal, PortVlanChangeAndDeleteForget) {
   EXPECT_EQ(Actions(k), "other2");
 }
 
+TEST_F(Normal, ControlErrorsAndPortListing) {
+  EXPECT_EQ(dp_->AddBridge("br0").code(), EEXIST);
+  EXPECT_EQ(dp_->AddPort("br0", {"a10", -1, {}}).status().code(), EEXIST);
+  EXPECT_EQ(dp_->AddPort("br0", {"x", 5000, {}}).status().code(), EINVAL);
+  EXPECT_EQ(dp_->AddPort("nope", {"x", -1, {}}).status().code(), ENOENT);
+  PortConfig c{"fixed", -1, {}, 9};
+  auto id = dp_->AddPort("br0", c);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(*id, 9u);
+  c.name = "fixed2";
+  EXPECT_EQ(dp_->AddPort("br0", c).status().code(), EEXIST);
+  auto ports = dp_->Ports("br0");
+  ASSERT_TRUE(ports.ok());
+  ASSERT_EQ(ports->size(), 6u);
+  EXPECT_EQ(ports->back().name, "fixed");
+  EXPECT_EQ(dp_->AddFlow("br0", "in_port=other,actions=drop").status().code(), EINVAL);
+  EXPECT_EQ(dp_->AddFlow("br9", "actions=drop").status().code(), ENOENT);
+  ASSERT_TRUE(dp_->DelBridge("br1").ok());
+  EXPECT_FALSE(dp_->PortId("other").has_value());
+  EXPECT_EQ(dp_->Bridges(), std::vector<std::string>{"br0"});
+}
+
 TEST(MacTable, CapacityEvictsOldest) {
   std::atomic<uint64_t> gen{0};
   MacTable t(&gen, kDefaultMacAgingNs, 2);
