@@ -4,6 +4,9 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include <optional>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "base/log.h"
@@ -113,54 +116,74 @@ class EthNetdev : public DpdkNetdevBase {
     return s;
   }
   uint16_t port_id() const { return port_id_; }
+  std::map<std::string, int64_t> Statistics() const override {
+    struct rte_eth_stats st = {};
+    if (rte_eth_stats_get(port_id_, &st) != 0) return {};
+    return {{"rx_packets", static_cast<int64_t>(st.ipackets)},
+            {"rx_bytes", static_cast<int64_t>(st.ibytes)},
+            {"rx_dropped", static_cast<int64_t>(st.imissed)},
+            {"rx_errors", static_cast<int64_t>(st.ierrors)},
+            {"rx_mbuf_allocation_errors", static_cast<int64_t>(st.rx_nombuf)},
+            {"tx_packets", static_cast<int64_t>(st.opackets)},
+            {"tx_bytes", static_cast<int64_t>(st.obytes)},
+            {"tx_errors", static_cast<int64_t>(st.oerrors)}};
+  }
+  Ethdev ethdev() const override {
+    return Ethdev{port_id_, static_cast<uint16_t>(spec_.n_rxq), static_cast<uint16_t>(spec_.n_txq),
+                  a_.wanted_node};
+  }
 
  private:
   uint16_t port_id_;
   std::string driver_;
 };
 
-// Probes devargs and configures + starts the port on `pool`.
-Result<std::pair<uint16_t, std::string>> OpenEthdev(const InterfaceConfig& cfg,
-                                                    const std::string& devargs,
-                                                    const numa::PortSpec& spec,
-                                                    const numa::Assignment& a) {
-  std::string dev_name = devargs.substr(0, devargs.find(','));
+struct Probed {
   uint16_t port = 0;
-  bool probed_here = false;
-  if (rte_eth_dev_get_port_by_name(dev_name.c_str(), &port) != 0) {
-    int rc = rte_dev_probe(devargs.c_str());
-    if (rc != 0 || rte_eth_dev_get_port_by_name(dev_name.c_str(), &port) != 0) {
-      return Status(ENODEV, fmt::format("could not open network device {}: DPDK could not attach "
-                                        "\"{}\" ({}); check options:dpdk-devargs (a PCI address "
-                                        "bound to a DPDK driver, or a vdev such as "
-                                        "net_af_packet0,iface=veth0)",
-                                        cfg.name, devargs, rc ? rte_strerror(-rc) : "no port"));
-    }
-    probed_here = true;
-  } else {
+  struct rte_eth_dev_info info = {};
+};
+
+void RemoveDevice(uint16_t port) {
+  struct rte_eth_dev_info info = {};
+  bool have = rte_eth_dev_info_get(port, &info) == 0;
+  rte_eth_dev_close(port);
+  if (have && info.device) rte_dev_remove(info.device);
+}
+
+// Attaches the device named by devargs (it must not be in use already).
+Result<Probed> ProbeEthdev(const InterfaceConfig& cfg, const std::string& devargs) {
+  std::string dev_name = devargs.substr(0, devargs.find(','));
+  Probed p;
+  if (rte_eth_dev_get_port_by_name(dev_name.c_str(), &p.port) == 0) {
     return Status(EBUSY, fmt::format("could not open network device {}: \"{}\" is already in use "
                                      "by another interface",
                                      cfg.name, dev_name));
   }
-  auto fail = [&](const std::string& what, int rc) -> Status {
-    rte_eth_dev_close(port);
-    struct rte_eth_dev_info info = {};
-    if (probed_here && rte_eth_dev_info_get(port, &info) == 0 && info.device)
-      rte_dev_remove(info.device);
+  int rc = rte_dev_probe(devargs.c_str());
+  if (rc != 0 || rte_eth_dev_get_port_by_name(dev_name.c_str(), &p.port) != 0) {
+    return Status(ENODEV, fmt::format("could not open network device {}: DPDK could not attach "
+                                      "\"{}\" ({}); check options:dpdk-devargs (a PCI address "
+                                      "bound to a DPDK driver, or a vdev such as "
+                                      "net_af_packet0,iface=veth0)",
+                                      cfg.name, devargs, rc ? rte_strerror(-rc) : "no port"));
+  }
+  if (int r = rte_eth_dev_info_get(p.port, &p.info); r != 0) {
+    RemoveDevice(p.port);
+    return Status(EIO, fmt::format("could not open network device {}: rte_eth_dev_info_get failed "
+                                   "({})",
+                                   cfg.name, rte_strerror(-r)));
+  }
+  return p;
+}
+
+// Configures queues on the pool and starts the port. On failure the caller
+// removes the device.
+Status StartEthdev(const InterfaceConfig& cfg, uint16_t port, const numa::PortSpec& spec,
+                   const numa::Assignment& a) {
+  auto fail = [&](const std::string& what, int rc) {
     return Status(EIO, fmt::format("could not open network device {}: {} failed ({})", cfg.name,
                                    what, rte_strerror(rc < 0 ? -rc : rc)));
   };
-  struct rte_eth_dev_info info = {};
-  if (int rc = rte_eth_dev_info_get(port, &info); rc != 0) return fail("rte_eth_dev_info_get", rc);
-  if (spec.n_rxq > info.max_rx_queues || spec.n_txq > info.max_tx_queues) {
-    rte_eth_dev_close(port);
-    if (info.device) rte_dev_remove(info.device);
-    return Status(EINVAL, fmt::format("could not open network device {}: the device has at most "
-                                      "{} rx and {} tx queues; run: ovs-vsctl set Interface {} "
-                                      "options:n_rxq={}",
-                                      cfg.name, info.max_rx_queues, info.max_tx_queues, cfg.name,
-                                      std::min<uint32_t>(spec.n_rxq, info.max_rx_queues)));
-  }
   struct rte_eth_conf conf = {};
   if (int rc = rte_eth_dev_configure(port, spec.n_rxq, spec.n_txq, &conf); rc != 0)
     return fail("rte_eth_dev_configure", rc);
@@ -178,7 +201,7 @@ Result<std::pair<uint16_t, std::string>> OpenEthdev(const InterfaceConfig& cfg,
     if (int rc = rte_eth_tx_queue_setup(port, q, nb_txd, socket, nullptr); rc != 0)
       return fail(fmt::format("tx queue {} setup", q), rc);
   if (int rc = rte_eth_dev_start(port); rc != 0) return fail("rte_eth_dev_start", rc);
-  return std::make_pair(port, std::string(info.driver_name ? info.driver_name : "?"));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -300,8 +323,27 @@ Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
   spec.n_pmds = 1;
   if (Status v = numa::ValidatePort(spec); !v.ok())
     return Status(v.code(), fmt::format("could not open network device {}: {}", cfg.name, v.message()));
+  std::optional<Probed> probed;
+  if (!simulated()) {
+    auto p = ProbeEthdev(cfg, devargs);
+    if (!p.ok()) return p.status();
+    probed = *p;
+    if (spec.n_rxq > probed->info.max_rx_queues) {
+      RemoveDevice(probed->port);
+      return Status(EINVAL, fmt::format("could not open network device {}: options:n_rxq={} but "
+                                        "the device has at most {} rx queues; run: ovs-vsctl set "
+                                        "Interface {} options:n_rxq={}",
+                                        cfg.name, spec.n_rxq, probed->info.max_rx_queues, cfg.name,
+                                        probed->info.max_rx_queues));
+    }
+    // One tx queue per CPU where the device allows (PMD threads share the
+    // rest under a lock per burst).
+    spec.n_txq = std::max<uint32_t>(1, std::min<uint32_t>(probed->info.max_tx_queues,
+                                                          std::thread::hardware_concurrency()));
+  }
   numa::AttachResult ar = registry_->Attach(spec);
   if (!ar.ok()) {
+    if (probed) RemoveDevice(probed->port);
     std::string msg = ar.error().message;
     if (!restart_note_.empty() && ar.error().restart_needed && msg.find("restart") == std::string::npos)
       msg += " (then restart numavs-switchd)";
@@ -313,15 +355,15 @@ Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
                 devargs, loc->node, ar.value().pool, ar.value().node);
     return std::unique_ptr<Netdev>(new SimDpdkNetdev(cfg, *registry_, ar.value(), spec, how));
   }
-  auto eth = OpenEthdev(cfg, devargs, spec, ar.value());
-  if (!eth.ok()) {
+  if (Status st = StartEthdev(cfg, probed->port, spec, ar.value()); !st.ok()) {
+    RemoveDevice(probed->port);
     registry_->Detach(cfg.name);
-    return eth.status();
+    return st;
   }
-  VS_LOG_INFO(kLog, "{}: port {} ({}) on NUMA node {}, {} rx queue(s), pool {}", cfg.name,
-              eth->first, eth->second, loc->node, spec.n_rxq, ar.value().pool);
+  std::string driver = probed->info.driver_name ? probed->info.driver_name : "?";
+  VS_LOG_INFO(kLog, "{}: port {} ({}) on NUMA node {}, {} rx / {} tx queue(s), pool {}", cfg.name,
+              probed->port, driver, loc->node, spec.n_rxq, spec.n_txq, ar.value().pool);
   return std::unique_ptr<Netdev>(
-      new EthNetdev(cfg, *registry_, ar.value(), spec, how, eth->first, eth->second));
+      new EthNetdev(cfg, *registry_, ar.value(), spec, how, probed->port, driver));
 }
-
 }  // namespace vs::switchd

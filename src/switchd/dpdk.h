@@ -54,6 +54,8 @@ class Dpdk {
   // Why DPDK is not running ("" if it is or was never asked for).
   const std::string& init_error() const { return init_error_; }
   std::string version() const;
+  // The topology DPDK was started over (null before).
+  const numa::Topology* topology() const { return topo_loaded_ ? &topo_ : nullptr; }
 
   Result<std::unique_ptr<Netdev>> OpenPort(const InterfaceConfig& cfg);
 

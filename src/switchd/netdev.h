@@ -31,6 +31,15 @@ class Netdev {
   // Applies a changed configuration of the same type without reopening, if
   // possible; false means "reopen".
   virtual bool Reconfigure(const InterfaceConfig& cfg) = 0;
+  // The DPDK ethdev behind this interface, for the PMD threads (port -1: none).
+  struct Ethdev {
+    int port = -1;
+    uint16_t n_rxq = 0, n_txq = 0;
+    int numa = 0;
+  };
+  virtual Ethdev ethdev() const { return {}; }
+  // Interface.statistics (rx_packets, rx_bytes, ... as OVS names them).
+  virtual std::map<std::string, int64_t> Statistics() const { return {}; }
 };
 
 // The interface types this build can open, for Open_vSwitch.iface_types.

@@ -30,10 +30,32 @@ Json OptionalString(const std::string& s) {
 Switchd::Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_root)
     : io_(io),
       idl_(io, std::move(db_remote), "Open_vSwitch", MonitoredTables()),
-      dpdk_(std::move(sysfs_root)) {}
+      dpdk_(std::move(sysfs_root)),
+      tick_(io) {}
+
+Switchd::~Switchd() {
+  if (pmds_) pmds_->Stop();
+  for (auto& [u, in] : ifaces_) in.dev.reset();
+}
 
 Status Switchd::Start() {
+  auto dp = dp::Datapath::Create();
+  if (!dp.ok()) return dp.status();
+  dp_ = std::move(*dp);
+  pmds_ = std::make_unique<PmdThreads>(*dp_);
+  Tick();
   return idl_.Start([this] { OnDbChange(); });
+}
+
+void Switchd::Tick() {
+  tick_.expires_after(std::chrono::seconds(1));
+  tick_.async_wait([this](std::error_code ec) {
+    if (ec) return;
+    dp_->Run();
+    // Every 5 s, refresh what users read (statistics, link state).
+    if (++ticks_ % 5 == 0) OnDbChange();
+    Tick();
+  });
 }
 
 void Switchd::OnDbChange() {
@@ -44,22 +66,38 @@ void Switchd::OnDbChange() {
   Reconcile();
 }
 
-int64_t Switchd::AllocateOfport(Bridge& b, const InterfaceConfig& cfg) {
-  if (cfg.type == "internal" && cfg.name == b.name) return kOfportLocal;
-  if (cfg.ofport_request && *cfg.ofport_request >= 1 && *cfg.ofport_request < 65280 &&
-      !b.ofports.count(*cfg.ofport_request)) {
-    b.ofports.insert(*cfg.ofport_request);
-    return *cfg.ofport_request;
-  }
-  int64_t n = 1;
-  while (b.ofports.count(n)) n++;
-  b.ofports.insert(n);
-  return n;
+int64_t Switchd::OfportOf(const Iface& in) const {
+  if (!in.dev || in.dp_port == dp::kNoPort) return -1;
+  if (in.cfg.type == "internal" && in.cfg.name == in.bridge) return kOfportLocal;
+  return in.dp_port;
 }
 
-void Switchd::ApplyInterface(const BridgeConfig& b, const InterfaceConfig& cfg, Iface* in) {
+void Switchd::CloseInterface(Iface* in) {
+  if (in->dev && in->dev->ethdev().port >= 0) pmds_->Stop();  // no PMD may poll a closing device
+  if (in->dp_port != dp::kNoPort) {
+    if (Status s = dp_->DelPort(in->cfg.name); !s.ok())
+      VS_LOG_WARN(kLog, "datapath: removing port {}: {}", in->cfg.name, s.message());
+    in->dp_port = dp::kNoPort;
+  }
+  in->dev.reset();
+}
+
+void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const InterfaceConfig& cfg,
+                             Iface* in) {
+  int tag = p.tag ? static_cast<int>(*p.tag) : -1;
+  std::vector<uint16_t> trunks;
+  for (int64_t t : p.trunks)
+    if (t >= 0 && t < 4096) trunks.push_back(static_cast<uint16_t>(t));
   const bool changed = !(in->cfg == cfg) || in->bridge != b.name;
-  if (in->dev && !changed) return;  // running and untouched
+  if (in->dev && !changed) {
+    if (in->tag != tag || in->trunks != trunks) {
+      in->tag = tag;
+      in->trunks = trunks;
+      if (Status s = dp_->SetPortVlan(cfg.name, tag, trunks); !s.ok())
+        VS_LOG_WARN(kLog, "bridge {}: port {}: {}", b.name, cfg.name, s.message());
+    }
+    return;  // running and untouched
+  }
   if (in->dev && in->bridge == b.name && in->cfg.type == cfg.type && in->cfg.name == cfg.name &&
       in->dev->Reconfigure(cfg)) {
     VS_LOG_INFO(kLog, "bridge {}: reconfigured interface {}", b.name, cfg.name);
@@ -68,13 +106,14 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const InterfaceConfig& cfg, 
   }
   if (in->dev) {
     VS_LOG_INFO(kLog, "bridge {}: reopening interface {}", b.name, cfg.name);
-    in->dev.reset();
+    CloseInterface(in);
   }
   // A failed interface is retried on every reconciliation, as in OVS: the
   // fix may be elsewhere (memory, DPDK settings) or outside the database.
   in->cfg = cfg;
   in->bridge = b.name;
-  Bridge& br = bridges_[b.name];
+  in->tag = tag;
+  in->trunks = trunks;
   Result<std::unique_ptr<Netdev>> dev = Status(EINVAL, "");
   if (cfg.type == "dpdk") {
     Status common = CheckCommonOptions(cfg);
@@ -83,18 +122,69 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const InterfaceConfig& cfg, 
     dev = OpenNetdev(cfg);
   }
   if (dev.ok()) {
+    dp::PortConfig pc;
+    pc.name = cfg.name;
+    pc.tag = tag;
+    pc.trunks = trunks;
+    if (cfg.ofport_request && *cfg.ofport_request >= 1 &&
+        *cfg.ofport_request < dp_->options().max_ports)
+      pc.id = static_cast<uint32_t>(*cfg.ofport_request);
+    Result<uint32_t> id = Status(ENOSPC, "no free datapath port");
+    if (cfg.type == "internal" && cfg.name == b.name) {
+      // The bridge's LOCAL port (ofport 65534) takes datapath numbers from the
+      // top, so that the other ports are numbered 1, 2, ... as in OVS.
+      for (uint32_t n = dp_->options().max_ports - 1; n >= 1 && !id.ok(); n--) {
+        pc.id = n;
+        id = dp_->AddPort(b.name, pc);
+        if (!id.ok() && id.status().code() != EEXIST) break;
+      }
+    } else {
+      id = dp_->AddPort(b.name, pc);
+      if (!id.ok() && pc.id != dp::kNoPort) {  // requested number taken: any number
+        pc.id = dp::kNoPort;
+        id = dp_->AddPort(b.name, pc);
+      }
+    }
+    if (!id.ok()) {
+      dev = Status(id.status().code(), fmt::format("could not add {} to the datapath: {}",
+                                                   cfg.name, id.status().message()));
+    } else {
+      in->dp_port = *id;
+    }
+  }
+  if (dev.ok()) {
     in->dev = std::move(*dev);
-    if (in->ofport < 0) in->ofport = AllocateOfport(br, cfg);
     if (!in->error.empty()) VS_LOG_INFO(kLog, "bridge {}: interface {} is up now", b.name, cfg.name);
-    else VS_LOG_INFO(kLog, "bridge {}: added interface {} on port {}", b.name, cfg.name, in->ofport);
+    else VS_LOG_INFO(kLog, "bridge {}: added interface {} on port {}", b.name, cfg.name, OfportOf(*in));
     in->error.clear();
   } else {
     if (in->error != dev.status().message())
       VS_LOG_WARN(kLog, "bridge {}: {}", b.name, dev.status().message());
     in->error = dev.status().message();
-    if (in->ofport >= 0) br.ofports.erase(in->ofport);  // a failed interface has no number
-    in->ofport = -1;
   }
+}
+
+void Switchd::UpdatePmds(const SwitchConfig& cfg) {
+  std::vector<PortQueues> ports;
+  for (const auto& [u, in] : ifaces_) {
+    if (!in.dev || in.dp_port == dp::kNoPort) continue;
+    Netdev::Ethdev e = in.dev->ethdev();
+    if (e.port < 0) continue;
+    ports.push_back(PortQueues{in.cfg.name, in.dp_port, e.port, e.n_rxq, e.n_txq, e.numa});
+  }
+  std::map<int, std::vector<int>> cores;
+  if (const numa::Topology* topo = dpdk_.topology())
+    for (const auto& n : topo->nodes()) cores[n.id] = n.cpus;
+  auto mask = cfg.other_config.find("pmd-cpu-mask");
+  auto plan = Plan(ports, cores, mask == cfg.other_config.end() ? "" : mask->second,
+                   dp_->options().max_ports);
+  if (!plan.ok()) {
+    if (pmd_error_ != plan.status().message()) VS_LOG_ERR(kLog, "{}", plan.status().message());
+    pmd_error_ = plan.status().message();
+    return;  // keep the current PMDs
+  }
+  pmd_error_.clear();
+  if (Status s = pmds_->Apply(*plan); !s.ok()) VS_LOG_ERR(kLog, "PMD threads: {}", s.message());
 }
 
 void Switchd::Reconcile() {
@@ -102,7 +192,6 @@ void Switchd::Reconcile() {
   if (!cfg.present) return;
   applied_seqno_ = idl_.seqno();
   (void)dpdk_.Configure(cfg.other_config);  // failures are logged and reported by dpdk ports
-  // Bridges that went away, and their interfaces.
   std::set<std::string> wanted_bridges;
   for (const auto& b : cfg.bridges) wanted_bridges.insert(b.name);
   std::set<Uuid> wanted_ifaces;
@@ -112,26 +201,28 @@ void Switchd::Reconcile() {
   for (auto it = ifaces_.begin(); it != ifaces_.end();) {
     if (!wanted_ifaces.count(it->first)) {
       VS_LOG_INFO(kLog, "bridge {}: deleted interface {}", it->second.bridge, it->second.cfg.name);
-      auto b = bridges_.find(it->second.bridge);
-      if (b != bridges_.end() && it->second.ofport >= 0) b->second.ofports.erase(it->second.ofport);
+      CloseInterface(&it->second);
       it = ifaces_.erase(it);
     } else {
       ++it;
     }
   }
   for (auto it = bridges_.begin(); it != bridges_.end();) {
-    if (!wanted_bridges.count(it->first)) {
-      VS_LOG_INFO(kLog, "deleted bridge {}", it->first);
+    if (!wanted_bridges.count(*it)) {
+      VS_LOG_INFO(kLog, "deleted bridge {}", *it);
+      if (Status s = dp_->DelBridge(*it); !s.ok()) VS_LOG_WARN(kLog, "datapath: {}", s.message());
       it = bridges_.erase(it);
     } else {
       ++it;
     }
   }
   for (const BridgeConfig& bc : cfg.bridges) {
-    auto [bit, created] = bridges_.try_emplace(bc.name);
-    Bridge& br = bit->second;
-    if (created) {
-      br.name = bc.name;
+    if (!bridges_.count(bc.name)) {
+      if (Status s = dp_->AddBridge(bc.name); !s.ok()) {
+        VS_LOG_ERR(kLog, "could not add bridge {}: {}", bc.name, s.message());
+        continue;
+      }
+      bridges_.insert(bc.name);
       VS_LOG_INFO(kLog, "added bridge {} (datapath_type={})", bc.name,
                   bc.datapath_type.empty() ? "system" : bc.datapath_type);
       if (bc.datapath_type != "netdev")
@@ -142,17 +233,12 @@ void Switchd::Reconcile() {
       for (const InterfaceConfig& ic : pc.interfaces) {
         auto [iit, fresh] = ifaces_.try_emplace(ic.uuid);
         Iface& in = iit->second;
-        if (!fresh && in.bridge != bc.name) {
-          // Moved to another bridge: its number belonged to the old one.
-          auto old = bridges_.find(in.bridge);
-          if (old != bridges_.end()) old->second.ofports.erase(in.ofport);
-          in.ofport = -1;
-          in.dev.reset();
-        }
-        ApplyInterface(bc, ic, &in);
+        if (!fresh && in.bridge != bc.name) CloseInterface(&in);  // moved to another bridge
+        ApplyInterface(bc, pc, ic, &in);
       }
     }
   }
+  UpdatePmds(cfg);
   Json ops = WriteBackOps(cfg);
   if (ops.empty()) return;
   txn_in_flight_ = true;
@@ -184,7 +270,7 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     if (!rows || r == rows->end()) continue;
     const Json& row = r->second;
     Json set = Json::object();
-    int64_t ofport = in.dev ? in.ofport : -1;
+    int64_t ofport = OfportOf(in);
     if (GetOptionalInteger(row, "ofport") != std::optional<int64_t>(ofport)) set["ofport"] = ofport;
     if (GetString(row, "error") != in.error) set["error"] = OptionalString(in.error);
     std::string state = in.dev ? "up" : "down";
@@ -197,6 +283,12 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     std::optional<int64_t> mtu;
     if (in.dev) mtu = in.dev->mtu();
     if (GetOptionalInteger(row, "mtu") != mtu) set["mtu"] = mtu ? Json(*mtu) : MakeSet({});
+    if (in.dev) {
+      Json pairs = Json::array();
+      for (const auto& [k, v] : in.dev->Statistics()) pairs.push_back(Json::array({k, v}));
+      Json stats = Json::array({"map", std::move(pairs)});
+      if (row.value("statistics", Json()) != stats) set["statistics"] = std::move(stats);
+    }
     if (!set.empty())
       ops.push_back({{"op", "update"}, {"table", "Interface"}, {"where", WhereUuid(uuid)},
                      {"row", std::move(set)}});
@@ -227,13 +319,13 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
 
 std::string Switchd::ShowText() const {
   std::string out = fmt::format("database: {}\n", idl_.StateText());
-  for (const auto& [name, br] : bridges_) {
+  for (const std::string& name : bridges_) {
     out += fmt::format("{}:\n", name);
     std::map<int64_t, const Iface*> by_port;
     std::vector<const Iface*> failed;
     for (const auto& [u, in] : ifaces_) {
       if (in.bridge != name) continue;
-      if (in.dev) by_port[in.ofport] = &in;
+      if (in.dev) by_port[OfportOf(in)] = &in;
       else failed.push_back(&in);
     }
     for (const auto& [port, in] : by_port)
@@ -244,10 +336,112 @@ std::string Switchd::ShowText() const {
   return out;
 }
 
+namespace {
+
+// Wraps a Result<std::string>-returning call for a control command.
+template <typename F>
+ctl::UnixctlServer::Handler Text(F f) {
+  return [f](const std::vector<std::string>& args) -> Result<std::string> { return f(args); };
+}
+
+Result<std::string> WithNewline(Result<std::string> r) {
+  if (r.ok() && !r->empty() && r->back() != '\n') return *r + "\n";
+  return r;
+}
+
+}  // namespace
+
 void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
   dpdk_.SetControl(&ctl);
-  ctl.Register("dpif/show", "", 0, 0,
-               [this](const std::vector<std::string>&) -> Result<std::string> { return ShowText(); });
+  ctl.Register("dpif/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
+                 return ShowText();
+               }));
+  ctl.Register("dpif-netdev/pmd-stats-show", "", 0, 0,
+               Text([this](const auto&) -> Result<std::string> { return pmds_->StatsText(); }));
+  ctl.Register("dpif-netdev/pmd-stats-clear", "", 0, 0,
+               Text([this](const auto&) -> Result<std::string> {
+                 pmds_->ClearStats();
+                 return std::string();
+               }));
+  ctl.Register("dpif-netdev/pmd-rxq-show", "", 0, 0,
+               Text([this](const auto&) -> Result<std::string> {
+                 std::string t = pmds_->RxqText();
+                 if (!pmd_error_.empty()) t += "error: " + pmd_error_ + "\n";
+                 return t.empty() ? std::string("no PMD threads (no DPDK ports)\n") : t;
+               }));
+  ctl.Register("dpctl/dump-flows", "", 0, 0,
+               Text([this](const auto&) -> Result<std::string> { return pmds_->DumpFlows(); }));
+  ctl.Register("fdb/show", "BRIDGE", 1, 1, Text([this](const auto& a) -> Result<std::string> {
+                 return WithNewline(dp_->FdbShow(a[0]));
+               }));
+  ctl.Register("fdb/flush", "BRIDGE", 1, 1, Text([this](const auto& a) -> Result<std::string> {
+                 VS_RETURN_IF_ERROR(dp_->FdbFlush(a[0]));
+                 return std::string("table successfully flushed\n");
+               }));
+  ctl.Register("ofproto/trace", "BRIDGE FLOW", 2, 2,
+               Text([this](const auto& a) -> Result<std::string> {
+                 return WithNewline(dp_->Trace(a[0], a[1]));
+               }));
+  // The commands numavs-ofctl sends (OVS's flow syntax).
+  ctl.Register("ofctl/add-flow", "BRIDGE FLOW", 2, 2,
+               Text([this](const auto& a) -> Result<std::string> {
+                 auto notes = dp_->AddFlow(a[0], a[1]);
+                 if (!notes.ok()) return notes.status();
+                 std::string out;
+                 for (const auto& n : *notes) out += n + "\n";
+                 return out;
+               }));
+  ctl.Register("ofctl/del-flows", "BRIDGE [--strict] [MATCH]", 1, 3,
+               Text([this](const auto& a) -> Result<std::string> {
+                 bool strict = false;
+                 std::string match;
+                 for (size_t i = 1; i < a.size(); i++) {
+                   if (a[i] == "--strict") strict = true;
+                   else match = a[i];
+                 }
+                 auto n = dp_->DelFlows(a[0], match, strict);
+                 if (!n.ok()) return n.status();
+                 return std::string();
+               }));
+  ctl.Register("ofctl/dump-flows", "BRIDGE [MATCH]", 1, 2,
+               Text([this](const auto& a) -> Result<std::string> {
+                 return WithNewline(dp_->DumpFlows(a[0], a.size() > 1 ? a[1] : ""));
+               }));
+  ctl.Register("ofctl/show", "BRIDGE", 1, 1, Text([this](const auto& a) -> Result<std::string> {
+                 if (!bridges_.count(a[0])) return Status(ENOENT, a[0] + " is not a bridge");
+                 std::string out = fmt::format("bridge {}:\n", a[0]);
+                 std::map<int64_t, const Iface*> ports;
+                 for (const auto& [u, in] : ifaces_)
+                   if (in.bridge == a[0] && in.dev) ports[OfportOf(in)] = &in;
+                 for (const auto& [no, in] : ports) {
+                   out += fmt::format(" {}({}): type {}, link {}, mtu {}\n",
+                                      no == kOfportLocal ? "LOCAL" : std::to_string(no),
+                                      in->cfg.name, in->dev->type(),
+                                      in->dev->link_up() ? "up" : "down", in->dev->mtu());
+                 }
+                 return out;
+               }));
+  ctl.Register("ofctl/dump-ports", "BRIDGE", 1, 1, Text([this](const auto& a) -> Result<std::string> {
+                 if (!bridges_.count(a[0])) return Status(ENOENT, a[0] + " is not a bridge");
+                 std::map<int64_t, const Iface*> ports;
+                 for (const auto& [u, in] : ifaces_)
+                   if (in.bridge == a[0] && in.dev) ports[OfportOf(in)] = &in;
+                 std::string out = fmt::format("port stats of {}: {} ports\n", a[0], ports.size());
+                 for (const auto& [no, in] : ports) {
+                   auto st = in->dev->Statistics();
+                   auto g = [&](const char* k) {
+                     auto it = st.find(k);
+                     return it == st.end() ? std::string("?") : std::to_string(it->second);
+                   };
+                   out += fmt::format("  port {:>6}: rx pkts={}, bytes={}, drop={}, errs={}\n"
+                                      "              tx pkts={}, bytes={}, drop={}, errs={}\n",
+                                      no == kOfportLocal ? "LOCAL" : in->cfg.name, g("rx_packets"),
+                                      g("rx_bytes"), g("rx_dropped"), g("rx_errors"),
+                                      g("tx_packets"), g("tx_bytes"), g("tx_dropped"),
+                                      g("tx_errors"));
+                 }
+                 return out;
+               }));
 }
 
 }  // namespace vs::switchd

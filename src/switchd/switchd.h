@@ -15,9 +15,13 @@
 // A failed interface gets ofport -1 and its error text, as in OVS, so
 // ovs-vsctl prints "Error detected while setting up ...".
 //
-// ofport numbers: the bridge's own internal interface is 65534 (LOCAL); others
-// get their ofport_request when it is free, else the lowest free number from 1,
-// and keep it while they exist.
+// Every interface that opens becomes a port of the datapath (dp::Datapath):
+// its datapath port number is its OpenFlow port number and Interface.ofport
+// (the bridge's own internal interface shows 65534, LOCAL, as in OVS);
+// ofport_request is honoured when free. Port tag/trunks set its VLANs.
+// Then the PMD plan is recomputed from the DPDK ports' rx queues and
+// other_config:pmd-cpu-mask (pmd_threads.h); PMD threads are stopped before
+// any DPDK device they poll is closed or reopened.
 //
 // Not thread-safe: runs on the daemon's io_context thread.
 #pragma once
@@ -31,9 +35,11 @@
 
 #include "ctl/unixctl.h"
 #include "ovsdb/client/idl.h"
+#include "dp/datapath.h"
 #include "switchd/config.h"
 #include "switchd/dpdk.h"
 #include "switchd/netdev.h"
+#include "switchd/pmd_threads.h"
 
 namespace vs::switchd {
 
@@ -41,6 +47,8 @@ class Switchd {
  public:
   // sysfs_root: "" for the real machine, else a simulated topology (see dpdk.h).
   Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_root = "");
+  ~Switchd();
+  // Errors: EINVAL (bad remote), ENOMEM (datapath).
   Status Start();
   void RegisterCommands(ctl::UnixctlServer& ctl);
 
@@ -51,29 +59,36 @@ class Switchd {
   struct Iface {
     InterfaceConfig cfg;
     std::string bridge;
-    int64_t ofport = -1;
+    uint32_t dp_port = dp::kNoPort;  // datapath port while open
+    int tag = -1;
+    std::vector<uint16_t> trunks;
     std::unique_ptr<Netdev> dev;  // null: failed
     std::string error;
-  };
-  struct Bridge {
-    std::string name;
-    std::set<int64_t> ofports;
   };
 
   void OnDbChange();
   void Reconcile();
-  void ApplyInterface(const BridgeConfig& b, const InterfaceConfig& cfg, Iface* in);
-  int64_t AllocateOfport(Bridge& b, const InterfaceConfig& cfg);
+  void ApplyInterface(const BridgeConfig& b, const PortConfig& p, const InterfaceConfig& cfg,
+                      Iface* in);
+  void CloseInterface(Iface* in);
+  void UpdatePmds(const SwitchConfig& cfg);
+  int64_t OfportOf(const Iface& in) const;
   Json WriteBackOps(const SwitchConfig& cfg) const;
+  void Tick();
 
   asio::io_context& io_;
   ovsdb::client::Idl idl_;
   Dpdk dpdk_;
-  std::map<std::string, Bridge> bridges_;  // by name
-  std::map<Uuid, Iface> ifaces_;           // by Interface row uuid
+  std::unique_ptr<dp::Datapath> dp_;
+  std::set<std::string> bridges_;  // names, as in the datapath
+  std::map<Uuid, Iface> ifaces_;   // by Interface row uuid
+  std::string pmd_error_;          // why the PMD plan could not be applied
+  asio::steady_timer tick_;
+  uint64_t ticks_ = 0;
   bool txn_in_flight_ = false;
   bool dirty_ = false;
   uint64_t applied_seqno_ = 0;
+  std::unique_ptr<PmdThreads> pmds_;  // last: stopped before devices and datapath go
 };
 
 }  // namespace vs::switchd

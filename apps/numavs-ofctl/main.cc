@@ -1,0 +1,119 @@
+// numavs-ofctl: OpenFlow-style table management with ovs-ofctl's command
+// names and flow syntax. It talks to numavs-switchd's control socket (the
+// OpenFlow wire protocol is a later step).
+//
+//   numavs-ofctl [-t SOCKET] add-flow BRIDGE FLOW
+//   numavs-ofctl [-t SOCKET] del-flows BRIDGE [--strict] [MATCH]
+//   numavs-ofctl [-t SOCKET] dump-flows BRIDGE [MATCH]
+//   numavs-ofctl [-t SOCKET] dump-ports BRIDGE
+//   numavs-ofctl [-t SOCKET] show BRIDGE
+//
+// SOCKET defaults to RUNDIR/numavs-switchd.PID.ctl, PID from
+// RUNDIR/numavs-switchd.pid (RUNDIR: $OVS_RUNDIR or /var/run/openvswitch).
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "jsonrpc/client.h"
+
+using vs::Json;
+
+namespace {
+
+constexpr const char* kProgram = "numavs-ofctl";
+
+int Fail(const std::string& msg) {
+  fmt::print(stderr, "{}: {}\n", kProgram, msg);
+  return 1;
+}
+
+std::string DefaultTarget() {
+  const char* env = getenv("OVS_RUNDIR");
+  std::string rundir = env && *env ? env : "/var/run/openvswitch";
+  std::ifstream in(rundir + "/numavs-switchd.pid");
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return "";
+  return fmt::format("{}/numavs-switchd.{}.ctl", rundir, pid);
+}
+
+void Usage() {
+  fmt::print(
+      "{0}: manage numavs-switchd's flow tables (ovs-ofctl syntax)\n"
+      "usage: {0} [-t SOCKET] COMMAND BRIDGE [ARG...]\n"
+      "  add-flow BRIDGE FLOW            add or replace a flow\n"
+      "  del-flows BRIDGE [--strict] [MATCH]  delete matching flows (all if no MATCH)\n"
+      "  dump-flows BRIDGE [MATCH]       print flows with packet and byte counters\n"
+      "  dump-ports BRIDGE               print port counters\n"
+      "  show BRIDGE                     print the bridge's ports\n"
+      "FLOW example: \"priority=100,in_port=dpdk0,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1\"\n",
+      kProgram);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string target;
+  bool strict = false;
+  std::vector<std::string> pos;
+  for (size_t i = 0; i < args.size(); i++) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      Usage();
+      return 0;
+    } else if (a == "-t" || a == "--target") {
+      if (i + 1 >= args.size()) return Fail(a + " needs a socket path");
+      target = args[++i];
+    } else if (a.rfind("--target=", 0) == 0) {
+      target = a.substr(9);
+    } else if (a == "--strict") {
+      strict = true;
+    } else if (!a.empty() && a[0] == '-' && a.size() > 1) {
+      return Fail(fmt::format("unknown option \"{}\" (use --help for help)", a));
+    } else {
+      pos.push_back(a);
+    }
+  }
+  static const std::map<std::string, std::pair<size_t, size_t>> kArity = {
+      {"add-flow", {2, 2}}, {"del-flows", {1, 2}}, {"dump-flows", {1, 2}},
+      {"dump-ports", {1, 1}}, {"show", {1, 1}}};
+  if (pos.empty()) return Fail("missing command (use --help for help)");
+  auto cmd = kArity.find(pos[0]);
+  if (cmd == kArity.end()) return Fail(fmt::format("unknown command '{}'; use --help for help", pos[0]));
+  size_t n = pos.size() - 1;
+  if (n < cmd->second.first || n > cmd->second.second)
+    return Fail(fmt::format("'{}' command takes {} to {} arguments", pos[0], cmd->second.first,
+                            cmd->second.second));
+  if (target.empty()) target = DefaultTarget();
+  if (target.empty())
+    return Fail("numavs-switchd is not running (no pidfile in $OVS_RUNDIR); use -t SOCKET");
+  Json params = Json::array();
+  for (size_t i = 1; i < pos.size(); i++) params.push_back(pos[i]);
+  if (strict) {
+    if (pos[0] != "del-flows") return Fail("--strict applies to del-flows only");
+    params.insert(params.begin() + 1, "--strict");
+  }
+  auto client = vs::jsonrpc::Client::Connect("unix:" + target, 10000);
+  if (!client.ok()) return Fail(client.status().message());
+  auto r = (*client)->Call("ofctl/" + pos[0], params, 10000);
+  if (!r.ok()) {
+    std::string msg = r.status().message();
+    // A control-socket error reply carries the text as a JSON string.
+    if (r.status().code() == EREMOTEIO) {
+      try {
+        Json j = Json::parse(msg);
+        if (j.is_string()) msg = j.get<std::string>();
+      } catch (...) {
+      }
+    }
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    return Fail(msg);
+  }
+  if (r->is_string()) fmt::print("{}", r->get<std::string>());
+  return 0;
+}

@@ -1,0 +1,104 @@
+// PmdThreads: numavs-switchd's poll-mode threads.
+//
+// A plan says which CPU cores run a PMD and which rx queues each polls. Apply()
+// stops the running threads (each finishes its burst, goes offline for RCU
+// and exits), keeps the dp::Pmd of every core still in the plan (so its
+// caches and statistics survive), and starts one thread per core, pinned to
+// it and registered with DPDK (so mempool caches work). A thread polls its rx
+// queues in turn: rte_eth_rx_burst, dp::Pmd::ProcessBurst, then one
+// rte_eth_tx_burst per output port touched. Each thread sends on tx queue
+// (pmd index mod n_txq) of a port; when a port has fewer tx queues than there
+// are PMDs, the sharers take a spinlock per burst — never per packet.
+// Packets for ports without a DPDK device (dummy, internal) are dropped and
+// counted.
+//
+// Planning (Plan()): PMD cores come from other_config:pmd-cpu-mask, or by
+// default the lowest core of each NUMA node that has a DPDK port. Each rx
+// queue goes to a PMD on its device's node, round robin; if the node has none,
+// to the least loaded PMD of another node, and the queue is marked
+// cross-NUMA (a warning and a flag in pmd-rxq-show).
+//
+// Threading: Apply/Stop and the text commands run on the control thread;
+// statistics are read with relaxed atomics.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "dp/datapath.h"
+#include "dp/pmd.h"
+
+namespace vs::switchd {
+
+struct RxqRef {
+  std::string port_name;
+  uint32_t dp_port = 0;  // datapath port id
+  uint16_t eth_port = 0;
+  uint16_t queue = 0;
+  int numa = 0;          // of the device
+  bool remote = false;   // polled from another node
+  bool operator==(const RxqRef&) const = default;
+};
+
+struct PmdPlan {
+  struct Pmd {
+    int core = 0;
+    int numa = 0;
+    std::vector<RxqRef> rxqs;
+    bool operator==(const Pmd&) const = default;
+  };
+  std::vector<Pmd> pmds;
+  // dp port id -> (eth port, n_txq); eth port -1 = no device (drop).
+  std::vector<std::pair<int, uint16_t>> tx;
+  bool operator==(const PmdPlan&) const = default;
+};
+
+struct PortQueues {
+  std::string name;
+  uint32_t dp_port = 0;
+  int eth_port = -1;
+  uint16_t n_rxq = 0, n_txq = 0;
+  int numa = 0;
+};
+
+// cores_by_node: the machine's CPUs per NUMA node. pmd_cpu_mask: "" or hex.
+// Errors: EINVAL (malformed mask, or a mask naming no existing core).
+Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
+                     const std::map<int, std::vector<int>>& cores_by_node,
+                     const std::string& pmd_cpu_mask, uint32_t max_ports);
+
+class PmdThreads {
+ public:
+  explicit PmdThreads(dp::Datapath& dp);
+  ~PmdThreads();
+
+  Status Apply(const PmdPlan& plan);
+  void Stop();
+  const PmdPlan& plan() const { return plan_; }
+
+  std::string StatsText() const;    // dpif-netdev/pmd-stats-show
+  std::string RxqText() const;      // dpif-netdev/pmd-rxq-show
+  void ClearStats();                // dpif-netdev/pmd-stats-clear
+  std::string DumpFlows() const;    // dpctl/dump-flows
+  size_t running() const { return threads_.size(); }
+
+ private:
+  struct Worker;
+  void Run(Worker* w);
+
+  dp::Datapath& dp_;
+  PmdPlan plan_;
+  std::map<int, std::unique_ptr<dp::Pmd>> pmds_;  // by core
+  std::vector<std::unique_ptr<Worker>> threads_;
+  std::atomic<bool> stop_{false};
+  // Tx queue locks for ports shared by more PMDs than queues: [eth_port * 64 + queue].
+  std::unique_ptr<std::atomic_flag[]> locks_;
+};
+
+}  // namespace vs::switchd
