@@ -76,7 +76,9 @@ ErrorOr<Mutation> ParseMutation(const TableSchema& table, const Json& j,
   if (col->type.is_scalar()) return TypeMismatch(j, *m, *col);
   ColumnType operand = col->type;
   operand.n_min = 0;
-  operand.n_max = ColumnType::kUnlimited;
+  // As in ovsdb-server, an "insert" operand may not exceed the column's
+  // maximum itself (a syntax error); a "delete" operand may be any size.
+  if (*m == Mutator::kDelete) operand.n_max = ColumnType::kUnlimited;
   const bool map_arg = j[2].is_array() && j[2].size() == 2 && j[2][0] == "map";
   if (*m == Mutator::kDelete && col->type.is_map() && !map_arg) {
     operand.value.reset();  // a set of keys
@@ -99,8 +101,7 @@ MaybeError IntegerOp(Mutator m, int64_t* x, int64_t y) {
     case Mutator::kMod:
       if (y == 0) return Error(ErrorCode::kDomainError, "Division by zero.");
       if (*x == INT64_MIN && y == -1) {
-        overflow = m == Mutator::kDiv;
-        r = 0;
+        overflow = true;  // %= too, as in ovsdb-server
       } else {
         r = m == Mutator::kDiv ? *x / y : *x % y;
       }
@@ -134,15 +135,22 @@ MaybeError RealOp(Mutator m, double* x, double y) {
 }
 
 MaybeError ApplyArithmetic(const Mutation& mu, const ColumnSchema& col, Datum* d) {
+  // ovsdb-server's order: arithmetic errors, then constraints, then duplicates.
   const Atom& y = mu.arg.key(0);
   for (Atom& a : d->mutable_keys()) {
     MaybeError e = col.type.key.type == AtomicType::kInteger
                        ? IntegerOp(mu.mutator, &std::get<int64_t>(a), std::get<int64_t>(y))
                        : RealOp(mu.mutator, &std::get<double>(a), std::get<double>(y));
     if (e) return e;
-    if (auto c = col.type.key.CheckConstraints(a)) return c;
   }
+  for (const Atom& a : d->keys())
+    if (auto c = col.type.key.CheckConstraints(a)) return c;
+  const size_t n = d->size();
   d->Resort();
+  if (d->size() != n)
+    return Error(ErrorCode::kConstraintViolation,
+                 fmt::format("Result of \"{}\" operation contains duplicates.",
+                             MutatorName(mu.mutator)));
   return std::nullopt;
 }
 

@@ -1,8 +1,9 @@
 // Mutations (RFC 7047 §5.1 <mutation>): [column, mutator, value].
 //
 // Arithmetic mutators (+= -= *= /= %=) apply to integer/real columns (scalar
-// or set: element-wise), with a scalar operand of the key type; %= is integer
-// only. "insert"/"delete" apply to sets and maps: insert adds elements (map:
+// or set: element-wise; a set result with duplicates is a "constraint
+// violation"), with a scalar operand of the key type; %= is integer only. An
+// "insert" operand larger than the column's maximum is a "syntax error". "insert"/"delete" apply to sets and maps: insert adds elements (map:
 // keys not already present); delete removes elements (map: given pairs, or
 // given keys when the operand is a set of keys). Results are checked against
 // the column's constraints and cardinality ("constraint violation");

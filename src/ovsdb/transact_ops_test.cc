@@ -217,11 +217,19 @@ TEST_F(MutateOp, RealArithmeticAndElementWiseSet) {
   EXPECT_EQ(Col("r"), 3.5);
   ASSERT_TRUE(Mutate(R"([["nums","*=",10]])").committed);
   EXPECT_EQ(Col("nums"), Json::parse(R"(["set",[10,20,30]])"));
-  // Element-wise results that collide are merged (set semantics).
   ASSERT_TRUE(Mutate(R"([["nums","%=",7]])").committed);
   EXPECT_EQ(Col("nums"), Json::parse(R"(["set",[2,3,6]])"));
-  ASSERT_TRUE(Mutate(R"([["nums","*=",0]])").committed);
-  EXPECT_EQ(Col("nums"), 0);
+  // Element-wise results that collide are an error (as in ovsdb-server).
+  auto out = Mutate(R"([["nums","*=",0]])");
+  EXPECT_FALSE(out.committed);
+  EXPECT_EQ(ErrorTag(out.result, 0), "constraint violation") << out.result.dump();
+  EXPECT_EQ(Col("nums"), Json::parse(R"(["set",[2,3,6]])"));
+  out = Mutate(R"([["nums","/=",4]])");  // 2/4 == 3/4 == 0
+  EXPECT_EQ(ErrorTag(out.result, 0), "constraint violation") << out.result.dump();
+  // Real overflow.
+  ASSERT_TRUE(Mutate(R"([["r","*=",1e300]])").committed);
+  out = Mutate(R"([["r","*=",1e300]])");
+  EXPECT_EQ(ErrorTag(out.result, 0), "range error") << out.result.dump();
 }
 
 TEST_F(MutateOp, DivisionByZeroIsDomainError) {
@@ -233,6 +241,15 @@ TEST_F(MutateOp, DivisionByZeroIsDomainError) {
   out = Mutate(R"([["r","/=",0]])");
   EXPECT_EQ(ErrorTag(out.result, 0), "domain error");
   EXPECT_EQ(Col("i"), 10);
+}
+
+TEST_F(MutateOp, Int64MinDividedByMinusOne) {
+  ASSERT_TRUE(Mutate(R"([["nums","delete",["set",[1,2,3]]],
+                         ["nums","insert",-9223372036854775808]])").committed);
+  EXPECT_EQ(ErrorTag(Mutate(R"([["nums","/=",-1]])").result, 0), "range error");
+  EXPECT_EQ(ErrorTag(Mutate(R"([["nums","%=",-1]])").result, 0), "range error");
+  EXPECT_EQ(ErrorTag(Mutate(R"([["nums","-=",1]])").result, 0), "range error");
+  EXPECT_EQ(Col("nums"), -9223372036854775807 - 1);
 }
 
 TEST_F(MutateOp, OverflowIsRangeErrorAndConstraintChecked) {
@@ -258,6 +275,9 @@ TEST_F(MutateOp, SetInsertDelete) {
   auto out = Mutate(R"([["tags","insert","d"]])");
   EXPECT_FALSE(out.committed);
   EXPECT_EQ(ErrorTag(out.result, 0), "constraint violation") << out.result.dump();
+  // An operand that alone exceeds the maximum is a syntax error; delete takes any size.
+  out = Mutate(R"([["tags","insert",["set",["1","2","3","4"]]]])");
+  EXPECT_EQ(ErrorTag(out.result, 0), "syntax error") << out.result.dump();
   // Inserting an element already present does not grow the set.
   ASSERT_TRUE(Mutate(R"([["tags","insert","a"]])").committed);
   ASSERT_TRUE(Mutate(R"([["tags","delete",["set",["a","zz"]]]])").committed);
