@@ -140,9 +140,13 @@ void BM_Upcall(benchmark::State& st) {
 }
 BENCHMARK(BM_Upcall)->Arg(1)->Arg(1000);
 
-// The whole PMD batch path: 32-packet bursts over n distinct flows, one output rule.
+// The whole PMD batch path: 32-packet bursts over n distinct flows (destination IPs) with
+// the three rule sets: (a) one output rule, (b) NORMAL, (c) 1,000 IPv4 rules.
+enum Mode { kOutputRule = 0, kNormal = 1, kThousandRules = 2 };
+
 void BM_PmdBurst(benchmark::State& st) {
   const uint32_t n = static_cast<uint32_t>(st.range(0));
+  const auto mode = static_cast<Mode>(st.range(2));
   DatapathOptions o;
   o.max_megaflows = 200000;
   o.emc_insert_inv_prob = static_cast<uint32_t>(st.range(1));
@@ -150,18 +154,37 @@ void BM_PmdBurst(benchmark::State& st) {
   (void)dp->AddBridge("br0");
   (void)dp->AddPort("br0", {"p1", -1, {}});
   (void)dp->AddPort("br0", {"p2", -1, {}});
-  // Exact on nw_dst so that every flow is its own megaflow.
-  (void)dp->AddFlow("br0", "priority=10,ip,nw_dst=192.168.0.1,actions=drop");
-  (void)dp->AddFlow("br0", "priority=5,in_port=p1,actions=output:p2");
+  if (mode == kOutputRule) {
+    // An exact nw_dst rule above it makes every flow its own megaflow.
+    (void)dp->AddFlow("br0", "priority=10,ip,nw_dst=192.168.0.1,actions=drop");
+    (void)dp->AddFlow("br0", "priority=5,in_port=p1,actions=output:p2");
+  } else if (mode == kThousandRules) {
+    (void)dp->DelFlows("br0", "", false);
+    for (int r = 0; r < 1000; r++) {
+      (void)dp->AddFlow("br0", fmt::format("priority=100,ip,nw_dst=10.{}.{}.0/24,"
+                                           "actions=output:p2",
+                                           r / 256, r % 256));
+    }
+  }
   auto pmd = std::move(Pmd::Create(dp.get(), 0).value());
   pmd->Online();
   TxBatches tx(8);
   rte_mbuf* pkts[32];
+  if (mode == kNormal) {  // teach the bridge where MAC 2 is
+    rte_mbuf* m = Mbuf(TcpFrame(1, 2, Ip(1, 1, 1, 2), Ip(1, 1, 1, 1), 80, 1000));
+    pmd->ProcessBurst(2, &m, 1, &tx);
+    for (uint32_t i = 0; i < tx.n_touched(); i++) {
+      rte_pktmbuf_free_bulk(tx.queue(tx.touched(i)).pkts, tx.queue(tx.touched(i)).count);
+    }
+    tx.Reset();
+  }
   for (auto& m : pkts) m = Mbuf(TcpFrame(2, 1, Ip(1, 1, 1, 1), Ip(10, 0, 0, 1), 1000, 80));
   uint32_t i = 0;
   for (auto _ : st) {
     for (auto* m : pkts) {
-      SetDst(m, 0x0a000000 + i);
+      // Spread over the 1,000 /24s in mode (c): the third byte and the second vary.
+      SetDst(m,
+             mode == kThousandRules ? 0x0a000000 | (i % 1000) << 8 | (i / 1000) : 0x0a000000 + i);
       if (++i == n) i = 0;
     }
     pmd->ProcessBurst(1, pkts, 32, &tx);
@@ -185,8 +208,8 @@ void BM_PmdBurst(benchmark::State& st) {
   pmd.reset();
 }
 BENCHMARK(BM_PmdBurst)
-    ->ArgsProduct({{1, 1000, 100000}, {1, 100}})
-    ->ArgNames({"flows", "emc_inv_prob"});
+    ->ArgsProduct({{1, 1000, 100000}, {1, 100}, {kOutputRule, kNormal, kThousandRules}})
+    ->ArgNames({"flows", "emc_inv_prob", "rules"});
 
 }  // namespace
 }  // namespace vs::dp
