@@ -258,6 +258,9 @@ TEST_F(LogReplay, GarbageRecordsFailWithoutChanges) {
           "children":["uuid","00000000-0000-4000-8000-0000000000ff"]}}})",
       // Index clash with the committed row.
       R"({"Root":{"00000000-0000-4000-8000-000000000005":{"name":"keep"}}})",
+      // Deletion of a row that does not exist (with a valid insert beside it).
+      R"({"Target":{"00000000-0000-4000-8000-000000000006":{"n":1},
+                    "00000000-0000-4000-8000-000000000007":null}})",
   };
   for (const char* g : garbage) {
     std::shared_ptr<const ChangeSet> cs = std::make_shared<ChangeSet>(Uuid{}, 0, "");

@@ -112,6 +112,12 @@ Status Database::ApplyLogRecord(const Json& record, std::shared_ptr<const Change
       auto uuid = Uuid::Parse(r.key());
       if (!uuid) return Status(EINVAL, fmt::format("log record: bad row UUID \"{}\"", r.key()));
       if (r->is_null()) {
+        // As ovsdb-server: deleting a row that does not exist means the log
+        // does not belong to this content.
+        if (!txn.Get(ts->index(), *uuid))
+          return Status(EINVAL, fmt::format("log record deletes row {} of table {}, which does "
+                                            "not exist",
+                                            r.key(), key));
         txn.Delete(ts->index(), *uuid);
         continue;
       }
