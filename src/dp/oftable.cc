@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace vs::dp {
 namespace {
@@ -15,6 +16,41 @@ bool CookieMatches(const Rule& r, const FlowSpec& f) {
 bool Before(const std::shared_ptr<const Rule>& a, const std::shared_ptr<const Rule>& b) {
   if (a->priority != b->priority) return a->priority > b->priority;
   return a->seq < b->seq;
+}
+
+FlowKey And(const FlowKey& a, const FlowKey& b) {
+  FlowKey r;
+  KeyWord* w = Words(r);
+  const KeyWord* x = Words(a);
+  const KeyWord* y = Words(b);
+  for (int i = 0; i < kKeyWords; i++) w[i] = x[i] & y[i];
+  return r;
+}
+
+// The fields up to each stage: Ethernet and VLAN (with in_port), then the L3 ones.
+FlowKey StageFields(int stage) {
+  FlowKey f{};
+  f.in_port = ~0u;
+  f.dl_type = 0xffff;
+  f.vlan_tci = 0xffff;
+  std::memset(f.dl_src, 0xff, 6);
+  std::memset(f.dl_dst, 0xff, 6);
+  if (stage >= 1) {
+    f.nw_src = f.nw_dst = ~0u;
+    f.nw_proto = f.nw_tos = f.nw_ttl = f.nw_frag = 0xff;
+    std::memset(f.ipv6_src, 0xff, 16);
+    std::memset(f.ipv6_dst, 0xff, 16);
+  }
+  return f;
+}
+
+void InitStages(RuleSet::Group* g) {
+  FlowKey prev{};
+  for (int s = 0; s < RuleSet::kStages; s++) {
+    g->stage_mask[s] = And(g->mask, StageFields(s));
+    g->stage_used[s] = !(g->stage_mask[s] == prev) && !(g->stage_mask[s] == g->mask);
+    prev = g->stage_mask[s];
+  }
 }
 
 bool Better(const Rule* a, const Rule* b) {
@@ -34,8 +70,13 @@ std::shared_ptr<const RuleSet> RuleSet::Build(RuleList list) {
       set->groups.emplace_back();
       set->groups.back().mask = r->match.mask;
       set->groups.back().max_priority = r->priority;
+      InitStages(&set->groups.back());
     }
-    set->groups[it->second].by_key[r->match.key].push_back(r.get());
+    Group& g = set->groups[it->second];
+    for (int st = 0; st < kStages; st++) {
+      if (g.stage_used[st]) g.stage_keys[st].insert(And(r->match.key, g.stage_mask[st]));
+    }
+    g.by_key[r->match.key].push_back(r.get());
   }
   std::stable_sort(set->groups.begin(), set->groups.end(),
                    [](const Group& a, const Group& b) { return a.max_priority > b.max_priority; });
@@ -46,12 +87,17 @@ const Rule* LookupRule(const RuleSet& rules, const FlowKey& key, FlowKey* consul
   const Rule* best = nullptr;
   for (const RuleSet::Group& g : rules.groups) {
     if (best && g.max_priority < best->priority) break;
+    bool staged_out = false;
+    for (int st = 0; st < RuleSet::kStages && !staged_out; st++) {
+      if (!g.stage_used[st]) continue;
+      if (!g.stage_keys[st].count(And(key, g.stage_mask[st]))) {
+        OrMask(consulted, g.stage_mask[st]);  // no rule here agrees on these fields
+        staged_out = true;
+      }
+    }
+    if (staged_out) continue;
     OrMask(consulted, g.mask);
-    FlowKey masked = key;
-    KeyWord* w = Words(masked);
-    const KeyWord* m = Words(g.mask);
-    for (int i = 0; i < kKeyWords; i++) w[i] &= m[i];
-    auto it = g.by_key.find(masked);
+    auto it = g.by_key.find(And(key, g.mask));
     if (it == g.by_key.end()) continue;
     const Rule* cand = it->second.front();
     if (!best || Better(cand, best)) best = cand;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dp/actions.h"
@@ -45,9 +46,15 @@ struct RuleSet {
   struct KeyHash {
     size_t operator()(const FlowKey& k) const { return HashKey(k); }
   };
+  // Staged lookup, as OVS's classifier: a group is first probed on its Ethernet/VLAN
+  // fields, then with L3 added; a miss at a stage un-wildcards only the fields up to it.
+  static constexpr int kStages = 2;  // proper prefixes of the full mask: L2, L2+L3
   struct Group {
     FlowKey mask{};
     uint16_t max_priority = 0;
+    FlowKey stage_mask[kStages]{};  // mask restricted to the fields up to each stage
+    bool stage_used[kStages] = {};  // stage adds fields and is not the whole mask
+    std::unordered_set<FlowKey, KeyHash> stage_keys[kStages];
     std::unordered_map<FlowKey, std::vector<const Rule*>, KeyHash> by_key;
   };
   RuleList list;

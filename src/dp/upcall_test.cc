@@ -147,6 +147,10 @@ TEST(Upcall, MaskIsNarrowForSimpleTables) {
   Fixture fx;
   ASSERT_TRUE(fx.dp->DelFlows("br0", "", false).ok());
   fx.Flow("priority=100,in_port=p1,ip,nw_dst=10.0.0.0/8,actions=output:p2");
+  // Staged lookup: these differ from the packet at L2 (dl_type) or L3 (nw_proto), so
+  // they add only the fields up to that stage to the megaflow.
+  fx.Flow("priority=200,tcp6,tp_dst=443,actions=drop");
+  fx.Flow("priority=150,udp,nw_src=192.168.0.0/16,tp_dst=53,actions=drop");
   FlowKey k{};
   k.in_port = 1;
   k.dl_type = kEthTypeIpv4;
@@ -155,7 +159,9 @@ TEST(Upcall, MaskIsNarrowForSimpleTables) {
   UpcallResult r = fx.Up(k);
   Match mf{k, r.mask};
   mf.Normalize();
-  EXPECT_EQ(FormatMatch(mf, nullptr), "ip,in_port=1,nw_dst=10.0.0.0/8");
+  EXPECT_EQ(FormatMatch(mf, nullptr),
+            "ip,in_port=1,nw_src=0.0.0.0/16,nw_dst=10.0.0.0/8,nw_proto=0");  // no prefix tries (OVS
+                                                                             // would stop at /1)
   EXPECT_EQ(FormatDpActions(r.actions, nullptr), "2");
 }
 
