@@ -171,6 +171,27 @@ Result<std::vector<std::string>> Datapath::AddFlow(const std::string& bridge,
   return spec->notes;
 }
 
+Result<std::vector<std::string>> Datapath::AddFlows(const std::string& bridge,
+                                                    const std::vector<std::string>& lines) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  std::vector<FlowSpec> specs;
+  std::vector<std::string> notes;
+  PortResolver resolver = Resolver(bridge);
+  for (size_t i = 0; i < lines.size(); i++) {
+    std::string_view l = lines[i];
+    size_t first = l.find_first_not_of(" \t");
+    if (first == std::string_view::npos || l[first] == '#') continue;
+    auto spec = ParseFlow(l, ParseMode::kAdd, resolver);
+    if (!spec.ok()) return spec.status().Wrap(fmt::format("line {}", i + 1));
+    for (auto& n : spec->notes) notes.push_back(fmt::format("line {}: {}", i + 1, n));
+    specs.push_back(std::move(*spec));
+  }
+  (*b)->table.AddAll(specs, Now());
+  Publish();
+  return notes;
+}
+
 Result<size_t> Datapath::DelFlows(const std::string& bridge, std::string_view match, bool strict) {
   auto b = Find(bridge);
   if (!b.ok()) return b.status();

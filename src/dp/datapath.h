@@ -68,6 +68,10 @@ class Datapath {
   // add-flow. Returns the parser's notes (ignored timeouts). Errors: ENOENT (bridge),
   // EINVAL (syntax, naming the bad token).
   Result<std::vector<std::string>> AddFlow(const std::string& bridge, std::string_view flow);
+  // add-flows: every line parsed first (an error names the line and adds nothing), then
+  // all added with one table rebuild. Blank lines and lines starting with '#' are skipped.
+  Result<std::vector<std::string>> AddFlows(const std::string& bridge,
+                                            const std::vector<std::string>& lines);
   // del-flows [--strict]; empty text deletes all. Returns how many were removed.
   Result<size_t> DelFlows(const std::string& bridge, std::string_view match, bool strict);
   // dump-flows text (optionally filtered by a match).

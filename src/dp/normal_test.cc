@@ -150,6 +150,14 @@ TEST_F(Normal, ControlErrorsAndPortListing) {
   EXPECT_EQ(ports->back().name, "fixed");
   EXPECT_EQ(dp_->AddFlow("br0", "in_port=other,actions=drop").status().code(), EINVAL);
   EXPECT_EQ(dp_->AddFlow("br9", "actions=drop").status().code(), ENOENT);
+  auto notes = dp_->AddFlows("br0", {"# comment", "", "priority=3,arp,actions=drop",
+                                     "idle_timeout=9,priority=4,arp,actions=NORMAL"});
+  ASSERT_TRUE(notes.ok());
+  EXPECT_EQ(notes->at(0), "line 4: idle_timeout=9 ignored: numavs flows do not expire");
+  auto bad = dp_->AddFlows("br0", {"priority=5,ip,actions=drop", "priority=5,ipp,actions=drop"});
+  EXPECT_NE(bad.status().message().find("line 2: bad token 'ipp'"), std::string::npos)
+      << bad.status().message();
+  EXPECT_EQ(dp_->DumpFlows("br0")->find("priority=5"), std::string::npos);  // nothing added
   ASSERT_TRUE(dp_->DelBridge("br1").ok());
   EXPECT_FALSE(dp_->PortId("other").has_value());
   EXPECT_EQ(dp_->Bridges(), std::vector<std::string>{"br0"});

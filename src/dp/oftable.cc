@@ -145,6 +145,45 @@ bool OfTable::Add(const FlowSpec& spec, uint64_t now_ns) {
   return replaced;
 }
 
+size_t OfTable::AddAll(const std::vector<FlowSpec>& specs, uint64_t now_ns) {
+  // (priority, match) -> position in `all`; replaced rules become null.
+  struct Id {
+    uint16_t priority;
+    Match match;
+    bool operator==(const Id& o) const { return priority == o.priority && match == o.match; }
+  };
+  struct IdHash {
+    size_t operator()(const Id& id) const {
+      return HashKey(id.match.key) ^ (static_cast<size_t>(HashKey(id.match.mask)) << 16) ^
+             id.priority;
+    }
+  };
+  std::vector<std::shared_ptr<const Rule>> all(rules_->list.begin(), rules_->list.end());
+  std::unordered_map<Id, size_t, IdHash> where;
+  for (size_t i = 0; i < all.size(); i++) where[Id{all[i]->priority, all[i]->match}] = i;
+  size_t replaced = 0;
+  for (const FlowSpec& spec : specs) {
+    auto r = std::make_shared<Rule>();
+    r->priority = spec.priority;
+    r->cookie = spec.cookie;
+    r->match = spec.match;
+    r->actions = spec.actions;
+    r->created_ns = now_ns;
+    r->seq = next_seq_++;
+    auto [it, fresh] = where.try_emplace(Id{spec.priority, spec.match}, all.size());
+    if (!fresh) {
+      all[it->second] = nullptr;
+      it->second = all.size();
+      replaced++;
+    }
+    all.push_back(std::move(r));
+  }
+  std::erase(all, nullptr);
+  std::stable_sort(all.begin(), all.end(), Before);
+  rules_ = RuleSet::Build(std::move(all));
+  return replaced;
+}
+
 size_t OfTable::Delete(const FlowSpec& spec, bool strict) {
   RuleList next;
   for (const auto& r : rules_->list) {

@@ -85,6 +85,9 @@ class OfTable {
   // add-flow: replaces a rule with the same match and priority. Returns true if it
   // replaced one.
   bool Add(const FlowSpec& spec, uint64_t now_ns);
+  // add-flows: the same for many flows with one rebuild (later specs replace earlier
+  // ones with the same match and priority). Returns how many replaced a rule.
+  size_t AddAll(const std::vector<FlowSpec>& specs, uint64_t now_ns);
 
   // del-flows. Non-strict: every rule whose match is at least as specific as `spec`'s
   // (priority ignored). Strict: the rule with exactly this match and priority.

@@ -128,6 +128,20 @@ TEST(OfTable, EqualPrioritiesFirstAddedWins) {
   EXPECT_EQ(r->actions[0].port, 1u);
 }
 
+TEST(OfTable, AddAllEqualsAddOneByOne) {
+  std::vector<FlowSpec> specs = {Spec("priority=5,ip,actions=drop"),
+                                 Spec("priority=7,tcp,actions=output:1"),
+                                 Spec("priority=5,ip,actions=output:2"),  // replaces the first
+                                 Spec("priority=0,actions=drop")};        // replaces NORMAL
+  OfTable a(0), b(0);
+  size_t replaced = 0;
+  for (const auto& s : specs) replaced += a.Add(s, 0);
+  EXPECT_EQ(b.AddAll(specs, 0), replaced);
+  EXPECT_EQ(replaced, 2u);
+  EXPECT_EQ(a.Dump(Name, 0, nullptr), b.Dump(Name, 0, nullptr));
+  EXPECT_EQ(b.size(), 3u);
+}
+
 TEST(OfTable, GroupedLookupEqualsLinearScan) {
   std::mt19937 rng(99);
   for (int round = 0; round < 20; round++) {
