@@ -77,6 +77,15 @@ TEST_F(Normal, LearnsAndForwardsNeverBackToInput) {
   EXPECT_NE(fdb->find("    1    10  00:00:00:00:00:01    0"), std::string::npos) << *fdb;
 }
 
+TEST_F(Normal, ReservedMulticastIsNotBridged) {
+  FlowKey k = Key(1, 1, 0);
+  uint8_t lldp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e};
+  std::memcpy(k.dl_dst, lldp, 6);
+  EXPECT_EQ(Actions(k), "drop");
+  k.dl_dst[5] = 0x10;  // outside the reserved range: flooded like any multicast
+  EXPECT_EQ(Actions(k), "b10,push_vlan(vid=10,pcp=0),trunk,all");
+}
+
 TEST_F(Normal, DropsWrongVlans) {
   // Tagged (non-zero VID) frame on an access port.
   EXPECT_EQ(Actions(Key(1, 1, 2, 10)), "drop");

@@ -105,6 +105,12 @@ void Xlate::DoNormal() {
   }
   std::memset(out->mask.dl_src, 0xff, 6);
   std::memset(out->mask.dl_dst, 0xff, 6);
+  static constexpr uint8_t kReserved[5] = {0x01, 0x80, 0xc2, 0x00, 0x00};
+  if (std::memcmp(cur_dst, kReserved, 5) == 0 && cur_dst[5] <= 0x0f) {
+    // STP, LACP, LLDP, 802.1X...: link-local, never bridged (OVS's forward-bpdu=false).
+    Note("dropping packet to reserved multicast address " + FormatMac(cur_dst));
+    return;
+  }
   if (!(cur_src[0] & 1)) {
     out->learn_table = &br.state->macs;
     out->learn_vlan = vlan;

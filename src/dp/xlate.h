@@ -14,6 +14,7 @@
 // its trunks list (all if empty; untagged frames are VLAN 0) and sends tagged (VLAN 0:
 // untagged). Unknown, multicast and broadcast destinations flood to every other port in
 // the VLAN; a known destination goes to its port unless that is the input port (drop).
+// Frames to the reserved 01:80:c2:00:00:0x addresses (STP, LACP, LLDP) are dropped.
 //
 // Called on PMD threads (and by the control thread for ofproto/trace); allocates.
 #pragma once
