@@ -1,9 +1,16 @@
 #!/bin/bash
-# The main job: set up, build, and run numavs on an embedded default
-# configuration. Today that is the configuration database: numavs-db is
-# started on a private run directory, the seed scenario's configuration is
-# applied with the REAL ovs-vsctl and with numavs-vsctl, and the result is
-# shown. (Forwarding arrives with numavs-switchd; see README.)
+# The main job: set up, build, and run numavs on its default configuration,
+# showing it forwarding.
+#
+# Two network namespaces ("hosts" a and b) are joined through a numavs bridge:
+# each host has one end of a veth pair, the other ends are DPDK ports
+# (net_af_packet) of bridge br0 in the switch's own namespace. The launcher
+# starts numavs-db and numavs-switchd; the real ovs-vsctl applies the
+# configuration; then ping and a TCP transfer (iperf3) cross the switch, a flow
+# drops ICMP, and the statistics are shown. Everything lives in a temporary
+# run directory and namespaces that are removed at the end; system OVS
+# services are not touched. DPDK runs without hugepages so this works on any
+# machine (see docs/memory.md for hugepage set-ups).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -11,36 +18,60 @@ bash scripts/setup.sh
 bash scripts/build.sh default >/dev/null
 BIN=$ROOT/build/default/bin
 
+TAG=$$
 RUN=$(mktemp -d /tmp/numavs-demo.XXXXXX)
-export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN
+export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN OVS_DBDIR=$RUN
+NS_SW=numavs-demo-sw-$TAG NS_A=numavs-demo-a-$TAG NS_B=numavs-demo-b-$TAG
 cleanup() {
-  if [ -f "$RUN/numavs-db.pid" ]; then kill "$(cat "$RUN/numavs-db.pid")" 2>/dev/null || true; fi
-  sleep 0.2
-  rm -rf "$RUN"
+  ip netns exec "$NS_SW" "$BIN/numavs" stop >/dev/null 2>&1 || true
+  for ns in "$NS_A" "$NS_B" "$NS_SW"; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$RUN" "/var/run/dpdk/numavs-demo-$TAG"
 }
 trap cleanup EXIT
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@"; }
+in_ns() { ip netns exec "$@"; }
 
-run "$BIN/numavs-db" create "$RUN/conf.db" schema/vswitch.ovsschema
-run "$BIN/numavs-db" --remote=punix:"$RUN/db.sock" --pidfile --log-file --detach "$RUN/conf.db"
-DB=--db=unix:$RUN/db.sock
+# Two hosts and the switch's namespace.
+for ns in "$NS_SW" "$NS_A" "$NS_B"; do ip netns add "$ns"; done
+for h in a b; do
+  ns=$([ $h = a ] && echo "$NS_A" || echo "$NS_B")
+  ip link add "h$h-$TAG" type veth peer name "s$h-$TAG"
+  ip link set "h$h-$TAG" netns "$ns"
+  ip link set "s$h-$TAG" netns "$NS_SW"
+  ip -n "$ns" addr add "10.0.0.$([ $h = a ] && echo 1 || echo 2)/24" dev "h$h-$TAG"
+  ip -n "$ns" link set "h$h-$TAG" up
+  # AF_PACKET hands over partial checksums; let the hosts' kernels fill them in.
+  in_ns "$ns" ethtool -K "h$h-$TAG" tx off >/dev/null
+  ip -n "$NS_SW" link set "s$h-$TAG" up
+done
 
-run ovs-vsctl "$DB" --no-wait init
-run ovs-vsctl "$DB" --no-wait add-br br2 -- set bridge br2 datapath_type=netdev
-run ovs-vsctl "$DB" --no-wait add-port br2 dpdk0 -- set Interface dpdk0 type=dpdk \
-    options:dpdk-devargs=0000:81:00.1
-run ovs-vsctl "$DB" --no-wait set Open_vSwitch . other_config:dpdk-socket-mem="1024,1024"
-run ovs-vsctl "$DB" show
-run ovs-vsctl "$DB" get Interface dpdk0 options
-if [ -x "$BIN/numavs-vsctl" ]; then
-  run "$BIN/numavs-vsctl" "$DB" --no-wait add-port br2 dpdk1 -- set Interface dpdk1 type=dpdk \
-      options:dpdk-devargs=0000:81:00.0
-  run "$BIN/numavs-vsctl" "$DB" list-ports br2
-fi
-run ovs-appctl -t numavs-db memory/show
-run ovs-appctl -t numavs-db ovsdb-server/compact
-say "tail of the numavs-db log ($RUN/numavs-db.log)"
-tail -n 5 "$RUN/numavs-db.log"
-run ovs-appctl -t numavs-db exit
+run in_ns "$NS_SW" "$BIN/numavs" start
+run ovs-vsctl set Open_vSwitch . other_config:dpdk-init=true \
+    "other_config:dpdk-extra=\"--no-huge -m 512 --no-pci --file-prefix=numavs-demo-$TAG\""
+run ovs-vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+run ovs-vsctl add-port br0 dpdk0 -- set Interface dpdk0 type=dpdk \
+    "options:dpdk-devargs=net_af_packet0,iface=sa-$TAG"
+run ovs-vsctl add-port br0 dpdk1 -- set Interface dpdk1 type=dpdk \
+    "options:dpdk-devargs=net_af_packet1,iface=sb-$TAG"
+run ovs-vsctl show
+run ovs-appctl -t numavs-switchd dpif-netdev/pmd-rxq-show
+
+say "ping 10.0.0.2 from host a (through br0, flow NORMAL)"
+in_ns "$NS_A" ping -c 3 -i 0.2 10.0.0.2
+say "TCP from host a to host b for 2 s (iperf3)"
+in_ns "$NS_B" iperf3 -s -1 >/dev/null 2>&1 &
+sleep 0.5
+in_ns "$NS_A" iperf3 -c 10.0.0.2 -t 2 | tail -4
+
+run "$BIN/numavs-ofctl" add-flow br0 "priority=100,icmp,actions=drop"
+say "ping again: ICMP is dropped now"
+in_ns "$NS_A" ping -c 2 -i 0.2 -W 1 10.0.0.2 || true
+run "$BIN/numavs-ofctl" dump-flows br0
+run "$BIN/numavs-ofctl" dump-ports br0
+run ovs-appctl -t numavs-switchd dpctl/dump-flows
+run ovs-appctl -t numavs-switchd dpif-netdev/pmd-stats-show
+run ovs-appctl -t numavs-switchd memory/show
+run ovs-vsctl get Interface dpdk0 status
+run in_ns "$NS_SW" "$BIN/numavs" stop

@@ -8,7 +8,7 @@ PKGS=(
   nlohmann-json3-dev libfmt-dev libasio-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   openvswitch-switch openvswitch-common python3-openvswitch
-  python3 iproute2 procps iputils-ping iperf3
+  python3 iproute2 procps iputils-ping iperf3 ethtool
 )
 
 missing=()
