@@ -17,8 +17,7 @@ using testing::TestSchema;
 class ChangeSetTest : public DbTest {
  protected:
   // The one RowChange for `u` in `cs`, or null.
-  static const RowChange* FindChange(const ChangeSet& cs, const std::string& table,
-                                     const Uuid& u) {
+  static const RowChange* FindChange(const ChangeSet& cs, const std::string& table, const Uuid& u) {
     for (const auto& tc : cs.tables())
       if (tc.table->name() == table)
         for (const auto& rc : tc.rows)
@@ -227,7 +226,8 @@ TEST_F(LogReplay, SnapshotRoundTrips) {
     }
   }
   // Indexes were rebuilt: a duplicate name is refused on the replica.
-  auto out = replica_->Transact(Json::parse(R"([{"op":"insert","table":"Root","row":{"name":"a"}}])"));
+  auto out =
+      replica_->Transact(Json::parse(R"([{"op":"insert","table":"Root","row":{"name":"a"}}])"));
   EXPECT_FALSE(out.committed);
   // An empty database snapshots to an empty record, which replays to nothing.
   auto empty = Database::Create(TestSchema()).value();

@@ -54,7 +54,8 @@ TEST(Datum, ParsesScalarsSetsMapsAndNormalises) {
   ColumnType uuid = Type(R"({"key":"uuid"})");
   d = Parse(R"(["uuid","cfb59466-5cc2-43e0-82ae-0afb976c070d"])", uuid);
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d.value().ToJson(uuid), Json::parse(R"(["uuid","cfb59466-5cc2-43e0-82ae-0afb976c070d"])"));
+  EXPECT_EQ(d.value().ToJson(uuid),
+            Json::parse(R"(["uuid","cfb59466-5cc2-43e0-82ae-0afb976c070d"])"));
   EXPECT_EQ(Tag(Parse(R"(["uuid","zzz"])", uuid).error()), "syntax error");
   // named-uuid only with a symbol table.
   EXPECT_EQ(Tag(Parse(R"(["named-uuid","x"])", uuid).error()), "syntax error");
@@ -198,8 +199,10 @@ TEST(Datum, DiffRoundTripsRandomly) {
     int n = rng() % 8;
     for (int i = 0; i < n; i++) {
       Atom k(int64_t(rng() % 10));
-      if (is_map) x.Put(k, Atom(int64_t(rng() % 3)));
-      else x.Insert(k);
+      if (is_map)
+        x.Put(k, Atom(int64_t(rng() % 3)));
+      else
+        x.Insert(k);
     }
     return x;
   };
@@ -209,9 +212,8 @@ TEST(Datum, DiffRoundTripsRandomly) {
       Datum o = random_datum(is_map), n = random_datum(is_map);
       Datum diff = Datum::Diff(o, n, t);
       Datum back = Datum::ApplyDiff(o, diff, t);
-      ASSERT_TRUE(back == n) << o.ToJson(t).dump() << " -> " << n.ToJson(t).dump()
-                             << " diff " << diff.ToJson(t).dump() << " gave "
-                             << back.ToJson(t).dump();
+      ASSERT_TRUE(back == n) << o.ToJson(t).dump() << " -> " << n.ToJson(t).dump() << " diff "
+                             << diff.ToJson(t).dump() << " gave " << back.ToJson(t).dump();
       EXPECT_EQ(diff.empty(), o == n);
     }
   }
@@ -294,8 +296,8 @@ TEST_F(ConditionTest, RelationalOnOptionalScalar) {
 }
 
 TEST_F(ConditionTest, MatchesAnyIsDisjunction) {
-  auto c = Condition::FromJson(*table_, Json::parse(R"([["i","==",1],["name","==","abc"]])"),
-                               nullptr);
+  auto c =
+      Condition::FromJson(*table_, Json::parse(R"([["i","==",1],["name","==","abc"]])"), nullptr);
   ASSERT_TRUE(c.ok());
   EXPECT_FALSE(c.value().MatchesAll(*row_));
   EXPECT_TRUE(c.value().MatchesAny(*row_));
@@ -306,8 +308,8 @@ TEST_F(ConditionTest, MatchesAnyIsDisjunction) {
 TEST_F(ConditionTest, Errors) {
   EXPECT_EQ(ErrorOf(R"([["nope","==",1]])"), "unknown column");
   EXPECT_EQ(ErrorOf(R"([["i","~=",1]])"), "unknown function");
-  EXPECT_EQ(ErrorOf(R"([["name","<","a"]])"), "syntax error");   // relational on string
-  EXPECT_EQ(ErrorOf(R"([["nums","<",1]])"), "syntax error");     // relational on set
+  EXPECT_EQ(ErrorOf(R"([["name","<","a"]])"), "syntax error");  // relational on string
+  EXPECT_EQ(ErrorOf(R"([["nums","<",1]])"), "syntax error");    // relational on set
   EXPECT_EQ(ErrorOf(R"([["i","==","five"]])"), "syntax error");
   EXPECT_EQ(ErrorOf(R"([["i","=="]])"), "syntax error");
   EXPECT_EQ(ErrorOf(R"({"i":1})"), "syntax error");

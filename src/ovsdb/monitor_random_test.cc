@@ -30,8 +30,10 @@ class MonitorReplica {
       const std::string& uuid = it.key();
       const Json& u = *it;
       if (v_ == MonitorVersion::kUpdate) {
-        if (u.contains("new")) rows_[uuid] = u["new"];
-        else rows_.erase(uuid);
+        if (u.contains("new"))
+          rows_[uuid] = u["new"];
+        else
+          rows_.erase(uuid);
         continue;
       }
       if (u.contains("delete")) {
@@ -102,9 +104,12 @@ class MonitorRandom : public DbTest, public ::testing::WithParamInterface<uint32
     Json elems = Json::array();
     int count = n(col == "tags" ? 4 : 6);
     for (int k = 0; k < count; k++) {
-      if (col == "nums") elems.push_back(n(8));
-      else if (col == "tags") elems.push_back("t" + std::to_string(n(5)));
-      else elems.push_back(Json::array({"k" + std::to_string(n(5)), "v" + std::to_string(n(3))}));
+      if (col == "nums")
+        elems.push_back(n(8));
+      else if (col == "tags")
+        elems.push_back("t" + std::to_string(n(5)));
+      else
+        elems.push_back(Json::array({"k" + std::to_string(n(5)), "v" + std::to_string(n(3))}));
     }
     if (col == "kv") {
       // Keys must be unique in a map value.
@@ -147,11 +152,10 @@ class MonitorRandom : public DbTest, public ::testing::WithParamInterface<uint32
             {{{"op", "mutate"},
               {"table", "Root"},
               {"where", where},
-              {"mutations",
-               Json::array({Json::array({"nums", rng() % 2 ? "insert" : "delete",
-                                         RandomValue(rng, "nums")}),
-                            Json::array({"kv", rng() % 2 ? "insert" : "delete",
-                                         RandomValue(rng, "kv")})})}}});
+              {"mutations", Json::array({Json::array({"nums", rng() % 2 ? "insert" : "delete",
+                                                      RandomValue(rng, "nums")}),
+                                         Json::array({"kv", rng() % 2 ? "insert" : "delete",
+                                                      RandomValue(rng, "kv")})})}}});
       case 4:
         return Json::array({{{"op", "delete"}, {"table", "Root"}, {"where", where}}});
       default:  // several ops touching the same rows
@@ -191,8 +195,8 @@ TEST_P(MonitorRandom, ReplicasFollowTheDatabase) {
       cond_json = Json::parse(R"([["i",">",)" + std::to_string(rng() % 100) +
                               R"(],["nums","includes",)" + std::to_string(rng() % 8) + "]]");
       Json update;
-      Status st = m2.value()->ChangeConditions({{"Root", Json::array({{{"where", cond_json}}})}},
-                                               &update);
+      Status st =
+          m2.value()->ChangeConditions({{"Root", Json::array({{{"where", cond_json}}})}}, &update);
       ASSERT_TRUE(st.ok()) << st.message();
       r2.Apply(update);
       where2 = Condition::FromJson(ts, cond_json, nullptr).value();

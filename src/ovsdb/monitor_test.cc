@@ -109,8 +109,7 @@ TEST_F(MonitorTest, SelectFlags) {
   EXPECT_FALSE(Update(*m, R"([{"op":"update","table":"Root","where":[],"row":{"i":5}}])"));
   EXPECT_FALSE(Update(*m, R"([{"op":"delete","table":"Root","where":[]}])"));
 
-  auto m2 = Make(MonitorVersion::kUpdate,
-                 R"({"Root":{"select":{"insert":false,"modify":true}}})");
+  auto m2 = Make(MonitorVersion::kUpdate, R"({"Root":{"select":{"insert":false,"modify":true}}})");
   ASSERT_TRUE(m2);
   EXPECT_FALSE(Update(*m2, R"([{"op":"insert","table":"Root","row":{"name":"c"}}])"));
   EXPECT_TRUE(Update(*m2, R"([{"op":"update","table":"Root","where":[],"row":{"i":6}}])"));
@@ -173,7 +172,8 @@ TEST_F(MonitorTest, MonitoredVersionReportsEveryModification) {
   ASSERT_TRUE(up);
   EXPECT_EQ((*up)["Root"][u.ToString()],
             Json::parse(R"({"old":{"_version":["uuid",")" + v0.ToString() + R"("]},
-                            "new":{"_version":["uuid",")" + v_new + R"("],"name":"a"}})"));
+                            "new":{"_version":["uuid",")" +
+                        v_new + R"("],"name":"a"}})"));
   up = v2->Compose(*out.changes);
   ASSERT_TRUE(up);
   EXPECT_EQ((*up)["Root"][u.ToString()],
@@ -185,7 +185,8 @@ TEST_F(MonitorTest, MonitoredVersionReportsEveryModification) {
 }
 
 TEST_F(MonitorTest, ComposeV2InsertModifyDelete) {
-  auto m = Make(MonitorVersion::kUpdate2, R"({"Root":{"columns":["name","i","nums","kv","color"]}})");
+  auto m =
+      Make(MonitorVersion::kUpdate2, R"({"Root":{"columns":["name","i","nums","kv","color"]}})");
   ASSERT_TRUE(m);
   auto out = Run(R"([{"op":"insert","table":"Root","row":{"name":"a","nums":["set",[1,2]],
                       "kv":["map",[["a","1"],["b","2"]]]}}])");
@@ -193,8 +194,7 @@ TEST_F(MonitorTest, ComposeV2InsertModifyDelete) {
   Uuid u = ResultUuid(out.result[0]);
   auto up = m->Compose(*out.changes);
   ASSERT_TRUE(up);
-  EXPECT_EQ((*up)["Root"][u.ToString()],
-            Json::parse(R"({"insert":{"name":"a","nums":["set",[1,2]],
+  EXPECT_EQ((*up)["Root"][u.ToString()], Json::parse(R"({"insert":{"name":"a","nums":["set",[1,2]],
                                      "kv":["map",[["a","1"],["b","2"]]]}})"));
 
   up = Update(*m, R"([{"op":"update","table":"Root","where":[],"row":{
@@ -254,8 +254,8 @@ TEST_F(MonitorTest, Update2DiffAppliedToOldGivesNew) {
 TEST_F(MonitorTest, ConditionMovesRowsInAndOut) {
   Uuid a = Insert("Root", {{"name", "a"}, {"i", 1}});
   Uuid b = Insert("Root", {{"name", "b"}, {"i", 50}});
-  auto m = Make(MonitorVersion::kUpdate2,
-                R"({"Root":{"columns":["name","i"],"where":[["i","<",10]]}})");
+  auto m =
+      Make(MonitorVersion::kUpdate2, R"({"Root":{"columns":["name","i"],"where":[["i","<",10]]}})");
   ASSERT_TRUE(m);
   Json init = m->Initial();
   ASSERT_EQ(init["Root"].size(), 1u);
@@ -301,8 +301,8 @@ TEST_F(MonitorTest, ChangeConditionsReturnsEnteringAndLeavingRows) {
   Uuid a = Insert("Root", {{"name", "a"}, {"i", 1}});
   Uuid b = Insert("Root", {{"name", "b"}, {"i", 2}});
   Uuid c = Insert("Root", {{"name", "c"}, {"i", 3}});
-  auto m = Make(MonitorVersion::kUpdate2,
-                R"({"Root":{"columns":["name","i"],"where":[["i","<=",2]]}})");
+  auto m =
+      Make(MonitorVersion::kUpdate2, R"({"Root":{"columns":["name","i"],"where":[["i","<=",2]]}})");
   ASSERT_TRUE(m);
   Json update;
   Status st = m->ChangeConditions(Json::parse(R"({"Root":[{"where":[["i",">=",2]]}]})"), &update);

@@ -176,7 +176,8 @@ TEST_F(VswitchSchema, AddBridgePortThenDeleteCollectsEverything) {
   // Relational operators on an optional integer (Port.tag) are accepted, as
   // by ovsdb-server; untagged ports never match.
   ASSERT_TRUE(Run(R"([{"op":"update","table":"Port","where":[["name","==","p1"]],
-                      "row":{"tag":10}}])").committed);
+                      "row":{"tag":10}}])")
+                  .committed);
   auto tagged = Run(R"([{"op":"select","table":"Port","where":[["tag","<",100]],
                         "columns":["name"]}])");
   ASSERT_TRUE(tagged.committed) << tagged.result.dump();

@@ -26,8 +26,8 @@ class Integrity : public DbTest {
 
 TEST_F(Integrity, ReferenceToMissingRow) {
   const std::string ghost = "00000000-0000-4000-8000-0000000000aa";
-  auto out = Run(R"([{"op":"insert","table":"Root","row":{"children":["uuid",")" + ghost +
-                 R"("]}}])");
+  auto out =
+      Run(R"([{"op":"insert","table":"Root","row":{"children":["uuid",")" + ghost + R"("]}}])");
   EXPECT_FALSE(out.committed);
   ASSERT_EQ(out.result.size(), 2u) << out.result.dump();
   EXPECT_EQ(ErrorTag(out.result, 1), "referential integrity violation");
@@ -96,8 +96,8 @@ TEST_F(Integrity, CollectionIsTransitiveAndKeepsRootRows) {
   ASSERT_NE(Find("Child", child), nullptr);
   // Dropping the root's reference collects Child and, through it, Leaf.
   auto out = Run(R"([{"op":"mutate","table":"Root","where":[],
-                      "mutations":[["children","delete",["uuid",")" + child.ToString() +
-                 R"("]]]}])");
+                      "mutations":[["children","delete",["uuid",")" +
+                 child.ToString() + R"("]]]}])");
   ASSERT_TRUE(out.committed) << out.result.dump();
   EXPECT_EQ(Find("Child", child), nullptr);
   EXPECT_EQ(Find("Leaf", leaf), nullptr);
@@ -144,7 +144,8 @@ TEST_F(Integrity, WeakRefRemovedWhenTargetDeleted) {
   Uuid c1 = ResultUuid(r[0]), c2 = ResultUuid(r[1]), root = ResultUuid(r[2]);
   // Dropping the strong reference to c1 collects it, and the weak ref goes too.
   auto out = Run(R"([{"op":"mutate","table":"Root","where":[],
-                      "mutations":[["children","delete",["uuid",")" + c1.ToString() + R"("]]]}])");
+                      "mutations":[["children","delete",["uuid",")" +
+                 c1.ToString() + R"("]]]}])");
   ASSERT_TRUE(out.committed) << out.result.dump();
   EXPECT_EQ(Find("Child", c1), nullptr);
   EXPECT_EQ(Col("Root", root, "weak"), UuidJson(c2));
@@ -179,9 +180,9 @@ TEST_F(Integrity, WeakRefInUntouchedRowRemovedAndReported) {
 }
 
 TEST_F(Integrity, WeakRefToMissingRowIsDroppedOnWrite) {
-  Uuid root = Insert("Root", {{"name", "r"},
-                              {"weak", Json::parse(
-                                           R"(["uuid","00000000-0000-4000-8000-0000000000bb"])")}});
+  Uuid root = Insert(
+      "Root",
+      {{"name", "r"}, {"weak", Json::parse(R"(["uuid","00000000-0000-4000-8000-0000000000bb"])")}});
   EXPECT_EQ(Col("Root", root, "weak"), Json::parse(R"(["set",[]])"));
 }
 
@@ -305,7 +306,8 @@ TEST_F(Integrity, EnumRangeCardinalityErrors) {
   // The same checks apply to update.
   auto out = Run(R"([{"op":"update","table":"Root","where":[],"row":{"color":"purple"}}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "constraint violation");
-  out = Run(R"([{"op":"update","table":"Root","where":[],"row":{"tags":["set",["1","2","3","4"]]}}])");
+  out = Run(
+      R"([{"op":"update","table":"Root","where":[],"row":{"tags":["set",["1","2","3","4"]]}}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "syntax error");
 }
 

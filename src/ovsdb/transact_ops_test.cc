@@ -32,8 +32,7 @@ TEST_F(TransactOps, InsertReturnsUuidAndStoresRow) {
 
 TEST_F(TransactOps, InsertWithExplicitUuid) {
   const std::string id = "11111111-2222-4333-8444-555555555555";
-  Json r = Ok(R"([{"op":"insert","table":"Root","uuid":")" + id +
-              R"(","row":{"name":"x"}}])");
+  Json r = Ok(R"([{"op":"insert","table":"Root","uuid":")" + id + R"(","row":{"name":"x"}}])");
   EXPECT_EQ(r[0]["uuid"][1], id);
   EXPECT_NE(Find("Root", *Uuid::Parse(id)), nullptr);
   // Same UUID again: the row exists.
@@ -42,11 +41,13 @@ TEST_F(TransactOps, InsertWithExplicitUuid) {
   EXPECT_EQ(ErrorTag(out.result, 0), "duplicate uuid") << out.result.dump();
   // Nor may a transaction reuse the UUID of a row it deletes or inserts.
   out = Run(R"([{"op":"delete","table":"Root","where":[]},
-                {"op":"insert","table":"Root","uuid":")" + id + R"(","row":{"name":"y"}}])");
+                {"op":"insert","table":"Root","uuid":")" +
+            id + R"(","row":{"name":"y"}}])");
   EXPECT_EQ(ErrorTag(out.result, 1), "duplicate uuid") << out.result.dump();
   const std::string id2 = "11111111-2222-4333-8444-666666666666";
   out = Run(R"([{"op":"insert","table":"Target","uuid":")" + id2 + R"(","row":{}},
-                {"op":"insert","table":"Target","uuid":")" + id2 + R"(","row":{}}])");
+                {"op":"insert","table":"Target","uuid":")" +
+            id2 + R"(","row":{}}])");
   EXPECT_EQ(ErrorTag(out.result, 1), "duplicate uuid") << out.result.dump();
   // The same UUID in another table is fine.
   out = Run(R"([{"op":"insert","table":"Target","uuid":")" + id + R"(","row":{}}])");
@@ -156,8 +157,8 @@ TEST_F(TransactOps, UpdateCountsMatchesAndChangesThem) {
   auto out = Run(R"([{"op":"update","table":"Root","where":[],"row":{"fixed":"z"}}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "constraint violation");
   // _uuid may not be written.
-  out = Run(R"([{"op":"update","table":"Root","where":[],"row":{"_uuid":["uuid",")" +
-            a.ToString() + R"("]}}])");
+  out = Run(R"([{"op":"update","table":"Root","where":[],"row":{"_uuid":["uuid",")" + a.ToString() +
+            R"("]}}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "constraint violation");
   out = Run(R"([{"op":"update","table":"Root","where":[],"row":{"nope":1}}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "unknown column");
@@ -245,7 +246,8 @@ TEST_F(MutateOp, DivisionByZeroIsDomainError) {
 
 TEST_F(MutateOp, Int64MinDividedByMinusOne) {
   ASSERT_TRUE(Mutate(R"([["nums","delete",["set",[1,2,3]]],
-                         ["nums","insert",-9223372036854775808]])").committed);
+                         ["nums","insert",-9223372036854775808]])")
+                  .committed);
   EXPECT_EQ(ErrorTag(Mutate(R"([["nums","/=",-1]])").result, 0), "range error");
   EXPECT_EQ(ErrorTag(Mutate(R"([["nums","%=",-1]])").result, 0), "range error");
   EXPECT_EQ(ErrorTag(Mutate(R"([["nums","-=",1]])").result, 0), "range error");
@@ -303,8 +305,7 @@ TEST_F(MutateOp, BadMutations) {
   EXPECT_EQ(ErrorTag(Mutate(R"([["r","%=",1]])").result, 0), "syntax error");
   EXPECT_EQ(ErrorTag(Mutate(R"([["i","insert",1]])").result, 0), "syntax error");
   EXPECT_EQ(ErrorTag(Mutate(R"([["fixed","insert","x"]])").result, 0), "constraint violation");
-  EXPECT_EQ(ErrorTag(Mutate(R"([["color","insert","purple"]])").result, 0),
-            "constraint violation");
+  EXPECT_EQ(ErrorTag(Mutate(R"([["color","insert","purple"]])").result, 0), "constraint violation");
   EXPECT_EQ(ErrorTag(Mutate(R"(["i","+=",1])").result, 0), "syntax error");
 }
 
@@ -318,8 +319,9 @@ class WaitOp : public DbTest {
   }
   static std::string WaitJson(const std::string& until, int value, int timeout) {
     return R"([{"op":"wait","table":"Root","where":[["name","==","w"]],"columns":["i"],)"
-           R"("until":")" + until + R"(","rows":[{"i":)" + std::to_string(value) +
-           R"(}],"timeout":)" + std::to_string(timeout) + "}]";
+           R"("until":")" +
+           until + R"(","rows":[{"i":)" + std::to_string(value) + R"(}],"timeout":)" +
+           std::to_string(timeout) + "}]";
   }
   Uuid row_;
 };
@@ -382,7 +384,8 @@ TEST_F(WaitOp, RowsMayNameUuidColumn) {
   const Uuid w = row_;
   auto wait = [&](const Uuid& u) {
     return Run(R"([{"op":"wait","table":"Root","where":[],"columns":["_uuid","i"],"until":"==",
-                   "rows":[{"_uuid":["uuid",")" + u.ToString() + R"("],"i":5}],"timeout":0}])");
+                   "rows":[{"_uuid":["uuid",")" +
+               u.ToString() + R"("],"i":5}],"timeout":0}])");
   };
   auto out = wait(w);
   EXPECT_TRUE(out.committed) << out.result.dump();

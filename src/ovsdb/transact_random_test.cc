@@ -11,9 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <random>
-#include <cstdio>
 #include <set>
 
 #include "ovsdb/database.h"
@@ -57,19 +57,19 @@ class RandomTxn : public DbTest {
             {"op":"insert","table":"Leaf","uuid-name":"l","row":{"v":)" +
                            std::to_string(serial) + "}}]");
       case 1:  // share an existing child
-        return Json::array({{{"op", "mutate"},
-                             {"table", "Root"},
-                             {"where", Json::parse(R"([["name","==",")" + name + R"("]])")},
-                             {"mutations", Json::array({Json::array(
-                                               {"children", "insert",
-                                                RefJson(Pick(rng, "Child", true))})})}}});
+        return Json::array(
+            {{{"op", "mutate"},
+              {"table", "Root"},
+              {"where", Json::parse(R"([["name","==",")" + name + R"("]])")},
+              {"mutations", Json::array({Json::array(
+                                {"children", "insert", RefJson(Pick(rng, "Child", true))})})}}});
       case 2:  // drop a child reference
-        return Json::array({{{"op", "mutate"},
-                             {"table", "Root"},
-                             {"where", Json::array()},
-                             {"mutations", Json::array({Json::array(
-                                               {"children", "delete",
-                                                RefJson(Pick(rng, "Child", false))})})}}});
+        return Json::array(
+            {{{"op", "mutate"},
+              {"table", "Root"},
+              {"where", Json::array()},
+              {"mutations", Json::array({Json::array(
+                                {"children", "delete", RefJson(Pick(rng, "Child", false))})})}}});
       case 3:
         return Json::parse(R"([{"op":"delete","table":"Root","where":[["name","==",")" + name +
                            R"("]]}])");
@@ -94,8 +94,9 @@ class RandomTxn : public DbTest {
             {{{"op", "insert"}, {"table", "Target"}, {"uuid-name", "t"}, {"row", {{"n", serial}}}},
              {{"op", "insert"},
               {"table", "Holder"},
-              {"row", {{"must", rng() % 2 ? Json::array({"named-uuid", "t"})
-                                          : RefJson(Pick(rng, "Target", true))}}}}});
+              {"row",
+               {{"must", rng() % 2 ? Json::array({"named-uuid", "t"})
+                                   : RefJson(Pick(rng, "Target", true))}}}}});
       case 9:
         return Json::parse(R"([{"op":"delete","table":"Target","where":[["n","<",)" +
                            std::to_string(serial - static_cast<int>(rng() % 20)) + "]]}]");
@@ -104,8 +105,8 @@ class RandomTxn : public DbTest {
                                 "children":["named-uuid","c2"]}},
             {"op":"insert","table":"Child","uuid-name":"c2","row":{}},
             {"op":"delete","table":"Root","where":[["name","==","tmp"]]},
-            {"op":"update","table":"Root","where":[["name","==",")" + name +
-                           R"("]],"row":{"name":")" + "n" + std::to_string(rng() % 12) +
+            {"op":"update","table":"Root","where":[["name","==",")" +
+                           name + R"("]],"row":{"name":")" + "n" + std::to_string(rng() % 12) +
                            R"("}}])");
     }
   }
@@ -143,8 +144,7 @@ class RandomTxn : public DbTest {
         int64_t want = refs[t].count(uuid) ? refs[t][uuid] : 0;
         EXPECT_EQ(e.n_refs, want) << ts.name() << " " << uuid.ToString();
         if (!ts.is_root()) {
-          EXPECT_GT(want, 0) << "unreferenced non-root row " << ts.name() << " "
-                             << uuid.ToString();
+          EXPECT_GT(want, 0) << "unreferenced non-root row " << ts.name() << " " << uuid.ToString();
         }
       }
       for (const auto& idx : ts.indexes()) {
