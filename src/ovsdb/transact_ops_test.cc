@@ -548,6 +548,8 @@ TEST_F(TransactOps, MalformedRequests) {
   EXPECT_EQ(ErrorTag(Run(R"([{"op":"insert","table":"Root","row":{},"extra":1}])").result, 0),
             "syntax error");
   EXPECT_EQ(ErrorTag(Run(R"([{"op":"delete","table":"Root"}])").result, 0), "syntax error");
+  // "row" is required in insert (RFC 7047 5.2.1, as ovsdb-server).
+  EXPECT_EQ(ErrorTag(Run(R"([{"op":"insert","table":"Root"}])").result, 0), "syntax error");
   // An empty transaction commits and changes nothing.
   out = Run(Json::array());
   EXPECT_TRUE(out.committed);

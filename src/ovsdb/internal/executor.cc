@@ -130,7 +130,7 @@ ErrorOr<Json> Executor::Insert(size_t index, const Json& op) {
   MaybeError err;
   const Json* name = Member(op, "uuid-name", Json::value_t::string, true, &err);
   const Json* uuid_j = Member(op, "uuid", Json::value_t::string, true, &err);
-  const Json* row_j = Member(op, "row", Json::value_t::object, true, &err);
+  const Json* row_j = Member(op, "row", Json::value_t::object, false, &err);  // RFC: required
   if (err) return *err;
   if (name && !IsValidId(name->get_ref<const std::string&>()))
     return Syntax(op, "Type mismatch for member 'uuid-name'.");
