@@ -156,6 +156,21 @@ void Dpcls::Rank() {
   for (auto& st : subtables_) st->hits = 0;
 }
 
+size_t Dpcls::Retain(const std::function<bool(Megaflow&)>& keep) {
+  std::vector<std::unique_ptr<Megaflow>> old;
+  old.swap(flows_);
+  subtables_.clear();
+  size_t freed = 0;
+  for (auto& f : old) {
+    if (keep(*f)) {
+      Insert(std::move(f));
+    } else {
+      freed++;
+    }
+  }
+  return freed;
+}
+
 void Dpcls::Clear() {
   subtables_.clear();
   flows_.clear();

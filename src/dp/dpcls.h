@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -97,6 +98,10 @@ class Dpcls {
   void ForEachMutable(F&& f) {
     for (auto& m : flows_) f(*m);
   }
+
+  // Keeps the megaflows for which keep(flow) returns true and frees the others, rebuilding
+  // the subtables (the EMC must be cleared by the caller). Returns how many were freed.
+  size_t Retain(const std::function<bool(Megaflow&)>& keep);
 
  private:
   struct Subtable;

@@ -42,11 +42,23 @@ void Pmd::FlushCaches() {
 
 void Pmd::CheckGeneration() {
   uint64_t gen = dp_->generation();
-  if (gen != cache_gen_ || flush_pending_) {
-    if (dpcls_.size()) FlushCaches();
-    cache_gen_ = gen;
-    flush_pending_ = false;
+  if (gen == cache_gen_ && !flush_pending_) return;
+  if (dpcls_.size()) {
+    if (flush_pending_ || dpcls_.size() > kMaxRevalidate) {
+      FlushCaches();
+    } else {
+      // Loaded after the generation (acquire): at least as new as the change we saw.
+      const DpSnapshot* snap = dp_->snapshot();
+      uint64_t now = dp_->Now();
+      emc_.Clear();
+      size_t freed = dpcls_.Retain([&](Megaflow& f) { return Revalidate(*snap, &f, now); });
+      Bump(stats_.revalidations, 1);
+      Bump(stats_.megaflows_evicted, freed);
+      stats_.megaflows.store(dpcls_.size(), std::memory_order_relaxed);
+    }
   }
+  cache_gen_ = gen;
+  flush_pending_ = false;
 }
 
 void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss, Megaflow** flows,
@@ -207,10 +219,10 @@ std::string Pmd::DumpFlows(const PortNamer& namer) const {
 }
 
 void Pmd::ClearStats() {
-  for (auto* c :
-       {&stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
-        &stats_.tx_packets, &stats_.dropped_by_actions, &stats_.tx_overflow, &stats_.clone_fail,
-        &stats_.no_headroom, &stats_.cache_flushes, &stats_.batches}) {
+  for (auto* c : {&stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
+                  &stats_.tx_packets, &stats_.dropped_by_actions, &stats_.tx_overflow,
+                  &stats_.clone_fail, &stats_.no_headroom, &stats_.cache_flushes,
+                  &stats_.revalidations, &stats_.megaflows_evicted, &stats_.batches}) {
     c->store(0, std::memory_order_relaxed);
   }
 }
@@ -236,11 +248,14 @@ std::string Pmd::StatsText() const {
       "  dropped, copy failed: {}\n"
       "  dropped, no headroom for VLAN: {}\n"
       "  cache flushes: {}\n"
+      "  revalidations: {}\n"
+      "  megaflows evicted by revalidation: {}\n"
       "  megaflows: {}\n",
       rx, v(stats_.emc_hits), v(stats_.megaflow_hits), v(stats_.upcalls),
       batches ? static_cast<double>(rx) / batches : 0.0, v(stats_.tx_packets),
       v(stats_.dropped_by_actions), v(stats_.tx_overflow), v(stats_.clone_fail),
-      v(stats_.no_headroom), v(stats_.cache_flushes), v(stats_.megaflows));
+      v(stats_.no_headroom), v(stats_.cache_flushes), v(stats_.revalidations),
+      v(stats_.megaflows_evicted), v(stats_.megaflows));
 }
 
 }  // namespace vs::dp

@@ -14,9 +14,11 @@
 //    (when it holds no pointer into the datapath's shared state), Offline() before it
 //    sleeps or blocks, and must be gone before the Pmd is destroyed.
 //  * Before each batch the PMD compares the datapath generation with the one its caches
-//    were built under and drops both caches if it moved. Since the control thread bumps
-//    the generation after publishing and before retiring, and frees only after a grace
-//    period, a cached megaflow never outlives the rules/MAC tables it points at without
+//    were built under; if it moved, it revalidates its megaflows against the new
+//    snapshot (xlate.h Revalidate: stale ones are freed, survivors re-pointed at the new
+//    rules) and clears the EMC — or, above kMaxRevalidate megaflows, drops both caches. Since the
+//    control thread bumps the generation after publishing and before retiring, and frees only after
+//    a grace period, a cached megaflow never outlives the rules/MAC tables it points at without
 //    being dropped first — the drop itself does not dereference them.
 //  * Everything else on a Pmd (dumps, stats resets, flushes) belongs to its thread: other
 //    threads Post() a function that the PMD runs in ServiceMailbox() (call it once per
@@ -44,6 +46,9 @@ struct rte_mbuf;
 namespace vs::dp {
 
 constexpr uint16_t kMaxBurst = 32;
+// Above this many megaflows a generation change flushes instead of revalidating (bounds
+// the pause: revalidation costs about one table lookup per megaflow).
+constexpr size_t kMaxRevalidate = 20000;
 
 struct PmdStats {
   std::atomic<uint64_t> rx_packets{0};
@@ -57,7 +62,9 @@ struct PmdStats {
   std::atomic<uint64_t> no_headroom{0};
   std::atomic<uint64_t> cache_flushes{0};
   std::atomic<uint64_t> batches{0};
-  std::atomic<uint64_t> megaflows{0};  // gauge: installed megaflows (not cleared)
+  std::atomic<uint64_t> revalidations{0};      // generation changes handled by revalidating
+  std::atomic<uint64_t> megaflows_evicted{0};  // megaflows a revalidation found stale
+  std::atomic<uint64_t> megaflows{0};          // gauge: installed megaflows (not cleared)
 };
 
 class Pmd {

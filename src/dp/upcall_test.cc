@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dp/datapath.h"
+#include "dp/dpcls.h"
 #include "dp/xlate.h"
 
 namespace vs::dp {
@@ -141,6 +142,58 @@ TEST(Upcall, MegaflowIsCorrectForEveryPacketItCovers) {
       }
     }
   }
+}
+
+TEST(Upcall, RevalidationKeepsOnlyMegaflowsThatAreStillCorrect) {
+  std::mt19937 rng(77);
+  int kept = 0, evicted = 0;
+  for (int table = 0; table < 30; table++) {
+    Fixture fx;
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 15); i++) fx.Flow(RandomRule(rng));
+    MacTable* macs = &fx.dp->snapshot()->bridges[0].state->macs;
+    for (int i = 0; i < 4; i++) {
+      uint8_t mac[6] = {0, 0, 0, 0, 0, static_cast<uint8_t>(i)};
+      macs->Learn(mac, static_cast<uint16_t>(i % 2 ? 10 : 20), 1 + rng() % 3, fx.now);
+    }
+    std::vector<std::unique_ptr<Megaflow>> flows;
+    for (int s = 0; s < 40; s++) {
+      FlowKey k = RandomKey(rng);
+      UpcallResult r = fx.Up(k);
+      auto f = std::make_unique<Megaflow>();
+      f->match = Match{k, r.mask};
+      f->match.Normalize();
+      f->actions = r.actions;
+      f->rule = r.rule;
+      f->Prepare();
+      flows.push_back(std::move(f));
+    }
+    // Change the table and the MAC table a little.
+    for (int i = 0; i < 2; i++) fx.Flow(RandomRule(rng));
+    if (rng() % 2) {
+      ASSERT_TRUE(fx.dp->DelFlows("br0", "tcp", false).ok());
+    }
+    uint8_t moved[6] = {0, 0, 0, 0, 0, 1};
+    macs->Learn(moved, 10, 1 + rng() % 3, fx.now);
+    for (auto& f : flows) {
+      if (!Revalidate(*fx.dp->snapshot(), f.get(), fx.now)) {
+        evicted++;
+        continue;
+      }
+      kept++;
+      for (int j = 0; j < 20; j++) {
+        FlowKey other = RandomKey(rng);
+        KeyWord* o = Words(other);
+        const KeyWord* kw = Words(f->match.key);
+        const KeyWord* mw = Words(f->match.mask);
+        for (int w = 0; w < kKeyWords; w++) o[w] = (o[w] & ~mw[w]) | (kw[w] & mw[w]);
+        UpcallResult r2 = fx.Up(other);
+        ASSERT_EQ(r2.actions, f->actions) << "table " << table;
+        ASSERT_EQ(r2.rule, f->rule);
+      }
+    }
+  }
+  EXPECT_GT(kept, 100);
+  EXPECT_GT(evicted, 50);
 }
 
 TEST(Upcall, MaskIsNarrowForSimpleTables) {

@@ -235,6 +235,25 @@ void Upcall(const DpSnapshot& snap, const FlowKey& key, uint64_t now_ns, bool le
   if (trace && rule->actions.empty()) *trace += "    drop\n";
 }
 
+bool Revalidate(const DpSnapshot& snap, Megaflow* f, uint64_t now_ns) {
+  UpcallResult r;
+  Upcall(snap, f->match.key, now_ns, /*learn=*/false, &r, nullptr);
+  if (!(r.actions == f->actions)) return false;
+  const KeyWord* nm = Words(r.mask);
+  const KeyWord* om = Words(f->match.mask);
+  for (int i = 0; i < kKeyWords; i++) {
+    if (nm[i] & ~om[i]) return false;
+  }
+  if (r.learn_table) {
+    auto port = r.learn_table->Lookup(f->match.key.dl_src, r.learn_vlan, now_ns);
+    if (!port || *port != f->match.key.in_port) return false;
+  }
+  f->rule = r.rule;
+  f->learn_table = r.learn_table;
+  f->learn_vlan = r.learn_vlan;
+  return true;
+}
+
 FlowKey ApplyToKey(const FlowKey& key, const DpActions& actions) {
   FlowKey k = key;
   for (const DpAction& a : actions) {

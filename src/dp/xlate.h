@@ -22,6 +22,7 @@
 #include <string>
 
 #include "dp/actions.h"
+#include "dp/dpcls.h"
 #include "dp/oftable.h"
 #include "dp/snapshot.h"
 
@@ -41,6 +42,14 @@ struct UpcallResult {
 // appends the ofproto/trace explanation. `learn` = false (trace) leaves MAC tables alone.
 void Upcall(const DpSnapshot& snap, const FlowKey& key, uint64_t now_ns, bool learn,
             UpcallResult* out, std::string* trace);
+
+// Revalidation after the table or a MAC table changed: evaluates the megaflow's (masked)
+// key against `snap`. The megaflow stays correct if the actions are the same and the new
+// mask needs no field the old one did not fix (then every packet it covers would get the
+// same answer), and — for NORMAL — the source is still learned on its input port (else
+// a packet must come up to re-learn it). On true, re-points rule/learn pointers into
+// `snap` (the old ones may be freed soon). Does not learn.
+bool Revalidate(const DpSnapshot& snap, Megaflow* flow, uint64_t now_ns);
 
 // The key as the packet leaves after the header changes in `actions` (for trace's
 // "Final flow"). Outputs do not change it.
