@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <random>
 #include <thread>
@@ -50,7 +51,11 @@ class EalEnv : public ::testing::Environment {
   }
   void TearDown() override {
     rte_mempool_free(g_pool);
+    // EAL leaves its (empty) runtime directory behind; this process owns it.
+    std::string runtime_dir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
+    std::error_code ec;
+    if (!runtime_dir.empty()) std::filesystem::remove_all(runtime_dir, ec);
   }
 };
 const auto* kEnv = ::testing::AddGlobalTestEnvironment(new EalEnv);
