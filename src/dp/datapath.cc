@@ -7,10 +7,15 @@
 #include <chrono>
 #include <cstring>
 
+#include "base/log.h"
 #include "dp/flow_parse.h"
 #include "dp/xlate.h"
 
 namespace vs::dp {
+
+namespace {
+vs::log::Module& kLog = vs::log::GetModule("dp");
+}  // namespace
 
 Result<std::unique_ptr<Datapath>> Datapath::Create(DatapathOptions o) {
   if (o.max_ports < 2 || o.max_ports > 65535) {
@@ -84,6 +89,7 @@ Status Datapath::AddBridge(const std::string& name) {
   auto state = std::make_shared<BridgeState>(name, &gen_, options_.mac_aging_ns);
   bridges_.emplace(name, BridgeCtl{std::move(state), OfTable(Now())});
   Publish();
+  VS_LOG_DBG(kLog, "bridge {}: created with priority=0,actions=NORMAL", name);
   return Status::Ok();
 }
 
@@ -95,6 +101,7 @@ Status Datapath::DelBridge(const std::string& name) {
   }
   bridges_.erase(it);
   Publish();
+  VS_LOG_DBG(kLog, "bridge {}: deleted", name);
   return Status::Ok();
 }
 
@@ -134,6 +141,8 @@ Result<uint32_t> Datapath::AddPort(const std::string& bridge, const PortConfig& 
   p.info.trunks = c.trunks;
   p.bridge = bridge;
   Publish();
+  VS_LOG_DBG(kLog, "bridge {}: added port {} as port {}{}", bridge, c.name, id,
+              c.tag >= 0 ? fmt::format(" (access VLAN {})", c.tag) : std::string());
   return id;
 }
 
@@ -155,6 +164,7 @@ Status Datapath::DelPort(const std::string& port) {
   auto id = PortId(port);
   if (!id) return Status(ENOENT, fmt::format("no port named {}", port));
   bridges_.at(ports_[*id].bridge).state->macs.FlushPort(*id);
+  VS_LOG_DBG(kLog, "bridge {}: deleted port {}", ports_[*id].bridge, port);
   ports_[*id] = PortCtl{};
   Publish();
   return Status::Ok();

@@ -5,12 +5,15 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "base/log.h"
 #include "dp/exec.h"
 #include "dp/oftable.h"
 #include "dp/xlate.h"
 
 namespace vs::dp {
 namespace {
+
+vs::log::Module& kLog = vs::log::GetModule("dp_pmd");
 
 inline void Bump(std::atomic<uint64_t>& c, uint64_t v) {
   if (v) c.store(c.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
@@ -45,6 +48,13 @@ void Pmd::CheckGeneration() {
   if (gen == cache_gen_ && !flush_pending_) return;
   if (dpcls_.size()) {
     if (flush_pending_ || dpcls_.size() > kMaxRevalidate) {
+      if (flush_pending_) {
+        static vs::log::RateLimit rl(5, 5);
+        VS_LOG_WARN_RL(kLog, rl,
+                       "pmd {}: {} megaflows reached the limit of {}, flushing its caches (raise "
+                       "max_megaflows if this repeats)",
+                       id_, dpcls_.size(), dp_->options().max_megaflows);
+      }
       FlushCaches();
     } else {
       // Loaded after the generation (acquire): at least as new as the change we saw.
