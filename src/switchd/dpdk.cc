@@ -46,7 +46,8 @@ class DpdkNetdevBase : public Netdev {
       : name_(cfg.name), reg_(reg), a_(std::move(a)), spec_(spec), how_(std::move(how)) {}
   ~DpdkNetdevBase() override { reg_.Detach(name_); }
   const std::string& name() const override { return name_; }
-  std::string type() const override { return "dpdk"; }
+  std::string type() const override { return type_; }
+  void set_type(std::string t) { type_ = std::move(t); }
   int mtu() const override { return spec_.mtu; }
   std::map<std::string, std::string> Status() const override {
     std::map<std::string, std::string> s = {
@@ -69,6 +70,7 @@ class DpdkNetdevBase : public Netdev {
   numa::Assignment a_;
   numa::PortSpec spec_;
   std::string how_;
+  std::string type_ = "dpdk";
 };
 
 // --sysfs-root mode: the device exists only as its memory; no packets.
@@ -283,6 +285,19 @@ Status Dpdk::Configure(const numa::OtherConfig& other_config) {
   return Status::Ok();
 }
 
+Result<std::unique_ptr<Netdev>> Dpdk::OpenTapPort(const InterfaceConfig& cfg) {
+  if (cfg.name.empty() || cfg.name.size() >= 16) {
+    return Status(EINVAL, fmt::format("could not open network device {}: an internal interface "
+                                      "name must have 1 to 15 characters",
+                                      cfg.name));
+  }
+  InterfaceConfig tap = cfg;
+  tap.options["dpdk-devargs"] = fmt::format("net_tap_{},iface={}", cfg.name, cfg.name);
+  auto dev = OpenPort(tap);
+  if (dev.ok()) static_cast<DpdkNetdevBase*>(dev->get())->set_type("internal");
+  return dev;
+}
+
 Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
   if (!registry_) {
     if (!init_error_.empty())
@@ -340,6 +355,9 @@ Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
     // rest under a lock per burst).
     spec.n_txq = std::max<uint32_t>(1, std::min<uint32_t>(probed->info.max_tx_queues,
                                                           std::thread::hardware_concurrency()));
+    // net_tap pairs its queues: as many tx as rx queues.
+    if (probed->info.driver_name && std::string(probed->info.driver_name) == "net_tap")
+      spec.n_txq = spec.n_rxq;
   }
   numa::AttachResult ar = registry_->Attach(spec);
   if (!ar.ok()) {

@@ -58,6 +58,10 @@ class Dpdk {
   const numa::Topology* topology() const { return topo_loaded_ ? &topo_ : nullptr; }
 
   Result<std::unique_ptr<Netdev>> OpenPort(const InterfaceConfig& cfg);
+  // The bridge's internal port as a DPDK net_tap device (kernel interface of
+  // the same name), so PMD threads carry its traffic like any other port.
+  // Needs real DPDK (not simulated).
+  Result<std::unique_ptr<Netdev>> OpenTapPort(const InterfaceConfig& cfg);
 
   // Registers memory/show, dpdk/get-malloc-stats, dpdk/get-mempool-info once
   // DPDK runs (they say so before).

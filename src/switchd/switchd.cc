@@ -88,7 +88,11 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
   std::vector<uint16_t> trunks;
   for (int64_t t : p.trunks)
     if (t >= 0 && t < 4096) trunks.push_back(static_cast<uint16_t>(t));
-  const bool changed = !(in->cfg == cfg) || in->bridge != b.name;
+  // Internal ports carry traffic as DPDK net_tap devices once DPDK runs; a
+  // plain TAP opened before that is reopened then.
+  const bool dpdk_tap = cfg.type == "internal" && dpdk_.initialized() && !dpdk_.simulated();
+  const bool changed = !(in->cfg == cfg) || in->bridge != b.name ||
+                       (in->dev && dpdk_tap && in->dev->ethdev().port < 0);
   if (in->dev && !changed) {
     if (in->tag != tag || in->trunks != trunks) {
       in->tag = tag;
@@ -98,8 +102,9 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
     }
     return;  // running and untouched
   }
-  if (in->dev && in->bridge == b.name && in->cfg.type == cfg.type && in->cfg.name == cfg.name &&
-      in->dev->Reconfigure(cfg)) {
+  const bool upgrade_tap = in->dev && dpdk_tap && in->dev->ethdev().port < 0;
+  if (in->dev && !upgrade_tap && in->bridge == b.name && in->cfg.type == cfg.type &&
+      in->cfg.name == cfg.name && in->dev->Reconfigure(cfg)) {
     VS_LOG_INFO(kLog, "bridge {}: reconfigured interface {}", b.name, cfg.name);
     in->cfg = cfg;
     return;
@@ -115,9 +120,10 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
   in->tag = tag;
   in->trunks = trunks;
   Result<std::unique_ptr<Netdev>> dev = Status(EINVAL, "");
-  if (cfg.type == "dpdk") {
+  if (cfg.type == "dpdk" || dpdk_tap) {
     Status common = CheckCommonOptions(cfg);
-    dev = common.ok() ? dpdk_.OpenPort(cfg) : Result<std::unique_ptr<Netdev>>(common);
+    if (!common.ok()) dev = common;
+    else dev = dpdk_tap ? dpdk_.OpenTapPort(cfg) : dpdk_.OpenPort(cfg);
   } else {
     dev = OpenNetdev(cfg);
   }

@@ -6,7 +6,8 @@ in the switch's namespace and are attached to bridge br0 as DPDK ports
 (net_af_packet vdevs) by the REAL ovs-vsctl. With the default flow
 (priority=0,actions=NORMAL) ping and a TCP transfer (iperf3) pass; after
 `numavs-ofctl add-flow br0 "priority=100,icmp,actions=drop"` ping fails and TCP
-still works; dump-flows counts the dropped pings. The EAL runs in no-hugepage
+still works; dump-flows counts the dropped pings. The bridge's internal port (a
+kernel interface through DPDK's net_tap) answers ping too. The EAL runs in no-hugepage
 mode. TX checksum offload is turned off on the namespace veths: packets read
 from a veth with AF_PACKET carry partial checksums the receiving kernel would
 drop (the same advice applies to OVS-DPDK with af_packet ports).
@@ -90,6 +91,10 @@ def main():
                         "options:dpdk-devargs=net_af_packet%d,iface=s%s" % (i, peer))
             f.check(r.returncode == 0 and r.stderr == "", "add-port p%d: %r" % (i, r.stderr))
         env = dict(s.env)
+        # The bridge's internal port is a kernel interface (net_tap) carrying traffic too.
+        sh("ip", "-n", s.netns, "addr", "add", "10.0.0.3/24", "dev", "br0")
+        r = sh("ip", "netns", "exec", nsa, "ping", "-c", "3", "-i", "0.2", "-W", "1", "10.0.0.3", check=False)
+        f.check(r.returncode == 0, "ping to the bridge's internal port failed:\n%s" % r.stdout)
         r = ping(nsa)
         f.check(r.returncode == 0, "ping through NORMAL failed:\n%s" % r.stdout)
         got = iperf(nsa, nsb)

@@ -71,7 +71,7 @@ def main():
         masks = ["0x1", "0x2" if ncpu > 1 else "0x1", "0x3" if ncpu > 1 else "0x1", ""]
         for rnd in range(4):
             r = s.vsctl("add-port", "br0", "n%d" % rnd, "--", "set", "Interface", "n%d" % rnd, "type=dpdk",
-                        "options:dpdk-devargs=net_null%d" % rnd)
+                        "options:dpdk-devargs=net_null%d,no-rx=1" % rnd)
             f.check(r.returncode == 0 and r.stderr == "", "add net_null%d: %r" % (rnd, r.stderr))
             subprocess.run([ofctl, "add-flow", "br0", "priority=300,udp,tp_dst=%d,actions=drop" % (1000 + rnd)],
                            env=env, check=False, timeout=20)
