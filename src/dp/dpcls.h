@@ -9,9 +9,9 @@
 // key), so the first hit is the answer.
 //
 // Threading: single-threaded. A Dpcls belongs to one PMD; only that thread touches it.
-// Megaflows are never removed one by one: Clear() drops them all (on a generation change
-// or when the PMD's flow limit is reached), so the EMC's pointers are cleared together.
-// Insert allocates (upcall path); Lookup never does.
+// Megaflows are removed only in bulk — Clear() (flow limit, large tables) or Retain()
+// (revalidation after a generation change) — and the PMD clears its EMC, whose entries
+// point at megaflows, at the same time. Insert/Retain allocate (slow path); Lookup never.
 #pragma once
 
 #include <cstddef>

@@ -14,12 +14,12 @@
 //    (when it holds no pointer into the datapath's shared state), Offline() before it
 //    sleeps or blocks, and must be gone before the Pmd is destroyed.
 //  * Before each batch the PMD compares the datapath generation with the one its caches
-//    were built under; if it moved, it revalidates its megaflows against the new
-//    snapshot (xlate.h Revalidate: stale ones are freed, survivors re-pointed at the new
-//    rules) and clears the EMC — or, above kMaxRevalidate megaflows, drops both caches. Since the
-//    control thread bumps the generation after publishing and before retiring, and frees only after
-//    a grace period, a cached megaflow never outlives the rules/MAC tables it points at without
-//    being dropped first — the drop itself does not dereference them.
+//    were built under; if it moved, it clears the EMC and revalidates its megaflows
+//    against the new snapshot (xlate.h Revalidate: stale ones are freed, survivors are
+//    re-pointed at the new rules and MAC tables) — or, above kMaxRevalidate megaflows,
+//    drops them all. The control thread bumps the generation after publishing and before
+//    retiring, and frees only after a grace period, so no cached megaflow is used with a
+//    pointer to freed state; revalidation and flushing never dereference the old pointers.
 //  * Everything else on a Pmd (dumps, stats resets, flushes) belongs to its thread: other
 //    threads Post() a function that the PMD runs in ServiceMailbox() (call it once per
 //    loop iteration; one relaxed load when empty). When the PMD is not running, the
