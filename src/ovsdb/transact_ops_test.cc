@@ -127,6 +127,9 @@ TEST_F(TransactOps, SelectWithColumnsAndWhere) {
   // Unknown column in "columns".
   auto out = Run(R"([{"op":"select","table":"Root","where":[],"columns":["nope"]}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "syntax error");
+  // A column named twice.
+  out = Run(R"([{"op":"select","table":"Root","where":[],"columns":["name","i","name"]}])");
+  EXPECT_EQ(ErrorTag(out.result, 0), "syntax error");
   // Unknown column in "where".
   out = Run(R"([{"op":"select","table":"Root","where":[["nope","==",1]]}])");
   EXPECT_EQ(ErrorTag(out.result, 0), "unknown column");

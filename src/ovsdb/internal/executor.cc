@@ -184,7 +184,9 @@ ErrorOr<std::vector<int>> Executor::ParseColumns(const TableSchema& ts, const Js
     if (!c.is_string()) return Syntax(c, "Array of column names expected.");
     const ColumnSchema* col = ts.FindColumn(c.get_ref<const std::string&>());
     if (!col) return Syntax(c, fmt::format("{} is not a valid column name", c.get<std::string>()));
-    if (std::find(cols.begin(), cols.end(), col->index) == cols.end()) cols.push_back(col->index);
+    if (std::find(cols.begin(), cols.end(), col->index) != cols.end())  // as ovsdb-server
+      return Syntax(*it, "array of distinct column names expected");
+    cols.push_back(col->index);
   }
   return cols;
 }
