@@ -142,7 +142,7 @@ Result<uint32_t> Datapath::AddPort(const std::string& bridge, const PortConfig& 
   p.bridge = bridge;
   Publish();
   VS_LOG_DBG(kLog, "bridge {}: added port {} as port {}{}", bridge, c.name, id,
-              c.tag >= 0 ? fmt::format(" (access VLAN {})", c.tag) : std::string());
+             c.tag >= 0 ? fmt::format(" (access VLAN {})", c.tag) : std::string());
   return id;
 }
 

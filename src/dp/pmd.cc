@@ -5,6 +5,8 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "dp/exec.h"
 #include "dp/oftable.h"
@@ -47,7 +49,16 @@ void Pmd::CheckGeneration() {
   uint64_t gen = dp_->generation();
   if (gen == cache_gen_ && !flush_pending_) return;
   if (dpcls_.size()) {
-    if (flush_pending_ || dpcls_.size() > kMaxRevalidate) {
+    uint64_t now = dp_->Now();
+    if (budget_refilled_ns_ == 0) budget_refilled_ns_ = now;
+    if (now > budget_refilled_ns_) {
+      revalidate_budget_ns_ = std::min<int64_t>(
+          static_cast<int64_t>(kRevalidateBurstNs),
+          revalidate_budget_ns_ +
+              static_cast<int64_t>((now - budget_refilled_ns_) * kRevalidateSharePercent / 100));
+      budget_refilled_ns_ = now;
+    }
+    if (flush_pending_ || dpcls_.size() > kMaxRevalidate || revalidate_budget_ns_ < 0) {
       if (flush_pending_) {
         static vs::log::RateLimit rl(5, 5);
         VS_LOG_WARN_RL(kLog, rl,
@@ -59,9 +70,10 @@ void Pmd::CheckGeneration() {
     } else {
       // Loaded after the generation (acquire): at least as new as the change we saw.
       const DpSnapshot* snap = dp_->snapshot();
-      uint64_t now = dp_->Now();
       emc_.Clear();
       size_t freed = dpcls_.Retain([&](Megaflow& f) { return Revalidate(*snap, &f, now); });
+      uint64_t done = dp_->Now();
+      revalidate_budget_ns_ -= static_cast<int64_t>(done > now ? done - now : 0);
       Bump(stats_.revalidations, 1);
       Bump(stats_.megaflows_evicted, freed);
       stats_.megaflows.store(dpcls_.size(), std::memory_order_relaxed);

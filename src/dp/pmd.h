@@ -49,6 +49,12 @@ constexpr uint16_t kMaxBurst = 32;
 // Above this many megaflows a generation change flushes instead of revalidating (bounds
 // the pause: revalidation costs about one table lookup per megaflow).
 constexpr size_t kMaxRevalidate = 20000;
+// Revalidation may take at most this share of a PMD's time (token bucket, burst
+// kRevalidateBurstNs); beyond it — changes arriving faster than revalidation pays off,
+// e.g. a flood of new MAC addresses — a generation change flushes instead, whose cost
+// is proportional to the flows that are active, not to those cached.
+constexpr uint64_t kRevalidateSharePercent = 10;
+constexpr uint64_t kRevalidateBurstNs = 20'000'000;
 
 struct PmdStats {
   std::atomic<uint64_t> rx_packets{0};
@@ -124,6 +130,8 @@ class Pmd {
   uint64_t cache_gen_ = 0;  // generation the caches were built under (PMD thread only)
   bool flush_pending_ = false;
   uint32_t rng_ = 0x9e3779b9;  // xorshift state for EMC insertion
+  int64_t revalidate_budget_ns_ = static_cast<int64_t>(kRevalidateBurstNs);
+  uint64_t budget_refilled_ns_ = 0;
   Emc emc_;
   Dpcls dpcls_;
   PmdStats stats_;

@@ -77,7 +77,7 @@ class PmdTest : public ::testing::Test {
  protected:
   void SetUp() override {
     DatapathOptions o;
-    o.clock = [this] { return now_.load(); };
+    o.clock = [this] { return now_.fetch_add(tick_ns_); };
     o.max_ports = 16;
     o.max_megaflows = max_megaflows_;
     o.emc_insert_inv_prob = 1;  // deterministic EMC counts
@@ -119,6 +119,7 @@ class PmdTest : public ::testing::Test {
   std::string DumpRules() { return *dp_->DumpFlows("br0"); }
 
   size_t max_megaflows_ = 65536;
+  uint64_t tick_ns_ = 0;  // the clock advances this much on every reading
   std::atomic<uint64_t> now_{5000000000};
   std::unique_ptr<Datapath> dp_;
   std::unique_ptr<Pmd> pmd_;
@@ -276,6 +277,23 @@ TEST_F(PmdTest, TableChangesRevalidateCachedFlows) {
   EXPECT_EQ(TxCount(3), 1);
   // The deleted rule's counts stay with it; the surviving rule has its 3 packets.
   EXPECT_NE(DumpRules().find("n_packets=3"), std::string::npos) << DumpRules();
+}
+
+TEST_F(PmdTest, FrequentChangesFlushInsteadOfRevalidating) {
+  Frame f = TcpFrame(2, 1, Ip(1, 1, 1, 1), Ip(10, 0, 0, 1), 5, 80);
+  // Every clock reading is 30 ms later, so each revalidation seems to take 30 ms while
+  // only a few readings pass between changes: the 10% budget runs out.
+  tick_ns_ = 30'000'000;
+  Send(1, {f});
+  for (int i = 0; i < 10; i++) {
+    ASSERT_TRUE(dp_->AddFlow("br0", fmt::format("priority={},arp,actions=drop", 20 + i)).ok());
+    Send(1, {f});
+  }
+  tick_ns_ = 0;
+  EXPECT_GE(pmd_->stats().revalidations.load(), 1u);
+  EXPECT_GE(pmd_->stats().cache_flushes.load(), 3u);
+  EXPECT_EQ(pmd_->stats().revalidations.load() + pmd_->stats().cache_flushes.load(), 10u);
+  EXPECT_EQ(pmd_->stats().rx_packets.load(), 11u);
 }
 
 TEST_F(PmdTest, GarbageAndTruncatedPacketsAreHandled) {
