@@ -159,9 +159,14 @@ void DbServer::OnClose(Session& s, const std::string& why) {
   asio::post(io_, [this, id] { sessions_.erase(id); });
 }
 
-void DbServer::SendToSession(Session& s, std::string text) {
-  if (commit_seq_ > durable_seq_) {
-    held_.push_back(Held{s.conn, std::move(text), commit_seq_});
+void DbServer::SendToSession(Session& s, std::string text, bool ack) {
+  if (ack && commit_seq_ > durable_seq_) {
+    held_.push_back(Held{s.conn, s.id, std::move(text), commit_seq_});
+    s.held++;
+    s.last_held_seq = commit_seq_;
+  } else if (s.held > 0) {
+    held_.push_back(Held{s.conn, s.id, std::move(text), s.last_held_seq});
+    s.held++;
   } else {
     s.conn->SendRaw(std::move(text));
   }
@@ -298,7 +303,13 @@ void DbServer::RunTransaction(Session* s, const Json& id, Db& db, const Json& op
     blocked->timer->cancel();
   }
   if (o.changes) Committed(db, o);
-  if (s) Reply(*s, id, std::move(o.result));
+  if (s) {
+    // The acknowledgement of a commit (or of a "commit" op asking for
+    // durability) waits for the disk; other replies need not.
+    bool ack = o.changes != nullptr || o.durable;
+    SendToSession(*s, JsonToString(Json{{"id", id}, {"result", std::move(o.result)}, {"error", nullptr}}),
+                  ack);
+  }
 }
 
 void DbServer::Committed(Db& db, const TransactOutcome& o) {
@@ -403,7 +414,10 @@ void DbServer::OnSynced(uint64_t generation, const Status& st) {
 
 void DbServer::ReleaseHeld() {
   while (!held_.empty() && held_.front().seq <= durable_seq_) {
-    if (auto c = held_.front().conn.lock()) c->SendRaw(std::move(held_.front().text));
+    Held& h = held_.front();
+    if (auto c = h.conn.lock()) c->SendRaw(std::move(h.text));
+    auto it = sessions_.find(h.session_id);
+    if (it != sessions_.end() && it->second->held > 0) it->second->held--;
     held_.pop_front();
   }
 }

@@ -12,10 +12,13 @@
 //
 // Commit path and durability (pipelined group commit): a transaction that
 // changed the database is applied in memory, gets the next commit sequence
-// number and its log record is appended to the log buffer. While any commit
-// is not yet durable, every outgoing message (the commit's reply, every
-// session's monitor updates, and any later reply, which may have read
-// non-durable data) is held in order, tagged with the latest sequence number.
+// number and its log record is appended to the log buffer. Its reply — the
+// acknowledgement — is held, tagged with that sequence number, until the
+// commit is on disk; so is every later message to the same session (replies
+// and notifications keep their order per session). Messages to other
+// sessions (monitor updates, replies to reads) go out at once, as from
+// ovsdb-server: they may show a commit before it is durable, but no commit is
+// acknowledged before it is.
 // A posted flush writes the buffered records (one write for all requests of
 // the poll round) and, if the Syncer thread is idle, has it fdatasync them;
 // while it does, the event loop goes on serving and writing the next batch.
@@ -105,6 +108,7 @@ class DbServer {
   struct Blocked;
   struct Held {
     std::weak_ptr<jsonrpc::Connection> conn;
+    uint64_t session_id;
     std::string text;
     uint64_t seq;  // sent once commits up to this one are durable
   };
@@ -119,7 +123,10 @@ class DbServer {
   // A reply whose result is already serialised JSON text.
   void ReplyRaw(Session& s, const Json& id, const std::string& result_text);
   void Notify(Session& s, const std::string& method, Json params);
-  void SendToSession(Session& s, std::string text);
+  // `ack` marks the reply to a transaction that changed the database: it
+  // waits until every commit so far is durable. Other messages wait only
+  // behind earlier held messages of the same session (order per session).
+  void SendToSession(Session& s, std::string text, bool ack = false);
   Db* FindDb(const std::string& name);
 
   // Methods (rpc_methods.cc).

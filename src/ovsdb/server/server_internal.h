@@ -26,6 +26,8 @@ struct DbServer::Session {
   std::map<std::string, MonitorEntry> monitors;  // key: monitor id as JSON text
   std::set<std::string> locks;                   // locks held or waited for
   bool db_change_aware = false;
+  size_t held = 0;           // messages of this session in DbServer::held_
+  uint64_t last_held_seq = 0;
 };
 
 struct DbServer::Blocked {

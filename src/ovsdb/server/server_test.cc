@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <future>
 #include <thread>
 
 #include "jsonrpc/client.h"
@@ -64,6 +65,14 @@ class ServerTest : public ::testing::Test {
     thread_.join();
     server_.reset();
     io_.reset();
+  }
+  // DbServer belongs to its io_context's thread: run `f` there and wait.
+  template <typename F>
+  auto OnServerThread(F f) {
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto fut = task.get_future();
+    asio::post(*io_, [&task] { task(); });
+    return fut.get();
   }
   std::unique_ptr<jsonrpc::Client> Connect() {
     auto c = jsonrpc::Client::Connect("unix:" + sock_, 2000);
@@ -203,8 +212,8 @@ TEST_F(ServerTest, CompactKeepsContent) {
   for (int i = 0; i < 200; i++) {
     Transact(*c, Json::parse(R"([{"op":"mutate","table":"Root","where":[],"mutations":[["counter","+=",1]]}])"));
   }
-  ASSERT_TRUE(server_->Compact("Test").ok());
-  EXPECT_EQ(server_->Compact("Nope").code(), ENOENT);
+  ASSERT_TRUE(OnServerThread([&] { return server_->Compact("Test"); }).ok());
+  EXPECT_EQ(OnServerThread([&] { return server_->Compact("Nope"); }).code(), ENOENT);
   c.reset();
   Stop();
   Start();
