@@ -269,6 +269,29 @@ Status Datapath::FdbFlush(const std::string& bridge) {
   return Status::Ok();
 }
 
+Status Datapath::FdbAdd(const std::string& bridge, const std::string& port,
+                       const std::string& vlan, const std::string& mac) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  auto id = PortId(port);
+  if (!id || ports_[*id].bridge != bridge)
+    return Status(ENOENT, fmt::format("no port named {} on bridge {}", port, bridge));
+  char* end = nullptr;
+  unsigned long v = strtoul(vlan.c_str(), &end, 10);
+  if (vlan.empty() || *end != '\0' || v > 4095)
+    return Status(EINVAL, fmt::format("VLAN \"{}\" is invalid (0 to 4095)", vlan));
+  unsigned int m[6];
+  char tail;
+  if (sscanf(mac.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+             &tail) != 6)
+    return Status(EINVAL, fmt::format("MAC \"{}\" is invalid (expected 00:11:22:33:44:55)", mac));
+  uint8_t bytes[6];
+  for (int i = 0; i < 6; i++) bytes[i] = static_cast<uint8_t>(m[i]);
+  if (bytes[0] & 1) return Status(EINVAL, fmt::format("MAC {} is a multicast address", mac));
+  (*b)->state->macs.AddStatic(bytes, static_cast<uint16_t>(v), *id);
+  return Status::Ok();
+}
+
 void Datapath::Run() {
   uint64_t now = Now();
   for (auto& [name, b] : bridges_) b.state->macs.Expire(now);

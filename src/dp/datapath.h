@@ -81,6 +81,10 @@ class Datapath {
   // fdb/show BRIDGE.
   Result<std::string> FdbShow(const std::string& bridge);
   Status FdbFlush(const std::string& bridge);
+  // fdb/add BRIDGE PORT VLAN MAC: a static MAC entry (no aging, not moved by learning).
+  // Errors: ENOENT (bridge, or port not on it), EINVAL (VLAN or MAC malformed).
+  Status FdbAdd(const std::string& bridge, const std::string& port, const std::string& vlan,
+                const std::string& mac);
 
   // Periodic control work: ages MAC entries, frees retired snapshots. Cheap; call ~1 Hz.
   void Run();

@@ -21,6 +21,7 @@ bool MacTable::Learn(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_
   if (mac[0] & 1) return false;
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t key = KeyOf(mac, vlan);
+  if (static_.count(key)) return false;
   auto it = entries_.find(key);
   if (it != entries_.end()) {
     bool expired = now_ns - it->second.seen_ns >= aging_ns_;
@@ -40,6 +41,18 @@ bool MacTable::Learn(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_
   return true;
 }
 
+void MacTable::AddStatic(const uint8_t mac[6], uint16_t vlan, uint32_t port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t key = KeyOf(mac, vlan);
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    lru_.erase(it->second.lru);
+    entries_.erase(it);
+  }
+  static_[key] = port;
+  Bump();
+}
+
 void MacTable::Refresh(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(KeyOf(mac, vlan));
@@ -52,7 +65,9 @@ void MacTable::Refresh(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint6
 std::optional<uint32_t> MacTable::Lookup(const uint8_t mac[6], uint16_t vlan,
                                          uint64_t now_ns) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = entries_.find(KeyOf(mac, vlan));
+  uint64_t key = KeyOf(mac, vlan);
+  if (auto st = static_.find(key); st != static_.end()) return st->second;
+  auto it = entries_.find(key);
   if (it == entries_.end() || now_ns - it->second.seen_ns >= aging_ns_) return std::nullopt;
   return it->second.port;
 }
@@ -84,19 +99,21 @@ void MacTable::FlushPort(uint32_t port) {
       ++it;
     }
   }
+  n += std::erase_if(static_, [port](const auto& kv) { return kv.second == port; });
   if (n) Bump();
 }
 
 void MacTable::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!entries_.empty()) Bump();
+  if (!entries_.empty() || !static_.empty()) Bump();
   entries_.clear();
   lru_.clear();
+  static_.clear();
 }
 
 size_t MacTable::size() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return entries_.size();
+  return entries_.size() + static_.size();
 }
 
 std::string MacTable::Show(const PortNamer& namer, uint64_t now_ns) const {
@@ -105,13 +122,20 @@ std::string MacTable::Show(const PortNamer& namer, uint64_t now_ns) const {
     uint16_t vlan;
     uint8_t mac[6];
     uint64_t age_s;
+    bool is_static;
   };
   std::vector<Row> rows;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [k, e] : entries_) {
       if (now_ns - e.seen_ns >= aging_ns_) continue;
-      Row r{e.port, static_cast<uint16_t>(k >> 48), {}, (now_ns - e.seen_ns) / 1000000000ull};
+      Row r{e.port, static_cast<uint16_t>(k >> 48), {}, (now_ns - e.seen_ns) / 1000000000ull,
+            false};
+      for (int i = 0; i < 6; i++) r.mac[i] = static_cast<uint8_t>(k >> (40 - 8 * i));
+      rows.push_back(r);
+    }
+    for (const auto& [k, port] : static_) {
+      Row r{port, static_cast<uint16_t>(k >> 48), {}, 0, true};
       for (int i = 0; i < 6; i++) r.mac[i] = static_cast<uint8_t>(k >> (40 - 8 * i));
       rows.push_back(r);
     }
@@ -123,7 +147,8 @@ std::string MacTable::Show(const PortNamer& namer, uint64_t now_ns) const {
   for (const Row& r : rows) {
     std::string name = namer ? namer(r.port) : std::string();
     if (name.empty()) name = std::to_string(r.port);
-    out += fmt::format("{:>5}  {:>4}  {}  {:>3}\n", name, r.vlan, FormatMac(r.mac), r.age_s);
+    out += fmt::format("{:>5}  {:>4}  {}  {:>3}\n", name, r.vlan, FormatMac(r.mac),
+                       r.is_static ? std::string("static") : std::to_string(r.age_s));
   }
   return out;
 }

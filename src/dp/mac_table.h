@@ -39,6 +39,9 @@ class MacTable {
   // (new entry or a move). When full, the least recently seen entry is replaced (O(1)).
   // Multicast sources are ignored.
   bool Learn(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns);
+  // A static entry (ovs-appctl fdb/add): never ages and learning does not move it;
+  // replaces a learned entry for the same (vlan, mac).
+  void AddStatic(const uint8_t mac[6], uint16_t vlan, uint32_t port);
   // Marks an existing entry as seen (no generation bump unless it moved).
   void Refresh(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns);
   // The port for (vlan, mac) if learned and not aged out.
@@ -75,6 +78,7 @@ class MacTable {
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Entry> entries_;  // guarded by mu_
   std::list<uint64_t> lru_;                      // keys, most recently seen first; guarded by mu_
+  std::unordered_map<uint64_t, uint32_t> static_;  // key -> port; guarded by mu_
 };
 
 }  // namespace vs::dp

@@ -186,5 +186,21 @@ TEST(MacTable, CapacityEvictsOldest) {
   EXPECT_FALSE(t.Learn(mcast, 0, 1, 5));
 }
 
+TEST(MacTable, StaticEntriesNeverAgeAndDoNotMove) {
+  std::atomic<uint64_t> gen{0};
+  MacTable t(&gen, 1000);
+  uint8_t a[6] = {2, 0, 0, 0, 0, 1};
+  EXPECT_TRUE(t.Learn(a, 0, 1, 0));
+  uint64_t g = gen.load();
+  t.AddStatic(a, 0, 2);
+  EXPECT_GT(gen.load(), g);
+  EXPECT_FALSE(t.Learn(a, 0, 3, 10));          // learning does not move it
+  EXPECT_EQ(*t.Lookup(a, 0, 1000000), 2u);    // nor does it age
+  EXPECT_EQ(t.Expire(1000000), 0u);
+  EXPECT_NE(t.Show(nullptr, 5).find("static"), std::string::npos);
+  t.FlushPort(2);
+  EXPECT_FALSE(t.Lookup(a, 0, 5).has_value());
+}
+
 }  // namespace
 }  // namespace vs::dp

@@ -384,6 +384,11 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
                  VS_RETURN_IF_ERROR(dp_->FdbFlush(a[0]));
                  return std::string("table successfully flushed\n");
                }));
+  ctl.Register("fdb/add", "BRIDGE PORT VLAN MAC", 4, 4,
+               Text([this](const auto& a) -> Result<std::string> {
+                 VS_RETURN_IF_ERROR(dp_->FdbAdd(a[0], a[1], a[2], a[3]));
+                 return std::string();
+               }));
   ctl.Register("ofproto/trace", "BRIDGE FLOW", 2, 2,
                Text([this](const auto& a) -> Result<std::string> {
                  return WithNewline(dp_->Trace(a[0], a[1]));

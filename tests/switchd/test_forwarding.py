@@ -116,6 +116,12 @@ def main():
         r = subprocess.run([ofctl, "del-flows", "br0", "icmp"], env=env, capture_output=True, text=True, timeout=20)
         f.check(r.returncode == 0, "del-flows: %r" % r.stderr)
         f.check(ping(nsa).returncode == 0, "ping must pass again after del-flows")
+        r = subprocess.run(["ovs-appctl", "-t", "numavs-switchd", "fdb/add", "br0", "p1", "0",
+                            "02:00:00:00:00:42"], env=env, capture_output=True, text=True, timeout=20)
+        fdb = subprocess.run(["ovs-appctl", "-t", "numavs-switchd", "fdb/show", "br0"], env=env,
+                             capture_output=True, text=True, timeout=20).stdout
+        f.check(r.returncode == 0 and re.search(r"\s0\s+02:00:00:00:00:42\s+static", fdb),
+                "fdb/add: %r\n%s" % (r.stderr, fdb))
         stats = s.vsctl("--no-wait", "get", "Interface", "p0", "statistics").stdout
         f.check("rx_packets" in stats, "Interface statistics: %r" % stats)
         show = subprocess.run(["ovs-appctl", "-t", "numavs-switchd", "dpif-netdev/pmd-stats-show"], env=env,
