@@ -53,10 +53,12 @@ void RegisterMemoryCommands(ctl::UnixctlServer& server, PoolRegistry& registry) 
                   [reg](const std::vector<std::string>&) -> Result<std::string> {
                     return MallocStatsText(*reg);
                   });
-  server.Register("netdev-dpdk/get-mempool-info", "[netdev]", 0, 1,
-                  [reg](const std::vector<std::string>& a) -> Result<std::string> {
-                    return MempoolInfoText(*reg, a.empty() ? "" : a[0]);
-                  });
+  auto mempool_info = [reg](const std::vector<std::string>& a) -> Result<std::string> {
+    return MempoolInfoText(*reg, a.empty() ? "" : a[0]);
+  };
+  // OVS's name, and the shorter one beside dpdk/get-malloc-stats.
+  server.Register("netdev-dpdk/get-mempool-info", "[netdev]", 0, 1, mempool_info);
+  server.Register("dpdk/get-mempool-info", "[netdev]", 0, 1, mempool_info);
 }
 
 }  // namespace vs::numa

@@ -47,6 +47,9 @@ TEST(MemoryCommands, ServeReportPreflightMallocStatsAndMempoolInfo) {
   ASSERT_TRUE(mi.ok());
   EXPECT_NE(mi->find("ports=dpdk1"), std::string::npos) << *mi;
   EXPECT_FALSE((*srv)->Run("netdev-dpdk/get-mempool-info", {"dpdk9"}).ok());
+  auto alias = (*srv)->Run("dpdk/get-mempool-info", {"dpdk1"});
+  ASSERT_TRUE(alias.ok());
+  EXPECT_EQ(*alias, *mi);
 }
 
 }  // namespace
