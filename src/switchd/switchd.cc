@@ -285,6 +285,18 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     if (GetString(row, "link_state") != link) set["link_state"] = link;
     std::map<std::string, std::string> status = in.dev ? in.dev->Status()
                                                        : std::map<std::string, std::string>{};
+    // Which cores poll its rx queues, and whether from another NUMA node.
+    for (const auto& pmd : pmds_->plan().pmds) {
+      for (const auto& q : pmd.rxqs) {
+        if (q.port_name != in.cfg.name || !in.dev) continue;
+        status[fmt::format("rxq{}_pmd_core", q.queue)] = std::to_string(pmd.core);
+        if (q.remote)
+          status["pmd_cross_numa"] = fmt::format(
+              "true (device on node {}, polled from node {}: add a core of node {} to "
+              "other_config:pmd-cpu-mask)",
+              q.numa, pmd.numa, q.numa);
+      }
+    }
     if (GetStringMap(row, "status") != status) set["status"] = MakeStringMap(status);
     std::optional<int64_t> mtu;
     if (in.dev) mtu = in.dev->mtu();
