@@ -14,30 +14,24 @@ stopping the daemon removes the EAL's runtime directory.
 import os
 import subprocess
 import sys
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ovsdb"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
-from test_seed import System  # noqa: E402
+from system import System, bindir_from_argv  # noqa: E402
 
 
 def main():
     harness.require_ovs_tools()
     if os.geteuid() != 0:
         harness.skip("needs root for network namespaces and the EAL")
-    bindir = sys.argv[sys.argv.index("--bindir") + 1] if "--bindir" in sys.argv else \
-        os.path.dirname(harness.default_numavs_bin())
+    bindir = bindir_from_argv()
     f = harness.Failures()
-    prefix = "numavs-t-" + uuid.uuid4().hex[:8]
     s = System(bindir)
     try:
-        r = s.launcher("start")
-        f.check(r.returncode == 0, "numavs start: %s%s" % (r.stdout, r.stderr))
-        r = s.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
-                    'other_config:dpdk-extra="--no-huge -m 512 --no-pci --file-prefix=%s"' % prefix)
-        f.check(r.returncode == 0 and r.stderr == "", "dpdk config: %r" % r.stderr)
+        s.start_dpdk()
+        prefix = s.prefix
         f.eq(s.get("Open_vSwitch", ".", "dpdk_initialized"), "true", "dpdk_initialized")
         f.check(s.get("Open_vSwitch", ".", "dpdk_version").startswith('"DPDK 22.11'), "dpdk_version")
         f.check(os.path.isdir("/var/run/dpdk/" + prefix), "EAL runtime dir missing while running")
@@ -79,7 +73,6 @@ def main():
                 f.check(False, line)
     finally:
         s.close()
-        subprocess.run(["rm", "-rf", "/var/run/dpdk/" + prefix])
     f.finish("switchd_dpdk_ports")
 
 

@@ -20,20 +20,12 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ovsdb"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
-from test_seed import System  # noqa: E402
-
-
-def sh(*cmd, check=True, timeout=30):
-    r = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        raise AssertionError("%s: rc=%d %s%s" % (" ".join(cmd), r.returncode, r.stdout, r.stderr))
-    return r
+from system import System, bindir_from_argv, sh  # noqa: E402
 
 
 def ping(ns, count=3):
@@ -62,33 +54,15 @@ def main():
     for tool in ("ping", "iperf3", "ethtool"):
         if not shutil.which(tool):
             harness.skip("%s is not installed (scripts/setup.sh installs it)" % tool)
-    bindir = sys.argv[sys.argv.index("--bindir") + 1] if "--bindir" in sys.argv else \
-        os.path.dirname(harness.default_numavs_bin())
+    bindir = bindir_from_argv()
     ofctl = os.path.join(bindir, "numavs-ofctl")
     f = harness.Failures()
-    tag = uuid.uuid4().hex[:6]
-    nsa, nsb = "numavs-a-" + tag, "numavs-b-" + tag
-    prefix = "numavs-fw-" + tag
     s = System(bindir)
     try:
-        for ns in (nsa, nsb):
-            sh("ip", "netns", "add", ns)
-        for ns, peer, addr in ((nsa, "va" + tag, "10.0.0.1/24"), (nsb, "vb" + tag, "10.0.0.2/24")):
-            sh("ip", "link", "add", "h" + peer, "type", "veth", "peer", "name", "s" + peer)
-            sh("ip", "link", "set", "h" + peer, "netns", ns)
-            sh("ip", "link", "set", "s" + peer, "netns", s.netns)
-            sh("ip", "-n", ns, "addr", "add", addr, "dev", "h" + peer)
-            sh("ip", "-n", ns, "link", "set", "h" + peer, "up")
-            sh("ip", "netns", "exec", ns, "ethtool", "-K", "h" + peer, "tx", "off")
-            sh("ip", "-n", s.netns, "link", "set", "s" + peer, "up")
-        r = s.launcher("start")
-        f.check(r.returncode == 0, "numavs start: %s%s" % (r.stdout, r.stderr))
-        s.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
-                'other_config:dpdk-extra="--no-huge -m 512 --no-pci --file-prefix=%s"' % prefix)
-        s.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
-        for i, peer in enumerate(("va" + tag, "vb" + tag)):
-            r = s.vsctl("add-port", "br0", "p%d" % i, "--", "set", "Interface", "p%d" % i, "type=dpdk",
-                        "options:dpdk-devargs=net_af_packet%d,iface=s%s" % (i, peer))
+        nsa, nsb = s.add_hosts()
+        s.start_dpdk()
+        prefix = s.prefix
+        for i, r in enumerate(s.bridge_to_hosts()):
             f.check(r.returncode == 0 and r.stderr == "", "add-port p%d: %r" % (i, r.stderr))
         env = dict(s.env)
         # The bridge's internal port is a kernel interface (net_tap) carrying traffic too.
@@ -134,9 +108,6 @@ def main():
                 f.check(False, line)
     finally:
         s.close()
-        for ns in (nsa, nsb):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        subprocess.run(["rm", "-rf", "/var/run/dpdk/" + prefix])
     f.finish("switchd_forwarding")
 
 

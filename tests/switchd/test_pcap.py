@@ -19,13 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ovsdb"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
-from test_seed import System  # noqa: E402
+from system import System, bindir_from_argv  # noqa: E402
 
 MAC_A = bytes.fromhex("020000000001")
 MAC_B = bytes.fromhex("020000000002")
@@ -139,12 +138,9 @@ def main():
     harness.require_ovs_tools()
     if os.geteuid() != 0:
         harness.skip("needs root for network namespaces")
-    bindir = sys.argv[sys.argv.index("--bindir") + 1] if "--bindir" in sys.argv else \
-        os.path.dirname(harness.default_numavs_bin())
+    bindir = bindir_from_argv()
     ofctl = os.path.join(bindir, "numavs-ofctl")
     f = harness.Failures()
-    tag = uuid.uuid4().hex[:6]
-    prefix = "numavs-pcap-" + tag
     work = tempfile.mkdtemp(prefix="numavs-pcap-")
     pkts, want1, want2, counts = make_traffic(2000)
     write_pcap(os.path.join(work, "in.pcap"), pkts)
@@ -156,10 +152,7 @@ def main():
         for key in ("all", "default"):
             subprocess.run(["ip", "netns", "exec", s.netns, "sysctl", "-qw",
                             "net.ipv6.conf.%s.disable_ipv6=1" % key], check=True)
-        r = s.launcher("start")
-        f.check(r.returncode == 0, "numavs start: %s%s" % (r.stdout, r.stderr))
-        s.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
-                'other_config:dpdk-extra="--no-huge -m 512 --no-pci --file-prefix=%s"' % prefix)
+        s.start_dpdk()
         s.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
         # Outputs first, and the flow table, so that nothing is missed when p0 starts reading.
         for i in (1, 2):
@@ -203,7 +196,7 @@ def main():
         f.eq(len(read_pcap(os.path.join(work, "out0.pcap"))), 0, "nothing goes back out of p0")
     finally:
         s.close()
-        subprocess.run(["rm", "-rf", work, "/var/run/dpdk/" + prefix])
+        subprocess.run(["rm", "-rf", work])
     f.finish("switchd_pcap")
 
 

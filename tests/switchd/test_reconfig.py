@@ -16,14 +16,12 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ovsdb"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
-from test_seed import System  # noqa: E402
-from test_forwarding import sh  # noqa: E402
+from system import System, bindir_from_argv, sh  # noqa: E402
 
 
 def main():
@@ -33,35 +31,16 @@ def main():
     for tool in ("ping", "ethtool"):
         if not shutil.which(tool):
             harness.skip("%s is not installed (scripts/setup.sh installs it)" % tool)
-    bindir = sys.argv[sys.argv.index("--bindir") + 1] if "--bindir" in sys.argv else \
-        os.path.dirname(harness.default_numavs_bin())
+    bindir = bindir_from_argv()
     ofctl = os.path.join(bindir, "numavs-ofctl")
     ncpu = os.cpu_count() or 1
     f = harness.Failures()
-    tag = uuid.uuid4().hex[:6]
-    nsa, nsb = "numavs-a-" + tag, "numavs-b-" + tag
-    prefix = "numavs-rc-" + tag
     s = System(bindir)
     pinger = None
     try:
-        for ns in (nsa, nsb):
-            sh("ip", "netns", "add", ns)
-        for ns, peer, addr in ((nsa, "va" + tag, "10.0.0.1/24"), (nsb, "vb" + tag, "10.0.0.2/24")):
-            sh("ip", "link", "add", "h" + peer, "type", "veth", "peer", "name", "s" + peer)
-            sh("ip", "link", "set", "h" + peer, "netns", ns)
-            sh("ip", "link", "set", "s" + peer, "netns", s.netns)
-            sh("ip", "-n", ns, "addr", "add", addr, "dev", "h" + peer)
-            sh("ip", "-n", ns, "link", "set", "h" + peer, "up")
-            sh("ip", "netns", "exec", ns, "ethtool", "-K", "h" + peer, "tx", "off")
-            sh("ip", "-n", s.netns, "link", "set", "s" + peer, "up")
-        r = s.launcher("start")
-        f.check(r.returncode == 0, "numavs start: %s%s" % (r.stdout, r.stderr))
-        s.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
-                'other_config:dpdk-extra="--no-huge -m 512 --no-pci --file-prefix=%s"' % prefix)
-        s.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
-        for i, peer in enumerate(("va" + tag, "vb" + tag)):
-            s.vsctl("add-port", "br0", "p%d" % i, "--", "set", "Interface", "p%d" % i, "type=dpdk",
-                    "options:dpdk-devargs=net_af_packet%d,iface=s%s" % (i, peer))
+        nsa, nsb = s.add_hosts()
+        s.start_dpdk()
+        s.bridge_to_hosts()
         # Warm up (ARP, MAC learning), then ping continuously while reconfiguring.
         sh("ip", "netns", "exec", nsa, "ping", "-c", "2", "-W", "2", "10.0.0.2", check=False)
         count = 200
@@ -103,9 +82,6 @@ def main():
         if pinger:
             pinger.kill()
         s.close()
-        for ns in (nsa, nsb):
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        subprocess.run(["rm", "-rf", "/var/run/dpdk/" + prefix])
     f.finish("switchd_reconfig")
 
 

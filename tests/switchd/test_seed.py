@@ -19,52 +19,17 @@ dynamic: the same commands with DPDK's default dynamic memory bring the port
 import os
 import subprocess
 import sys
-import tempfile
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ovsdb"))
+sys.path.insert(0, HERE)
 import harness  # noqa: E402
+from system import System, bindir_from_argv  # noqa: E402
 
 FIXTURE = os.path.normpath(os.path.join(HERE, "..", "fixtures", "sysfs", "two-node"))
 SEED_ERROR = ('could not allocate 49 MB of packet buffers on NUMA node 1 for dpdk0: node 1 has 0 MB '
               'reserved for DPDK (dpdk-socket-mem="1024,0", legacy memory); run: ovs-vsctl set '
               'Open_vSwitch . other_config:dpdk-socket-mem="1024,1024" (then restart numavs-switchd)')
-
-
-class System:
-    def __init__(self, bindir):
-        self.bindir = bindir
-        self.tmp = tempfile.mkdtemp(prefix="numavs-seed-")
-        self.netns = "numavs-seed-" + uuid.uuid4().hex[:8]
-        self.env = harness.client_env(self.tmp)
-        subprocess.run(["ip", "netns", "add", self.netns], check=True)
-
-    def launcher(self, *args):
-        return subprocess.run(["ip", "netns", "exec", self.netns, os.path.join(self.bindir, "numavs")]
-                              + list(args), env=self.env, capture_output=True, text=True, timeout=60)
-
-    def vsctl(self, *args):
-        return subprocess.run(["ovs-vsctl", "--timeout=15"] + list(args), env=self.env,
-                              capture_output=True, text=True, timeout=30)
-
-    def get(self, *args):
-        return self.vsctl("--no-wait", "get", *args).stdout.strip()
-
-    def switchd_alive(self):
-        return self.launcher("status").stdout.count("is running") == 2
-
-    def log(self):
-        try:
-            with open(os.path.join(self.tmp, "numavs-switchd.log")) as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def close(self):
-        self.launcher("stop")
-        subprocess.run(["ip", "netns", "del", self.netns], capture_output=True)
-        subprocess.run(["rm", "-rf", self.tmp])
 
 
 def scenario(f, bindir, legacy):
@@ -119,8 +84,7 @@ def main():
     harness.require_ovs_tools()
     if os.geteuid() != 0:
         harness.skip("needs root for network namespaces")
-    bindir = sys.argv[sys.argv.index("--bindir") + 1] if "--bindir" in sys.argv else \
-        os.path.dirname(harness.default_numavs_bin())
+    bindir = bindir_from_argv()
     f = harness.Failures()
     scenario(f, bindir, legacy=True)
     scenario(f, bindir, legacy=False)

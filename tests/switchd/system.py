@@ -1,0 +1,115 @@
+"""A numavs system for the switchd tests: the launcher running numavs-db and
+numavs-switchd in a private network namespace with a private run directory,
+and optionally two "hosts" (namespaces with 10.0.0.1 and 10.0.0.2) whose veth
+peers sit in the switch's namespace, ready to become net_af_packet ports.
+
+Everything it creates (namespaces, run directory, the EAL's runtime directory)
+is removed by close(), and the daemons are stopped through the launcher.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ovsdb"))
+import harness  # noqa: E402
+
+
+def sh(*cmd, check=True, timeout=30):
+    r = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError("%s: rc=%d %s%s" % (" ".join(cmd), r.returncode, r.stdout, r.stderr))
+    return r
+
+
+def bindir_from_argv():
+    if "--bindir" in sys.argv:
+        return sys.argv[sys.argv.index("--bindir") + 1]
+    return os.path.dirname(harness.default_numavs_bin())
+
+
+class System:
+    def __init__(self, bindir):
+        self.bindir = bindir
+        self.tag = uuid.uuid4().hex[:6]
+        self.tmp = tempfile.mkdtemp(prefix="numavs-sys-")
+        self.netns = "numavs-sw-" + self.tag
+        self.env = harness.client_env(self.tmp)
+        self.hosts = []        # namespaces of add_hosts()
+        self.peers = []        # switch-side veth names, host a first
+        self.prefix = None     # EAL --file-prefix of start_dpdk()
+        subprocess.run(["ip", "netns", "add", self.netns], check=True)
+
+    def launcher(self, *args):
+        return subprocess.run(["ip", "netns", "exec", self.netns, os.path.join(self.bindir, "numavs")]
+                              + list(args), env=self.env, capture_output=True, text=True, timeout=60)
+
+    def vsctl(self, *args):
+        return subprocess.run(["ovs-vsctl", "--timeout=15"] + list(args), env=self.env,
+                              capture_output=True, text=True, timeout=30)
+
+    def get(self, *args):
+        return self.vsctl("--no-wait", "get", *args).stdout.strip()
+
+    def appctl(self, *args):
+        return subprocess.run(["ovs-appctl", "-t", "numavs-switchd"] + list(args), env=self.env,
+                              capture_output=True, text=True, timeout=20)
+
+    def ofctl(self, *args):
+        return subprocess.run([os.path.join(self.bindir, "numavs-ofctl")] + list(args), env=self.env,
+                              capture_output=True, text=True, timeout=20)
+
+    def switchd_alive(self):
+        return self.launcher("status").stdout.count("is running") == 2
+
+    def log(self):
+        try:
+            with open(os.path.join(self.tmp, "numavs-switchd.log")) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def add_hosts(self):
+        """Hosts a (10.0.0.1) and b (10.0.0.2), each behind a veth whose peer is in
+        the switch's namespace. AF_PACKET hands over partial checksums, so the hosts
+        compute theirs in software (TX checksum offload off)."""
+        for h, addr in (("a", "10.0.0.1/24"), ("b", "10.0.0.2/24")):
+            ns = "numavs-%s-%s" % (h, self.tag)
+            host_if, sw_if = "h%s%s" % (h, self.tag), "s%s%s" % (h, self.tag)
+            sh("ip", "netns", "add", ns)
+            self.hosts.append(ns)
+            sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", sw_if)
+            sh("ip", "link", "set", host_if, "netns", ns)
+            sh("ip", "link", "set", sw_if, "netns", self.netns)
+            sh("ip", "-n", ns, "addr", "add", addr, "dev", host_if)
+            sh("ip", "-n", ns, "link", "set", host_if, "up")
+            sh("ip", "netns", "exec", ns, "ethtool", "-K", host_if, "tx", "off")
+            sh("ip", "-n", self.netns, "link", "set", sw_if, "up")
+            self.peers.append(sw_if)
+        return self.hosts
+
+    def start_dpdk(self):
+        """Starts the daemons and DPDK (no hugepages, a private file prefix)."""
+        self.prefix = "numavs-" + self.tag
+        r = self.launcher("start")
+        if r.returncode != 0:
+            raise AssertionError("numavs start: %s%s" % (r.stdout, r.stderr))
+        self.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                   'other_config:dpdk-extra="--no-huge -m 512 --no-pci --file-prefix=%s"' % self.prefix)
+
+    def bridge_to_hosts(self):
+        """br0 with ports p0/p1: net_af_packet on the hosts' veth peers. Returns the
+        ovs-vsctl results of the two add-port commands."""
+        self.vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+        return [self.vsctl("add-port", "br0", "p%d" % i, "--", "set", "Interface", "p%d" % i, "type=dpdk",
+                           "options:dpdk-devargs=net_af_packet%d,iface=%s" % (i, peer))
+                for i, peer in enumerate(self.peers)]
+
+    def close(self):
+        self.launcher("stop")
+        for ns in self.hosts + [self.netns]:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        subprocess.run(["rm", "-rf", self.tmp])
+        if self.prefix:
+            subprocess.run(["rm", "-rf", "/var/run/dpdk/" + self.prefix])
