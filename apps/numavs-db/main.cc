@@ -103,36 +103,11 @@ int Run(const Options& o) {
                                            : o.unixctl;
   auto ctl = vs::ctl::UnixctlServer::Create(io, ctl_path, kVersion);
   if (!ctl.ok()) return Fail(ctl.status().message());
-  bool exiting = false;
-  (*ctl)->Register("exit", "", 0, 0, [&](const std::vector<std::string>&) -> vs::Result<std::string> {
-    exiting = true;
-    asio::post(io, [&io] { io.stop(); });
-    return std::string();
-  });
   (*srv)->RegisterCommands(**ctl);
-  if (!o.pidfile.empty()) {
-    vs::Status s = vs::ctl::WritePidfile(o.pidfile);
-    if (!s.ok()) return Fail(s.message());
-  }
-  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
-  std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
-    if (ec) return;
-    if (sig == SIGHUP) {
-      (void)vs::log::ReopenLogFile();
-      signals.async_wait(on_signal);
-      return;
-    }
-    VS_LOG_INFO(kLog, "exiting on signal {}", sig);
-    io.stop();
-  };
-  signals.async_wait(on_signal);
-  signal(SIGPIPE, SIG_IGN);
   VS_LOG_INFO(kLog, "{} started, pid {}", kVersion, getpid());
-  vs::ctl::DetachDone();
-  io.run();
+  auto run = vs::ctl::RunDaemon(io, **ctl, o.pidfile);
+  if (!run.ok()) return Fail(run.status().message());
   (*srv)->FlushNow();
-  if (exiting) VS_LOG_INFO(kLog, "exiting on request");
-  if (!o.pidfile.empty()) vs::ctl::RemovePidfile(o.pidfile);
   return 0;
 }
 

@@ -112,30 +112,9 @@ int main(int argc, char** argv) {
       unixctl.empty() ? fmt::format("{}/{}.{}.ctl", rundir, kProgram, getpid()) : unixctl;
   auto ctl = vs::ctl::UnixctlServer::Create(io, ctl_path, kVersion);
   if (!ctl.ok()) return Fail(ctl.status().message());
-  (*ctl)->Register("exit", "", 0, 0, [&](const std::vector<std::string>&) -> vs::Result<std::string> {
-    asio::post(io, [&io] { io.stop(); });
-    return std::string();
-  });
   sw.RegisterCommands(**ctl);
-  if (!pidfile.empty()) {
-    if (vs::Status s = vs::ctl::WritePidfile(pidfile); !s.ok()) return Fail(s.message());
-  }
-  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
-  std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
-    if (ec) return;
-    if (sig == SIGHUP) {
-      (void)vs::log::ReopenLogFile();
-      signals.async_wait(on_signal);
-      return;
-    }
-    VS_LOG_INFO(kLog, "exiting on signal {}", sig);
-    io.stop();
-  };
-  signals.async_wait(on_signal);
-  signal(SIGPIPE, SIG_IGN);
   VS_LOG_INFO(kLog, "{} started, pid {}, database {}", kVersion, getpid(), db);
-  vs::ctl::DetachDone();
-  io.run();
-  if (!pidfile.empty()) vs::ctl::RemovePidfile(pidfile);
+  auto run = vs::ctl::RunDaemon(io, **ctl, pidfile);
+  if (!run.ok()) return Fail(run.status().message());
   return 0;
 }

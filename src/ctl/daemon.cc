@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -99,6 +100,35 @@ void DetachDone() {
   (void)!write(ready_fd, "1", 1);
   close(ready_fd);
   ready_fd = -1;
+}
+
+Result<bool> RunDaemon(asio::io_context& io, UnixctlServer& ctl, const std::string& pidfile) {
+  static log::Module& kLog = log::GetModule("daemon");
+  bool exit_requested = false;
+  ctl.Register("exit", "", 0, 0, [&](const std::vector<std::string>&) -> Result<std::string> {
+    exit_requested = true;
+    asio::post(io, [&io] { io.stop(); });
+    return std::string();
+  });
+  if (!pidfile.empty()) VS_RETURN_IF_ERROR(WritePidfile(pidfile));
+  asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(std::error_code, int)> on_signal = [&](std::error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      (void)log::ReopenLogFile();
+      signals.async_wait(on_signal);
+      return;
+    }
+    VS_LOG_INFO(kLog, "exiting on signal {}", sig);
+    io.stop();
+  };
+  signals.async_wait(on_signal);
+  signal(SIGPIPE, SIG_IGN);
+  DetachDone();
+  io.run();
+  if (exit_requested) VS_LOG_INFO(kLog, "exiting on request");
+  if (!pidfile.empty()) RemovePidfile(pidfile);
+  return exit_requested;
 }
 
 }  // namespace vs::ctl

@@ -5,7 +5,10 @@
 
 #include <string>
 
+#include <asio.hpp>
+
 #include "base/status.h"
+#include "ctl/unixctl.h"
 
 namespace vs::ctl {
 
@@ -25,5 +28,12 @@ Status Detach();
 // Tells the waiting parent that start-up succeeded, and points stdin,
 // stdout and stderr at /dev/null. No-op if Detach() was not called.
 void DetachDone();
+
+// The shared main loop of the numavs daemons: registers "exit" on `ctl`,
+// writes `pidfile` (if not empty), stops on SIGTERM/SIGINT, reopens the log
+// file on SIGHUP, ignores SIGPIPE, tells a --detach parent that start-up
+// succeeded, runs `io` until it is stopped, then removes the pidfile.
+// Returns true if the "exit" command stopped it. Errors: those of WritePidfile.
+Result<bool> RunDaemon(asio::io_context& io, UnixctlServer& ctl, const std::string& pidfile);
 
 }  // namespace vs::ctl
