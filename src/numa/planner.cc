@@ -146,7 +146,7 @@ PortBuffers BuffersForPort(const PortSpec& p, const PlannerOptions& o) {
   uint64_t ring = static_cast<uint64_t>(p.n_rxq) * p.rxq_size +
                   static_cast<uint64_t>(p.n_txq) * p.txq_size +
                   static_cast<uint64_t>(std::min(p.n_rxq, p.n_pmds)) * o.burst +
-                  static_cast<uint64_t>(p.n_pmds) * o.cache_size * 3 / 2;
+                  static_cast<uint64_t>(p.n_pmds) * o.cache_size * 3 / 2 + p.driver_mbufs;
   b.ring_mbufs = static_cast<uint32_t>(std::min<uint64_t>(ring, UINT32_MAX / 2));
   b.margin = o.margin;
   return b;

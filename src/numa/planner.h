@@ -11,6 +11,8 @@
 //              + n_txq * txq_size                 buffers waiting in its Tx rings
 //              + min(n_rxq, n_pmds) * 32          one burst in flight per polling PMD
 //              + n_pmds * cache_size * 3 / 2    * what the per-PMD mempool caches can hold
+//              + driver_mbufs                   * what the driver holds on its own (net_pcap
+//                                                 infinite_rx: every packet of its file)
 //   margin     = 16384                            corner cases (OVS MIN_NB_MBUF), counted
 //                                               * once per pool, not once per port
 //   pool mbufs = ring_mbufs of the port that creates it + margin
@@ -69,6 +71,9 @@ struct PortSpec {
   uint32_t rxq_size = 2048;  // descriptors per Rx queue
   uint32_t txq_size = 2048;  // descriptors per Tx queue
   uint32_t n_pmds = 1;       // PMD threads that poll its Rx queues
+  // Buffers the driver keeps for itself beyond its rings (net_pcap with infinite_rx=1
+  // loads every packet of its rx_pcap file into buffers of the pool when it starts).
+  uint32_t driver_mbufs = 0;
 };
 
 // Checks a PortSpec's numbers. Errors: EINVAL naming the field and value.

@@ -4,6 +4,8 @@
 #include <rte_ethdev.h>
 #include <rte_version.h>
 
+#include <cstdio>
+#include <cstring>
 #include <optional>
 #include <thread>
 
@@ -139,6 +141,40 @@ class EthNetdev : public DpdkNetdevBase {
   uint16_t port_id_;
   std::string driver_;
 };
+
+// net_pcap with infinite_rx=1 copies every packet of its rx_pcap file into
+// buffers of the port's pool when it starts (and crashes inside DPDK if the
+// pool runs dry), so those buffers are part of the port's need. Returns the
+// packet count of the file, 0 for other devices or an unreadable file (the
+// probe then reports the file).
+uint32_t PcapPreloadMbufs(const std::string& devargs) {
+  if (devargs.rfind("net_pcap", 0) != 0 || devargs.find("infinite_rx=1") == std::string::npos)
+    return 0;
+  uint64_t total = 0;
+  size_t pos = 0;
+  while ((pos = devargs.find("rx_pcap=", pos)) != std::string::npos) {
+    pos += 8;
+    std::string path = devargs.substr(pos, devargs.find(',', pos) - pos);
+    FILE* f = fopen(path.c_str(), "rb");
+    if (!f) continue;
+    unsigned char hdr[24];
+    if (fread(hdr, 1, sizeof hdr, f) == sizeof hdr) {
+      uint32_t magic;
+      memcpy(&magic, hdr, 4);
+      bool swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+      unsigned char rec[16];
+      while (fread(rec, 1, sizeof rec, f) == sizeof rec) {
+        uint32_t incl;
+        memcpy(&incl, rec + 8, 4);
+        if (swap) incl = __builtin_bswap32(incl);
+        if (incl > (1u << 20) || fseek(f, incl, SEEK_CUR) != 0) break;
+        total++;
+      }
+    }
+    fclose(f);
+  }
+  return static_cast<uint32_t>(std::min<uint64_t>(total, 1u << 24));
+}
 
 struct Probed {
   uint16_t port = 0;
@@ -336,6 +372,7 @@ Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
   spec.rxq_size = *rxd;
   spec.txq_size = *txd;
   spec.n_pmds = 1;
+  spec.driver_mbufs = PcapPreloadMbufs(devargs);
   if (Status v = numa::ValidatePort(spec); !v.ok())
     return Status(v.code(), fmt::format("could not open network device {}: {}", cfg.name, v.message()));
   std::optional<Probed> probed;

@@ -12,6 +12,7 @@ stopping the daemon removes the EAL's runtime directory.
   test_dpdk_ports.py --bindir DIR
 """
 import os
+import struct
 import subprocess
 import sys
 
@@ -63,6 +64,19 @@ def main():
         r = s.vsctl("add-port", "br0", "dup", "--", "set", "Interface", "dup", "type=dpdk",
                     "options:dpdk-devargs=net_null0")
         f.check("already in use" in r.stderr, "a device used twice: %r" % r.stderr)
+        # net_pcap with infinite_rx=1 preloads its whole file into the pool: a file of
+        # more packets than a default pool holds must size the pool, not crash DPDK.
+        big = os.path.join(s.tmp, "big.pcap")
+        with open(big, "wb") as fh:
+            fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+            frame = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + bytes(46)
+            for i in range(30000):
+                fh.write(struct.pack("<IIII", 1700000000, i, len(frame), len(frame)) + frame)
+        r = s.vsctl("add-port", "br0", "pc", "--", "set", "Interface", "pc", "type=dpdk",
+                    "options:dpdk-devargs=net_pcap0,rx_pcap=%s,infinite_rx=1" % big)
+        f.check(r.returncode == 0 and r.stderr == "", "net_pcap infinite_rx with 30000 packets: %r" % r.stderr)
+        f.check(s.switchd_alive(), "numavs-switchd must survive a preloading pcap device")
+        s.vsctl("del-port", "pc")
         mem = subprocess.run(["ovs-appctl", "-t", "numavs-switchd", "memory/show"], env=s.env,
                              capture_output=True, text=True, timeout=20)
         f.check("ports: " in mem.stdout and "r0" in mem.stdout, "memory/show: %r" % mem.stdout[-300:])
