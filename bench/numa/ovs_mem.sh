@@ -53,11 +53,11 @@ V add-port br0 dpdk0 -- set Interface dpdk0 type=dpdk "options:dpdk-devargs=net_
 V add-port br0 dpdk1 -- set Interface dpdk1 type=dpdk "options:dpdk-devargs=net_null1,no-rx=1" mtu_request=9000
 sleep 1
 pool_bytes() {  # PORT -> "mbufs elt_size bytes"
-  A netdev-dpdk/get-mempool-info "$1" | awk '/^  size=/{sub("size=","");n=$1} /elt_size=/{for(i=1;i<=NF;i++) if($i ~ /^elt_size=/){split($i,a,"=");e=a[2]}} /total_obj_size=/{for(i=1;i<=NF;i++) if($i ~ /^total_obj_size=/){split($i,a,"=");t=a[2]}} END{print n, t, n*t}'
+  A netdev-dpdk/get-mempool-info "$1" | awk '/^  size=/{sub("size=","");n=$1} /elt_size=/{for(i=1;i<=NF;i++) if($i ~ /^elt_size=/){split($i,a,"=");e=a[2]}} /total_obj_size=/{for(i=1;i<=NF;i++) if($i ~ /^total_obj_size=/){split($i,a,"=");t=a[2]}} END{printf "%d %d %.0f\n", n, t, n*t}'
 }
 read -r n0 o0 b0 < <(pool_bytes dpdk0)
 read -r n1 o1 b1 < <(pool_bytes dpdk1)
-heap=$(A dpdk/get-malloc-stats | awk '/Heap_size:/{s+=$2} /Alloc_size:/{a+=$2} END{print a}')
+heap=$(A dpdk/get-malloc-stats | awk '/Alloc_size:/{v=$0; sub(/.*Alloc_size:/,"",v); gsub(/[^0-9].*/,"",v); a+=v} END{printf "%.0f\n", a}')
 ovs_total=$((b0 + b1))
 plan=$("$bin/numavs-mem" --other-config=dpdk-init=true --port=dpdk0,net_null0,mtu=1500 \
        --port=dpdk1,net_null1,mtu=9000 --plan)
