@@ -191,6 +191,20 @@ ErrorOr<std::vector<int>> Executor::ParseColumns(const TableSchema& ts, const Js
   return cols;
 }
 
+ErrorOr<std::vector<Uuid>> Executor::Matching(const TableSchema& t, const Json& where) {
+  auto cond = Condition::FromJson(t, where, &symtab_);
+  if (!cond.ok()) return cond.error();
+  return txn_.Query(t.index(), cond.value());
+}
+
+namespace {
+Json CountResult(size_t n) {
+  Json result = Json::object();
+  result["count"] = n;
+  return result;
+}
+}  // namespace
+
 ErrorOr<Json> Executor::Select(const Json& op) {
   if (auto e = CheckMembers(op, {"op", "table", "where", "columns", "sort"})) return *e;
   auto ts = ParseTable(op);
@@ -199,12 +213,12 @@ ErrorOr<Json> Executor::Select(const Json& op) {
   MaybeError err;
   const Json* where = Member(op, "where", Json::value_t::array, false, &err);
   if (err) return *err;
-  auto cond = Condition::FromJson(t, *where, &symtab_);
-  if (!cond.ok()) return cond.error();
+  auto matches = Matching(t, *where);
+  if (!matches.ok()) return matches.error();
   auto cols = ParseColumns(t, op, "columns");
   if (!cols.ok()) return cols.error();
   Json rows = Json::array();
-  for (const Uuid& u : txn_.Query(t.index(), cond.value()))
+  for (const Uuid& u : matches.value())
     rows.push_back(RowToJson(*txn_.Get(t.index(), u), t, &cols.value()));
   Json result = Json::object();
   result["rows"] = std::move(rows);
@@ -231,10 +245,9 @@ ErrorOr<Json> Executor::Update(const Json& op) {
                                t.column(c).name, t.name()),
                    op);
   }
-  auto cond = Condition::FromJson(t, *where, &symtab_);
-  if (!cond.ok()) return cond.error();
-  auto matches = txn_.Query(t.index(), cond.value());
-  for (const Uuid& u : matches) {
+  auto matches = Matching(t, *where);
+  if (!matches.ok()) return matches.error();
+  for (const Uuid& u : matches.value()) {
     const Row* cur = txn_.Get(t.index(), u);
     bool differs = std::any_of(values.value().begin(), values.value().end(),
                                [&](const auto& cd) { return !(cur->fields[cd.first] == cd.second); });
@@ -242,9 +255,7 @@ ErrorOr<Json> Executor::Update(const Json& op) {
     Row* r = txn_.Modify(t.index(), u);
     for (const auto& [c, d] : values.value()) r->fields[c] = d;
   }
-  Json result = Json::object();
-  result["count"] = matches.size();
-  return result;
+  return CountResult(matches.value().size());
 }
 
 ErrorOr<Json> Executor::Mutate(const Json& op) {
@@ -258,16 +269,13 @@ ErrorOr<Json> Executor::Mutate(const Json& op) {
   if (err) return *err;
   auto ms = MutationSet::FromJson(t, *muts, &symtab_);
   if (!ms.ok()) return ms.error();
-  auto cond = Condition::FromJson(t, *where, &symtab_);
-  if (!cond.ok()) return cond.error();
-  auto matches = txn_.Query(t.index(), cond.value());
-  for (const Uuid& u : matches) {
+  auto matches = Matching(t, *where);
+  if (!matches.ok()) return matches.error();
+  for (const Uuid& u : matches.value()) {
     Row* r = txn_.Modify(t.index(), u);
     if (auto e = ms.value().Apply(t, r)) return *e;
   }
-  Json result = Json::object();
-  result["count"] = matches.size();
-  return result;
+  return CountResult(matches.value().size());
 }
 
 ErrorOr<Json> Executor::Delete(const Json& op) {
@@ -278,13 +286,10 @@ ErrorOr<Json> Executor::Delete(const Json& op) {
   MaybeError err;
   const Json* where = Member(op, "where", Json::value_t::array, false, &err);
   if (err) return *err;
-  auto cond = Condition::FromJson(t, *where, &symtab_);
-  if (!cond.ok()) return cond.error();
-  auto matches = txn_.Query(t.index(), cond.value());
-  for (const Uuid& u : matches) txn_.Delete(t.index(), u);
-  Json result = Json::object();
-  result["count"] = matches.size();
-  return result;
+  auto matches = Matching(t, *where);
+  if (!matches.ok()) return matches.error();
+  for (const Uuid& u : matches.value()) txn_.Delete(t.index(), u);
+  return CountResult(matches.value().size());
 }
 
 // As in ovsdb-server, the expected rows and the rows matching "where" are

@@ -42,6 +42,8 @@ class Executor {
 
  private:
   ErrorOr<const TableSchema*> ParseTable(const Json& op);
+  // The rows of `t` (as this transaction sees them) that match the "where" clauses.
+  ErrorOr<std::vector<Uuid>> Matching(const TableSchema& t, const Json& where);
   ErrorOr<Json> Insert(size_t index, const Json& op);
   ErrorOr<Json> Select(const Json& op);
   ErrorOr<Json> Update(const Json& op);
