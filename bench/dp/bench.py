@@ -13,11 +13,11 @@ on identical devices and cores:
 
 Rule cases:
   port       in_port=p0,actions=output:p1
-  normal     actions=NORMAL. numavs-switchd has no fdb/add, and p1 (net_null) never receives,
-             so the destination MAC is never learned: NORMAL floods, i.e. outputs to every
+  normal     actions=NORMAL with no FDB entry: p1 (net_null) never receives, so the destination
+             MAC is never learned: NORMAL floods, i.e. outputs to every
              other port (p1 and the bridge's LOCAL port). OVS is driven the same way.
-  normal-fdb (OVS only, reference for ../shared/anchors/ovs-dpdk) NORMAL with a static FDB entry
-             for the destination MAC on p1 (ovs-appctl fdb/add), so no flooding.
+  normal-fdb NORMAL with a static FDB entry for the destination MAC on p1 (fdb/add in both
+             switches, as in ../shared/anchors/ovs-dpdk), so no flooding.
   rules1000  priority=100,ip,nw_dst=10.1.X.Y,actions=output:p1 for 1000 addresses + priority=0,
              actions=drop (every packet matches one of the 1000 rules).
 
@@ -373,13 +373,16 @@ class Numavs(OvsLike):
         c.call("ofctl/del-flows", self.br)
         if case == "port":
             c.call("ofctl/add-flow", self.br, "in_port=p0,actions=output:p1")
-        elif case == "normal":
+        elif case in ("normal", "normal-fdb"):
             # Flooding copies every packet to the bridge's LOCAL TAP too. OVS leaves that TAP down;
             # keep numavs's down as well so that both do the same work.
             if self.local_port_state().endswith("admin up"):
                 subprocess.run(["ip", "link", "set", self.br, "down"], capture_output=True)
                 log("numavs: set the bridge's LOCAL TAP %s down, as OVS leaves it" % self.br)
+            c.call("fdb/flush", self.br)
             c.call("ofctl/add-flow", self.br, "actions=NORMAL")
+            if case == "normal-fdb":
+                c.call("fdb/add", self.br, "p1", "0", "02:00:00:00:00:02")
         elif case == "rules1000":
             for r in rules1000("p1"):
                 c.call("ofctl/add-flow", self.br, r)
@@ -712,15 +715,15 @@ def summarize(results, failures, args):
                                                for (sw, n), why in sorted(failures.items())))
         out.append("")
     out.append("Notes:")
-    out.append("* NORMAL (flood): numavs-switchd has no `fdb/add` and p1 (net_null, no-rx) never sends a frame, so "
+    out.append("* NORMAL (flood): no FDB entry, and p1 (net_null, no-rx) never sends a frame, so "
                "the destination MAC 02:00:00:00:00:02 is never learned and NORMAL floods to every other port: p1 "
                "and the bridge's LOCAL port, a kernel TAP that is down (OVS leaves it down; the script sets "
                "numavs's down too). OVS is driven the same way (no FDB entry). The datapath flows listed below "
                "show what each switch did; the rate counts p1 only. The row measures the lookup plus the cost of "
                "a flooded copy to a down TAP.")
     if "normal-fdb" in args.cases:
-        out.append("* NORMAL (fdb/add): OVS only, a static FDB entry for the destination on p1, as in "
-                   "../shared/anchors/ovs-dpdk; no numavs number until numavs-switchd has `fdb/add`.")
+        out.append("* NORMAL (fdb/add): a static FDB entry for the destination on p1 (fdb/add) in both "
+                   "switches, as in ../shared/anchors/ovs-dpdk: known-unicast NORMAL, no flooding.")
     out.append("* testpmd io forwarding does no lookup at all; its one number per flow count is the ceiling for "
                "every rule case. At 100,000 flows the source itself (100k scattered mbufs) costs more.")
     out.append("* Same machine, same run, interleaved per flow count (testpmd, OVS, numavs): compare ratios, "
