@@ -26,6 +26,18 @@ import harness  # noqa: E402
 DB = "Open_vSwitch"
 
 
+def tps_ops(idx, j):
+    """Transaction j of client idx: even ones mutate Open_vSwitch.other_config
+    (a commit), odd ones insert and delete a Queue row (nothing to commit)."""
+    if j % 2 == 0:
+        return [{"op": "mutate", "table": "Open_vSwitch", "where": [],
+                 "mutations": [["other_config", "delete", ["set", ["bench-%d" % idx]]],
+                               ["other_config", "insert", ["map", [["bench-%d" % idx, str(j)]]]]]}]
+    return [{"op": "insert", "table": "Queue", "uuid-name": "q",
+             "row": {"external_ids": ["map", [["bench", "%d-%d" % (idx, j)]]]}},
+            {"op": "delete", "table": "Queue", "where": [["_uuid", "==", ["named-uuid", "q"]]]}]
+
+
 def tps_client(sock, idx, m, start_at, out):
     c = harness.RpcClient(sock, timeout=60)
     while time.time() < start_at:
@@ -33,15 +45,7 @@ def tps_client(sock, idx, m, start_at, out):
     t0 = time.monotonic()
     errors = 0
     for j in range(m):
-        if j % 2 == 0:
-            ops = [{"op": "mutate", "table": "Open_vSwitch", "where": [],
-                    "mutations": [["other_config", "delete", ["set", ["bench-%d" % idx]]],
-                                  ["other_config", "insert", ["map", [["bench-%d" % idx, str(j)]]]]]}]
-        else:
-            ops = [{"op": "insert", "table": "Queue", "uuid-name": "q",
-                    "row": {"external_ids": ["map", [["bench", "%d-%d" % (idx, j)]]]}},
-                   {"op": "delete", "table": "Queue", "where": [["_uuid", "==", ["named-uuid", "q"]]]}]
-        r = c.transact(DB, *ops)
+        r = c.transact(DB, *tps_ops(idx, j))
         res = r.get("result")
         if r.get("error") is not None or not isinstance(res, list) or any(
                 isinstance(x, dict) and "error" in x for x in res):

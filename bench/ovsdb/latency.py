@@ -17,6 +17,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "ovsdb"))
 import harness  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import tps_ops  # noqa: E402  (the same transaction mix as the tps benchmark)
 
 
 def client(sock, idx, m, start_at, out):
@@ -26,14 +28,7 @@ def client(sock, idx, m, start_at, out):
     commits, others = [], []
     t0 = time.monotonic()
     for j in range(m):
-        if j % 2 == 0:
-            ops = [{"op": "mutate", "table": "Open_vSwitch", "where": [],
-                    "mutations": [["other_config", "delete", ["set", ["bench-%d" % idx]]],
-                                  ["other_config", "insert", ["map", [["bench-%d" % idx, str(j)]]]]]}]
-        else:
-            ops = [{"op": "insert", "table": "Queue", "uuid-name": "q",
-                    "row": {"external_ids": ["map", [["bench", "%d-%d" % (idx, j)]]]}},
-                   {"op": "delete", "table": "Queue", "where": [["_uuid", "==", ["named-uuid", "q"]]]}]
+        ops = tps_ops(idx, j)
         t = time.perf_counter()
         c.transact("Open_vSwitch", *ops)
         (commits if j % 2 == 0 else others).append((time.perf_counter() - t) * 1000)

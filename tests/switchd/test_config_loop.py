@@ -17,6 +17,7 @@ only once the daemon has applied it (cur_cfg caught up with next_cfg):
     exit work on the daemon's control socket.
 
   test_config_loop.py --numavs-db PATH [--numavs-switchd PATH]
+  test_config_loop.py --bindir DIR
 """
 import os
 import subprocess
@@ -165,6 +166,11 @@ def run(kind, numavs_db, switchd_bin, f, full):
 def main():
     harness.require_ovs_tools()
     argv = sys.argv[1:]
+    if "--bindir" in argv:  # the CTest form: every binary from one directory
+        i = argv.index("--bindir")
+        bindir = argv[i + 1]
+        argv[i:i + 2] = ["--numavs-db", os.path.join(bindir, "numavs-db"),
+                         "--numavs-switchd", os.path.join(bindir, "numavs-switchd")]
     switchd = None
     if "--numavs-switchd" in argv:
         i = argv.index("--numavs-switchd")
