@@ -16,6 +16,7 @@ void Megaflow::Prepare() {
   }
   last_output = -1;
   last_modify = -1;
+  simple_out = -1;
   for (size_t i = 0; i < actions.size(); i++) {
     if (actions[i].type == DpActionType::kOutput) {
       last_output = static_cast<int16_t>(i);
@@ -23,16 +24,38 @@ void Megaflow::Prepare() {
       last_modify = static_cast<int16_t>(i);
     }
   }
+  if (actions.size() == 1 && last_output == 0 && actions[0].port <= INT16_MAX) {
+    simple_out = static_cast<int16_t>(actions[0].port);
+  }
 }
 
+namespace {
+
+// True if the mask is exactly "in_port".
+bool IsPortOnly(const FlowKey& mask) {
+  const KeyWord* w = Words(mask);
+  if (mask.in_port != ~0u || (w[0] >> 32) != 0) return false;
+  for (int i = 1; i < kKeyWords; i++)
+    if (w[i]) return false;
+  return true;
+}
+
+}  // namespace
+
 struct Dpcls::Subtable {
-  FlowKey mask{};
-  uint8_t words[kKeyWords];  // indices of the mask's nonzero words
-  int n_words = 0;
   struct Slot {
     uint32_t hash;
     Megaflow* flow;  // nullptr = empty
   };
+  // Looks up the keys of `todo`; sets flows[i] and bit i of *found for each hit.
+  using BatchFn = void (*)(const Subtable& st, const FlowKey* keys, uint32_t todo,
+                           Megaflow** flows, uint32_t* found);
+
+  FlowKey mask{};
+  uint8_t words[kKeyWords];  // indices of the mask's nonzero words
+  uint64_t mwords[kKeyWords];  // ... and those words of the mask
+  int n_words = 0;
+  BatchFn batch = nullptr;
   std::vector<Slot> slots;  // power of two, at most half full
   size_t used = 0;
   mutable uint64_t hits = 0;  // since the last Rank()
@@ -40,35 +63,76 @@ struct Dpcls::Subtable {
   explicit Subtable(const FlowKey& m) : mask(m) {
     const KeyWord* w = Words(mask);
     for (int i = 0; i < kKeyWords; i++) {
-      if (w[i]) words[n_words++] = static_cast<uint8_t>(i);
+      if (w[i]) {
+        mwords[n_words] = w[i];
+        words[n_words++] = static_cast<uint8_t>(i);
+      }
     }
+    // Lookups specialised per subtable shape: the word loops of the common masks (one to
+    // five words: in_port-only up to L2+L3+L4) are unrolled by the compiler.
+    static constexpr BatchFn kByWords[] = {&LookupShape<0>, &LookupShape<1>, &LookupShape<2>,
+                                           &LookupShape<3>, &LookupShape<4>, &LookupShape<5>};
+    batch = n_words >= 1 && n_words <= 5 ? kByWords[n_words] : &LookupShape<0>;
     slots.assign(16, Slot{0, nullptr});
   }
 
-  uint32_t Hash(const FlowKey& k) const {
+  // N = number of mask words, or 0 for "n_words, not known at compile time".
+  template <int N>
+  uint32_t HashN(const FlowKey& k) const {
+    const int n = N ? N : n_words;
     const KeyWord* kw = Words(k);
-    const KeyWord* mw = Words(mask);
     uint64_t h = 0;
-    for (int i = 0; i < n_words; i++) h = HashMix(h, kw[words[i]] & mw[words[i]]);
+    for (int j = 0; j < n; j++) h = HashMix(h, kw[words[j]] & mwords[j]);
     return HashFinish(h);
   }
-  // True if k & mask == flow's masked key (only the mask's words can differ).
-  bool Equal(const FlowKey& k, const Megaflow& f) const {
+  template <int N>
+  bool EqualN(const FlowKey& k, const Megaflow& f) const {
+    const int n = N ? N : n_words;
     const KeyWord* kw = Words(k);
-    const KeyWord* mw = Words(mask);
     const KeyWord* fw = Words(f.match.key);
     uint64_t diff = 0;
-    for (int i = 0; i < n_words; i++) diff |= (kw[words[i]] & mw[words[i]]) ^ fw[words[i]];
+    for (int j = 0; j < n; j++) diff |= (kw[words[j]] & mwords[j]) ^ fw[words[j]];
     return diff == 0;
   }
-  Megaflow* Find(const FlowKey& k, uint32_t h) const {
+  template <int N>
+  Megaflow* FindN(const FlowKey& k, uint32_t h) const {
     size_t m = slots.size() - 1;
     for (size_t i = h & m;; i = (i + 1) & m) {
       const Slot& s = slots[i];
       if (!s.flow) return nullptr;
-      if (s.hash == h && Equal(k, *s.flow)) return s.flow;
+      if (s.hash == h && EqualN<N>(k, *s.flow)) return s.flow;
     }
   }
+  template <int N>
+  static void LookupShape(const Subtable& st, const FlowKey* keys, uint32_t todo,
+                          Megaflow** flows, uint32_t* found) {
+    uint32_t hashes[32];
+    const Slot* slots = st.slots.data();
+    size_t m = st.slots.size() - 1;
+    for (uint32_t t = todo; t; t &= t - 1) {
+      int i = __builtin_ctz(t);
+      hashes[i] = st.HashN<N>(keys[i]);
+      __builtin_prefetch(&slots[hashes[i] & m]);
+    }
+    // The first probe's flow, if its hash matches, is what Find will compare.
+    for (uint32_t t = todo; t; t &= t - 1) {
+      int i = __builtin_ctz(t);
+      const Slot& slot = slots[hashes[i] & m];
+      if (slot.flow && slot.hash == hashes[i]) __builtin_prefetch(&slot.flow->match.key);
+    }
+    uint32_t hit = 0;
+    for (uint32_t t = todo; t; t &= t - 1) {
+      int i = __builtin_ctz(t);
+      if (Megaflow* f = st.FindN<N>(keys[i], hashes[i])) {
+        flows[i] = f;
+        hit |= 1u << i;
+      }
+    }
+    *found = hit;
+  }
+
+  uint32_t Hash(const FlowKey& k) const { return HashN<0>(k); }
+  Megaflow* Find(const FlowKey& k, uint32_t h) const { return FindN<0>(k, h); }
   void Put(Megaflow* f) {
     if ((used + 1) * 2 > slots.size()) {
       std::vector<Slot> old(slots.size() * 2, Slot{0, nullptr});
@@ -103,30 +167,13 @@ Megaflow* Dpcls::Lookup(const FlowKey& key) const {
 }
 
 void Dpcls::LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flows) const {
-  uint32_t hashes[32];
   for (const auto& st : subtables_) {
     uint32_t todo = *miss_map;
     if (!todo) return;
-    size_t m = st->slots.size() - 1;
-    for (uint32_t t = todo; t; t &= t - 1) {
-      int i = __builtin_ctz(t);
-      hashes[i] = st->Hash(keys[i]);
-      __builtin_prefetch(&st->slots[hashes[i] & m]);
-    }
-    // The first probe's flow, if its hash matches, is what Find will compare.
-    for (uint32_t t = todo; t; t &= t - 1) {
-      int i = __builtin_ctz(t);
-      const Subtable::Slot& slot = st->slots[hashes[i] & m];
-      if (slot.flow && slot.hash == hashes[i]) __builtin_prefetch(&slot.flow->match.key);
-    }
-    for (uint32_t t = todo; t; t &= t - 1) {
-      int i = __builtin_ctz(t);
-      if (Megaflow* f = st->Find(keys[i], hashes[i])) {
-        flows[i] = f;
-        *miss_map &= ~(1u << i);
-      }
-    }
-    st->hits += static_cast<uint64_t>(__builtin_popcount(todo & ~*miss_map));
+    uint32_t found = 0;
+    st->batch(*st, keys, todo, flows, &found);
+    *miss_map = todo & ~found;
+    st->hits += static_cast<uint64_t>(__builtin_popcount(found));
   }
 }
 
@@ -147,6 +194,11 @@ Megaflow* Dpcls::Insert(std::unique_ptr<Megaflow> flow) {
   Megaflow* f = flow.get();
   flows_.push_back(std::move(flow));
   st->Put(f);
+  if (IsPortOnly(f->match.mask)) {
+    uint32_t port = f->match.key.in_port;
+    if (port >= port_flows_.size()) port_flows_.resize(port + 1, nullptr);
+    port_flows_[port] = f;
+  }
   return f;
 }
 
@@ -160,6 +212,7 @@ size_t Dpcls::Retain(const std::function<bool(Megaflow&)>& keep) {
   std::vector<std::unique_ptr<Megaflow>> old;
   old.swap(flows_);
   subtables_.clear();
+  port_flows_.clear();
   size_t freed = 0;
   for (auto& f : old) {
     if (keep(*f)) {
@@ -173,6 +226,7 @@ size_t Dpcls::Retain(const std::function<bool(Megaflow&)>& keep) {
 
 void Dpcls::Clear() {
   subtables_.clear();
+  port_flows_.clear();
   flows_.clear();
 }
 

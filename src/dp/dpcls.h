@@ -44,6 +44,10 @@ struct alignas(64) Megaflow {
   int16_t last_output = -1;  // index of the last kOutput action, -1 if none (drop)
   int16_t last_modify = -1;  // index of the last header-modifying action, -1 if none
   uint16_t learn_vlan = 0;
+  int16_t simple_out = -1;  // the output port when the actions are just one output, else -1
+  // Scratch of the owning PMD while it groups one batch by flow: the flow's index in
+  // that batch's group list (valid only if the list's entry there is this flow).
+  uint16_t batch_group = 0;
   const Rule* rule = nullptr;  // the OpenFlow rule it came from (counters), may be null
   // Statistics, written by the owning PMD only.
   uint64_t packets = 0;
@@ -58,7 +62,8 @@ struct alignas(64) Megaflow {
   uint64_t refreshed_packets = 0;   // housekeeping: packets at the last MAC refresh
   uint64_t created_ns = 0;
 
-  // Fills acts/n_acts (copying short lists inline), last_output and last_modify.
+  // Fills acts/n_acts (copying short lists inline), last_output, last_modify and
+  // simple_out.
   void Prepare();
 };
 static_assert(offsetof(Megaflow, inline_acts) == 64);
@@ -73,6 +78,13 @@ class Dpcls {
 
   // The megaflow matching `key`, or nullptr.
   Megaflow* Lookup(const FlowKey& key) const;
+
+  // Simple match: the megaflow whose mask is in_port alone, for packets received on
+  // `in_port`, or nullptr. Since megaflows of one generation do not overlap, when it
+  // exists every packet from that port takes it, so the PMD need not even parse them.
+  Megaflow* PortFlow(uint32_t in_port) const {
+    return in_port < port_flows_.size() ? port_flows_[in_port] : nullptr;
+  }
 
   // Batch lookup: for each i with bit i set in *miss_map, looks keys[i] up; on a hit
   // stores the flow in flows[i] and clears the bit. Hashes of one subtable are computed
@@ -107,6 +119,7 @@ class Dpcls {
   struct Subtable;
   std::vector<std::unique_ptr<Subtable>> subtables_;
   std::vector<std::unique_ptr<Megaflow>> flows_;
+  std::vector<Megaflow*> port_flows_;  // by in_port; see PortFlow()
 };
 
 }  // namespace vs::dp

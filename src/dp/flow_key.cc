@@ -116,7 +116,7 @@ void ParseArp(const uint8_t* p, uint32_t len, FlowKey* k) {
 
 }  // namespace
 
-void ExtractKey(const uint8_t* p, uint32_t len, uint32_t in_port, FlowKey* k) {
+void ExtractKeyReference(const uint8_t* p, uint32_t len, uint32_t in_port, FlowKey* k) {
   std::memset(k, 0, sizeof(*k));
   k->in_port = in_port;
   if (len < 14) return;

@@ -202,8 +202,8 @@ std::string OfTable::Dump(const PortNamer& namer, uint64_t now_ns, const FlowSpe
     if (filter && !(MatchCovers(filter->match, r->match) && CookieMatches(*r, *filter))) continue;
     double dur = now_ns >= r->created_ns ? (now_ns - r->created_ns) / 1e9 : 0.0;
     out += fmt::format(" cookie={:#x}, duration={:.3f}s, table=0, n_packets={}, n_bytes={}, {}\n",
-                       r->cookie, dur, r->n_packets.load(std::memory_order_relaxed),
-                       r->n_bytes.load(std::memory_order_relaxed),
+                       r->cookie, dur, r->n_packets(),
+                       r->n_bytes(),
                        FormatFlow(r->priority, r->match, r->actions, namer));
   }
   return out;

@@ -6,8 +6,9 @@
 // thread owns the OfTable; PMD threads only read a published RuleSet (through
 // datapath.h's snapshot, under RCU) and add to rule counters.
 //
-// Counters: each Rule has relaxed atomic packet/byte counters that PMDs add to once per
-// megaflow per batch. Replacing a rule (add-flow with identical match and priority)
+// Counters: each Rule has one packet/byte counter pair per PMD slot; a PMD adds to its
+// own slot once per megaflow per batch with a plain (relaxed) load and store — no locked
+// instruction on the fast path — and readers sum the slots. Replacing a rule (add-flow with identical match and priority)
 // creates a new Rule, so its counters restart at zero, as in OpenFlow.
 #pragma once
 
@@ -25,6 +26,10 @@
 
 namespace vs::dp {
 
+// PMD ids below this have a counter slot of their own; higher ids share slots and add
+// atomically.
+constexpr uint32_t kRuleCounterSlots = 16;
+
 struct Rule {
   uint16_t priority = 0;
   uint64_t cookie = 0;
@@ -32,8 +37,37 @@ struct Rule {
   OfActions actions;
   uint64_t created_ns = 0;
   uint64_t seq = 0;  // insertion order
-  mutable std::atomic<uint64_t> n_packets{0};
-  mutable std::atomic<uint64_t> n_bytes{0};
+
+  // Adds to the slot of PMD `pmd_id` (the only writer of that slot when the id is below
+  // kRuleCounterSlots). Any thread.
+  void Count(uint32_t pmd_id, uint64_t packets, uint64_t bytes) const {
+    Slot& s = slots_[pmd_id % kRuleCounterSlots];
+    if (pmd_id < kRuleCounterSlots) {
+      s.packets.store(s.packets.load(std::memory_order_relaxed) + packets,
+                      std::memory_order_relaxed);
+      s.bytes.store(s.bytes.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+    } else {
+      s.packets.fetch_add(packets, std::memory_order_relaxed);
+      s.bytes.fetch_add(bytes, std::memory_order_relaxed);
+    }
+  }
+  uint64_t n_packets() const {
+    uint64_t n = 0;
+    for (const Slot& s : slots_) n += s.packets.load(std::memory_order_relaxed);
+    return n;
+  }
+  uint64_t n_bytes() const {
+    uint64_t n = 0;
+    for (const Slot& s : slots_) n += s.bytes.load(std::memory_order_relaxed);
+    return n;
+  }
+
+ private:
+  struct Slot {
+    std::atomic<uint64_t> packets{0};
+    std::atomic<uint64_t> bytes{0};
+  };
+  mutable Slot slots_[kRuleCounterSlots];
 };
 
 using RuleList = std::vector<std::shared_ptr<const Rule>>;

@@ -58,10 +58,10 @@ TEST(OfTable, PriorityOrderAndReplace) {
   EXPECT_EQ(r->priority, 0);
 
   // Identical match and priority: replaced, counters reset, size unchanged.
-  t.rules()->at(0).n_packets.fetch_add(5);
+  t.rules()->at(0).Count(0, 5, 300);
   EXPECT_TRUE(t.Add(Spec("priority=200,tcp,tp_dst=80,actions=output:dpdk0"), 0));
   EXPECT_EQ(t.size(), 3u);
-  EXPECT_EQ(t.rules()->at(0).n_packets.load(), 0u);
+  EXPECT_EQ(t.rules()->at(0).n_packets(), 0u);
   EXPECT_EQ(t.rules()->at(0).actions[0].port, 1u);
   // Same match, other priority: a second rule.
   EXPECT_FALSE(t.Add(Spec("priority=201,tcp,tp_dst=80,actions=drop"), 0));
@@ -107,8 +107,8 @@ TEST(OfTable, DumpLikeOvsOfctl) {
   OfTable t(0);
   t.Add(Spec("priority=100,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"), 1000000000);
   const Rule& r = t.rules()->at(0);
-  r.n_packets.fetch_add(3);
-  r.n_bytes.fetch_add(180);
+  r.Count(1, 2, 120);
+  r.Count(kRuleCounterSlots + 1, 1, 60);  // shares slot 1, adds atomically
   std::string d = t.Dump(Name, 2234000000, nullptr);
   EXPECT_EQ(d,
             " cookie=0x0, duration=1.234s, table=0, n_packets=3, n_bytes=180, "

@@ -2,6 +2,7 @@
 #include "dp/pmd.h"
 
 #include <fmt/format.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
@@ -13,6 +14,11 @@
 #include "dp/xlate.h"
 
 namespace vs::dp {
+
+const char* const kPmdStageNames[kStageCount] = {
+    "receive", "parse", "exact-match cache", "classifier", "slow path", "actions", "transmit",
+    "other"};
+
 namespace {
 
 vs::log::Module& kLog = vs::log::GetModule("dp_pmd");
@@ -42,6 +48,7 @@ void Pmd::FlushCaches() {
   emc_.Clear();
   dpcls_.Clear();
   stats_.megaflows.store(0, std::memory_order_relaxed);
+  stats_.subtables.store(0, std::memory_order_relaxed);
   Bump(stats_.cache_flushes, 1);
 }
 
@@ -77,6 +84,7 @@ void Pmd::CheckGeneration() {
       Bump(stats_.revalidations, 1);
       Bump(stats_.megaflows_evicted, freed);
       stats_.megaflows.store(dpcls_.size(), std::memory_order_relaxed);
+      stats_.subtables.store(dpcls_.subtables(), std::memory_order_relaxed);
     }
   }
   cache_gen_ = gen;
@@ -84,7 +92,7 @@ void Pmd::CheckGeneration() {
 }
 
 void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss, Megaflow** flows,
-                       uint64_t now) {
+                       uint64_t now, bool use_emc) {
   const DpSnapshot* snap = dp_->snapshot();
   UpcallResult r;
   uint64_t upcalls = 0;
@@ -112,72 +120,157 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
       hits++;
     }
     flows[i] = f;
-    if (ShouldInsertEmc()) emc_.Insert(keys[i], hashes[i], f);
+    if (use_emc && ShouldInsertEmc()) emc_.Insert(keys[i], hashes[i], f);
   }
   Bump(stats_.upcalls, upcalls);
   Bump(stats_.megaflow_hits, hits);
   stats_.megaflows.store(dpcls_.size(), std::memory_order_relaxed);
+  stats_.subtables.store(dpcls_.subtables(), std::memory_order_relaxed);
 }
 
+void Pmd::ReviewEmc() {
+  bool on;
+  if (dp_->options().emc_insert_inv_prob == 0) {
+    on = false;
+  } else if (emc_window_lookups_ < 256) {
+    on = true;  // too little seen (e.g. just switched): use it and see
+  } else {
+    on = emc_window_hits_ * kEmcMinHitShare >= emc_window_lookups_;
+  }
+  if (on != emc_on_) {
+    emc_on_ = on;
+    if (!on) emc_.Clear();  // unused entries would only go stale
+  }
+  stats_.emc_enabled.store(on ? 1 : 0, std::memory_order_relaxed);
+  emc_batches_ = 0;
+  emc_window_lookups_ = 0;
+  emc_window_hits_ = 0;
+}
+
+// Stage timing (see PmdStats::cycles): one batch in kTimedEvery reads the TSC between
+// stages; upcalls are always timed. PerfText() scales the sampled split to the measured
+// total.
 void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys, Megaflow** flows,
-                   uint64_t now) {
+                   bool timed, uint64_t* tsc) {
   uint32_t hashes[kMaxBurst];
+  bool use_emc = emc_on_ || emc_batches_ % kEmcProbeEvery == 0;
+  // Packets of one flow often arrive back to back: a packet whose key equals the previous
+  // packet's takes that packet's flow (bit i of `dup`), without hashing or lookups.
+  uint32_t dup = 0;
   for (uint16_t i = 0; i < n; i++) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    ExtractKey(pkts[i], in_port, &keys[i]);
-    hashes[i] = HashKey(keys[i]);
-    emc_.Prefetch(hashes[i]);
+    ExtractKey(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len, in_port, &keys[i]);
+    if (i > 0 && keys[i] == keys[i - 1]) {
+      dup |= 1u << i;
+    } else if (use_emc) {
+      hashes[i] = HashKey(keys[i]);
+      emc_.Prefetch(hashes[i]);
+    }
   }
-  uint32_t miss = 0;
-  for (uint16_t i = 0; i < n; i++) {
-    flows[i] = emc_.Lookup(keys[i], hashes[i]);
-    if (!flows[i]) miss |= 1u << i;
+  uint64_t t;
+  if (timed) {
+    t = rte_rdtsc();
+    AddCycles(kStageParse, t - *tsc);
+    *tsc = t;
   }
-  Bump(stats_.emc_hits, n - __builtin_popcount(miss));
-  if (!miss) return;
-  uint32_t before = miss;
-  dpcls_.LookupBatch(keys, &miss, flows);
-  for (uint32_t hit = before & ~miss; hit; hit &= hit - 1) {
-    int i = __builtin_ctz(hit);
-    if (ShouldInsertEmc()) emc_.Insert(keys[i], hashes[i], flows[i]);
+
+  uint32_t todo = (n == 32 ? ~0u : (1u << n) - 1) & ~dup;
+  uint32_t miss = todo;
+  if (dup) Bump(stats_.same_flow_hits, __builtin_popcount(dup));
+  if (use_emc) {
+    miss = 0;
+    for (uint32_t t2 = todo; t2; t2 &= t2 - 1) {
+      int i = __builtin_ctz(t2);
+      flows[i] = emc_.Lookup(keys[i], hashes[i]);
+      if (!flows[i]) miss |= 1u << i;
+    }
+    uint32_t lookups = __builtin_popcount(todo);
+    uint32_t hits = lookups - __builtin_popcount(miss);
+    Bump(stats_.emc_lookups, lookups);
+    Bump(stats_.emc_hits, hits);
+    emc_window_lookups_ += lookups;
+    emc_window_hits_ += hits;
+    if (timed) {
+      t = rte_rdtsc();
+      AddCycles(kStageEmc, t - *tsc);
+      *tsc = t;
+    }
   }
-  Bump(stats_.megaflow_hits, __builtin_popcount(before & ~miss));
-  if (miss) HandleMisses(keys, hashes, miss, flows, now);
+  if (miss) ClassifyMisses(keys, hashes, miss, flows, use_emc, timed, tsc);
+  // In arrival order, so that a run of duplicates copies the run's first flow.
+  for (uint32_t d = dup; d; d &= d - 1) {
+    int i = __builtin_ctz(d);
+    flows[i] = flows[i - 1];
+  }
 }
 
-void Pmd::ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx) {
-  CheckGeneration();
-  uint64_t now = dp_->Now();
-  FlowKey keys[kMaxBurst];
-  Megaflow* flows[kMaxBurst];
-  Classify(in_port, pkts, n, keys, flows, now);
+void Pmd::ClassifyMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss,
+                         Megaflow** flows, bool use_emc, bool timed, uint64_t* tsc) {
+  uint64_t t;
+  uint32_t before = miss;
+  dpcls_.LookupBatch(keys, &miss, flows);
+  if (use_emc) {
+    for (uint32_t hit = before & ~miss; hit; hit &= hit - 1) {
+      int i = __builtin_ctz(hit);
+      if (ShouldInsertEmc()) emc_.Insert(keys[i], hashes[i], flows[i]);
+    }
+  }
+  Bump(stats_.megaflow_hits, __builtin_popcount(before & ~miss));
+  if (timed) {
+    t = rte_rdtsc();
+    AddCycles(kStageClassifier, t - *tsc);
+    *tsc = t;
+  }
+  if (miss) {
+    uint64_t t0 = timed ? *tsc : rte_rdtsc();
+    now_ = dp_->Now();
+    HandleMisses(keys, hashes, miss, flows, now_, use_emc);
+    t = rte_rdtsc();
+    AddCycles(kStageSlowPath, t - t0);
+    if (timed) *tsc = t;
+  }
+}
 
-  // Statistics: megaflows per packet, rules once per flow.
+// Statistics once per flow per batch (flows are grouped through Megaflow::batch_group)
+// and the actions of every packet in arrival order, so that packets leaving through one
+// port keep their order even across flows.
+void Pmd::CountAndExecute(rte_mbuf** pkts, uint16_t n, Megaflow** flows, TxBatches* tx) {
   struct Group {
-    const Rule* rule;
-    uint64_t packets, bytes;
+    Megaflow* flow;
+    uint32_t packets;
+    uint64_t bytes;
   } groups[kMaxBurst];
-  int n_groups = 0;
+  uint16_t n_groups = 0;
+  ExecCounters c;
   for (uint16_t i = 0; i < n; i++) {
     Megaflow* f = flows[i];
-    uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
-    f->packets++;
-    f->bytes += len;
-    f->used_ns = now;
-    if (!f->rule) continue;
-    int g = 0;
-    while (g < n_groups && groups[g].rule != f->rule) g++;
-    if (g == n_groups) groups[n_groups++] = Group{f->rule, 0, 0};
+    rte_mbuf* m = pkts[i];
+    uint16_t g = f->batch_group;
+    if (g >= n_groups || groups[g].flow != f) {
+      g = n_groups++;
+      f->batch_group = g;
+      groups[g] = Group{f, 0, 0};
+    }
     groups[g].packets++;
-    groups[g].bytes += len;
+    groups[g].bytes += rte_pktmbuf_pkt_len(m);
+    if (f->simple_out >= 0) {
+      if (tx->Add(static_cast<uint32_t>(f->simple_out), m)) {
+        c.tx++;
+      } else {
+        c.tx_overflow++;
+        rte_pktmbuf_free(m);
+      }
+    } else {
+      Execute(m, *f, tx, &c);
+    }
   }
-  for (int g = 0; g < n_groups; g++) {
-    groups[g].rule->n_packets.fetch_add(groups[g].packets, std::memory_order_relaxed);
-    groups[g].rule->n_bytes.fetch_add(groups[g].bytes, std::memory_order_relaxed);
+  for (uint16_t g = 0; g < n_groups; g++) {
+    Megaflow* f = groups[g].flow;
+    f->packets += groups[g].packets;
+    f->bytes += groups[g].bytes;
+    f->used_ns = now_;
+    if (f->rule) f->rule->Count(id_, groups[g].packets, groups[g].bytes);
   }
-
-  ExecCounters c;
-  for (uint16_t i = 0; i < n; i++) Execute(pkts[i], *flows[i], tx, &c);
   Bump(stats_.rx_packets, n);
   Bump(stats_.batches, 1);
   Bump(stats_.tx_packets, c.tx);
@@ -185,6 +278,37 @@ void Pmd::ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* t
   Bump(stats_.tx_overflow, c.tx_overflow);
   Bump(stats_.clone_fail, c.clone_fail);
   Bump(stats_.no_headroom, c.no_headroom);
+}
+
+void Pmd::ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx) {
+  bool timed = ++timing_batches_ >= kTimedEvery;
+  uint64_t tsc = 0;
+  if (timed) {
+    timing_batches_ = 0;
+    tsc = rte_rdtsc();
+    Bump(stats_.timed_packets, n);
+  }
+  CheckGeneration();
+  if (++emc_batches_ >= kEmcReviewBatches) ReviewEmc();
+  // The clock for megaflow "used" times: read once every kTimedEvery batches (and before
+  // every upcall, which learns MACs with it), not per batch.
+  if (timed || now_ == 0) now_ = dp_->Now();
+  FlowKey keys[kMaxBurst];
+  Megaflow* flows[kMaxBurst];
+  if (Megaflow* f = dpcls_.PortFlow(in_port)) {
+    // Simple match: the whole batch takes this flow, nothing to parse or look up.
+    for (uint16_t i = 0; i < n; i++) flows[i] = f;
+    Bump(stats_.simple_match_hits, n);
+    if (timed) {
+      uint64_t t = rte_rdtsc();
+      AddCycles(kStageClassifier, t - tsc);
+      tsc = t;
+    }
+  } else {
+    Classify(in_port, pkts, n, keys, flows, timed, &tsc);
+  }
+  CountAndExecute(pkts, n, flows, tx);
+  if (timed) AddCycles(kStageActions, rte_rdtsc() - tsc);
 }
 
 uint16_t Pmd::ProcessBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx) {
@@ -241,7 +365,10 @@ std::string Pmd::DumpFlows(const PortNamer& namer) const {
 }
 
 void Pmd::ClearStats() {
-  for (auto* c : {&stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
+  for (auto& c : stats_.cycles) c.store(0, std::memory_order_relaxed);
+  for (auto* c : {&stats_.idle_cycles, &stats_.processing_cycles, &stats_.timed_packets,
+                  &stats_.simple_match_hits, &stats_.same_flow_hits, &stats_.emc_lookups,
+                  &stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
                   &stats_.tx_packets, &stats_.dropped_by_actions, &stats_.tx_overflow,
                   &stats_.clone_fail, &stats_.no_headroom, &stats_.cache_flushes,
                   &stats_.revalidations, &stats_.megaflows_evicted, &stats_.batches}) {
@@ -259,6 +386,8 @@ std::string Pmd::StatsText() const {
   uint64_t batches = v(stats_.batches);
   return fmt::format(
       "  packets received: {}\n"
+      "  simple match hits: {}\n"
+      "  same-flow hits: {}\n"
       "  emc hits: {}\n"
       "  megaflow hits: {}\n"
       "  miss with success upcall: {}\n"
@@ -273,11 +402,62 @@ std::string Pmd::StatsText() const {
       "  revalidations: {}\n"
       "  megaflows evicted by revalidation: {}\n"
       "  megaflows: {}\n",
-      rx, v(stats_.emc_hits), v(stats_.megaflow_hits), v(stats_.upcalls),
+      rx, v(stats_.simple_match_hits), v(stats_.same_flow_hits), v(stats_.emc_hits), v(stats_.megaflow_hits), v(stats_.upcalls),
       batches ? static_cast<double>(rx) / batches : 0.0, v(stats_.tx_packets),
       v(stats_.dropped_by_actions), v(stats_.tx_overflow), v(stats_.clone_fail),
       v(stats_.no_headroom), v(stats_.cache_flushes), v(stats_.revalidations),
       v(stats_.megaflows_evicted), v(stats_.megaflows));
+}
+
+std::string Pmd::PerfText() const {
+  auto v = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  uint64_t rx = v(stats_.rx_packets);
+  uint64_t batches = v(stats_.batches);
+  // Receive, transmit and other are measured on every iteration, the slow path on every
+  // upcall, and the whole of ProcessBurst on every batch; parse, EMC, classifier and
+  // actions only in sampled batches, so their split is scaled to the measured total.
+  double per_stage[kStageCount];
+  for (int s = 0; s < kStageCount; s++) per_stage[s] = static_cast<double>(v(stats_.cycles[s]));
+  double sampled = per_stage[kStageParse] + per_stage[kStageEmc] + per_stage[kStageClassifier] +
+                   per_stage[kStageActions];
+  double processing = static_cast<double>(v(stats_.processing_cycles));
+  if (processing > 0 && sampled > 0) {
+    double rest = std::max(0.0, processing - per_stage[kStageSlowPath]);
+    for (int s : {kStageParse, kStageEmc, kStageClassifier, kStageActions})
+      per_stage[s] = per_stage[s] * rest / sampled;
+  }
+  double busy = 0;
+  for (double c : per_stage) busy += c;
+  uint64_t idle = v(stats_.idle_cycles);
+  uint64_t hz = rte_get_tsc_hz();
+  std::string out = fmt::format(
+      "  Packets: {} in {} rx batches ({:.2f} per batch)\n"
+      "  Cycles: {:.0f} busy, {} idle ({:.1f} % busy; TSC {:.2f} GHz)\n"
+      "  Cycles per packet by stage:\n",
+      rx, batches, batches ? static_cast<double>(rx) / batches : 0.0, busy, idle,
+      busy + idle ? 100.0 * busy / (busy + idle) : 0.0, hz / 1e9);
+  for (int s = 0; s < kStageCount; s++) {
+    out += fmt::format("    {:<18} {:7.1f}\n", kPmdStageNames[s],
+                       rx ? per_stage[s] / rx : 0.0);
+  }
+  out += fmt::format("    {:<18} {:7.1f}\n", "total", rx ? busy / rx : 0.0);
+  out += fmt::format(
+      "  Lookups: simple-match {}, same flow as the previous packet {}, emc {} (of {} probed), "
+      "megaflow {}, upcalls {}\n"
+      "  Exact-match cache: {}\n"
+      "  Megaflows: {} in {} subtables\n"
+      "  Drops by reason:\n"
+      "    dropped by actions: {}\n"
+      "    tx batch full: {}\n"
+      "    packet copy failed: {}\n"
+      "    no headroom for VLAN push: {}\n",
+      v(stats_.simple_match_hits), v(stats_.same_flow_hits), v(stats_.emc_hits),
+      v(stats_.emc_lookups),
+      v(stats_.megaflow_hits), v(stats_.upcalls),
+      v(stats_.emc_enabled) ? "in use" : "bypassed (it would not pay)", v(stats_.megaflows),
+      v(stats_.subtables), v(stats_.dropped_by_actions), v(stats_.tx_overflow),
+      v(stats_.clone_fail), v(stats_.no_headroom));
+  return out;
 }
 
 }  // namespace vs::dp

@@ -56,8 +56,36 @@ constexpr size_t kMaxRevalidate = 20000;
 constexpr uint64_t kRevalidateSharePercent = 10;
 constexpr uint64_t kRevalidateBurstNs = 20'000'000;
 
+// Where a PMD's busy cycles go (pmd-perf-show). Receive and transmit are measured by the
+// thread that polls (AddCycles), the rest inside ProcessBurst.
+enum PmdStage : int {
+  kStageReceive,     // rte_eth_rx_burst that returned packets
+  kStageParse,       // flow key extraction and hashing
+  kStageEmc,         // exact-match cache probes
+  kStageClassifier,  // simple match and megaflow classifier
+  kStageSlowPath,    // upcalls: OpenFlow table, NORMAL, megaflow installation
+  kStageActions,     // statistics and action execution into tx batches
+  kStageTransmit,    // rte_eth_tx_burst
+  kStageOther,       // the rest of busy iterations: mailbox, RCU, housekeeping
+  kStageCount
+};
+extern const char* const kPmdStageNames[kStageCount];
+
+// The EMC decides for itself whether it pays: it is bypassed when fewer than one lookup
+// in kEmcMinHitShare hits (many more flows than entries: nearly every probe would miss
+// and evict, and the classifier has to be asked anyway). While bypassed, one batch in kEmcProbeEvery still goes through it, so that
+// a return to few flows is noticed. The choice is reviewed every kEmcReviewBatches.
+constexpr uint32_t kEmcReviewBatches = 1024;
+constexpr uint32_t kEmcProbeEvery = 8;
+constexpr uint32_t kEmcMinHitShare = 4;
+// One batch in kTimedEvery reads the TSC between stages (pmd-perf-show).
+constexpr uint32_t kTimedEvery = 16;
+
 struct PmdStats {
   std::atomic<uint64_t> rx_packets{0};
+  std::atomic<uint64_t> simple_match_hits{0};  // whole batches taken by an in_port-only flow
+  std::atomic<uint64_t> same_flow_hits{0};     // key equal to the previous packet's
+  std::atomic<uint64_t> emc_lookups{0};
   std::atomic<uint64_t> emc_hits{0};
   std::atomic<uint64_t> megaflow_hits{0};
   std::atomic<uint64_t> upcalls{0};
@@ -71,6 +99,15 @@ struct PmdStats {
   std::atomic<uint64_t> revalidations{0};      // generation changes handled by revalidating
   std::atomic<uint64_t> megaflows_evicted{0};  // megaflows a revalidation found stale
   std::atomic<uint64_t> megaflows{0};          // gauge: installed megaflows (not cleared)
+  std::atomic<uint64_t> subtables{0};          // gauge: classifier subtables (not cleared)
+  std::atomic<uint64_t> emc_enabled{1};        // gauge: 1 while the EMC is in use
+  // TSC cycles: receive, transmit, other and slow path are measured always; parse, EMC,
+  // classifier and actions in one batch of kTimedEvery (timed_packets), and
+  // processing_cycles is the whole of every ProcessBurst, to scale them by.
+  std::atomic<uint64_t> cycles[kStageCount]{};
+  std::atomic<uint64_t> processing_cycles{0};
+  std::atomic<uint64_t> timed_packets{0};
+  std::atomic<uint64_t> idle_cycles{0};        // polls that received nothing
 };
 
 class Pmd {
@@ -83,6 +120,22 @@ class Pmd {
   // kMaxBurst are processed in chunks). Takes ownership of every mbuf: each ends in `tx`
   // or is freed. Returns n.
   uint16_t ProcessBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
+
+  // PMD thread: adds TSC cycles to a stage (the poll loop's receive/transmit/other) or
+  // to the idle count.
+  void AddCycles(PmdStage stage, uint64_t cycles) {
+    auto& c = stats_.cycles[stage];
+    c.store(c.load(std::memory_order_relaxed) + cycles, std::memory_order_relaxed);
+  }
+  void AddProcessingCycles(uint64_t cycles) {
+    stats_.processing_cycles.store(
+        stats_.processing_cycles.load(std::memory_order_relaxed) + cycles,
+        std::memory_order_relaxed);
+  }
+  void AddIdleCycles(uint64_t cycles) {
+    stats_.idle_cycles.store(stats_.idle_cycles.load(std::memory_order_relaxed) + cycles,
+                             std::memory_order_relaxed);
+  }
 
   void Online();
   void Offline();
@@ -105,16 +158,25 @@ class Pmd {
   // The body of ovs-appctl dpif-netdev/pmd-stats-show for this PMD (the caller prints
   // the "pmd thread numa_id N core_id M:" header). Any thread.
   std::string StatsText() const;
+  // The body of dpif-netdev/pmd-perf-show: cycles per packet by stage, lookups by tier,
+  // megaflows and subtables, drops by reason. Any thread.
+  std::string PerfText() const;
   size_t megaflow_count() const { return stats_.megaflows.load(std::memory_order_relaxed); }
   uint32_t id() const { return id_; }
 
  private:
   Pmd(Datapath* dp, uint32_t id) : dp_(dp), id_(id) {}
   void CheckGeneration();
+  // Fills flows[] for pkts[]; *tsc is the cycle counter at entry and is advanced stage
+  // by stage.
   void Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys, Megaflow** flows,
-                uint64_t now);
+                bool timed, uint64_t* tsc);
+  void ClassifyMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss,
+                      Megaflow** flows, bool use_emc, bool timed, uint64_t* tsc);
   void HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss, Megaflow** flows,
-                    uint64_t now);
+                    uint64_t now, bool use_emc);
+  void CountAndExecute(rte_mbuf** pkts, uint16_t n, Megaflow** flows, TxBatches* tx);
+  void ReviewEmc();
   void ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
   bool ShouldInsertEmc() {
     uint32_t p = dp_->options().emc_insert_inv_prob;
@@ -132,6 +194,13 @@ class Pmd {
   uint32_t rng_ = 0x9e3779b9;  // xorshift state for EMC insertion
   int64_t revalidate_budget_ns_ = static_cast<int64_t>(kRevalidateBurstNs);
   uint64_t budget_refilled_ns_ = 0;
+  uint64_t now_ = 0;  // the datapath clock as of the last timed batch or upcall
+  uint32_t timing_batches_ = kTimedEvery - 1;  // so that the first batch is timed
+  // EMC policy (see kEmcReviewBatches): counts since the last review.
+  bool emc_on_ = true;
+  uint32_t emc_batches_ = 0;
+  uint64_t emc_window_lookups_ = 0;
+  uint64_t emc_window_hits_ = 0;
   Emc emc_;
   Dpcls dpcls_;
   PmdStats stats_;

@@ -148,7 +148,9 @@ TEST_F(PmdTest, OutputRuleEmcMegaflowUpcallAndCounters) {
   EXPECT_EQ(pmd_->stats().rx_packets.load(), 64u);
   EXPECT_EQ(pmd_->stats().tx_packets.load(), 64u);
   std::string text = pmd_->StatsText();
-  EXPECT_NE(text.find("  packets received: 64\n  emc hits: 32\n  megaflow hits: 31\n"
+  EXPECT_NE(text.find("  packets received: 64\n  simple match hits: 0\n  same-flow hits: 0\n"
+                      "  emc hits: 32\n"
+                      "  megaflow hits: 31\n"
                       "  miss with success upcall: 1\n"),
             std::string::npos)
       << text;
@@ -161,6 +163,102 @@ TEST_F(PmdTest, OutputRuleEmcMegaflowUpcallAndCounters) {
   EXPECT_EQ(mf, fmt::format("in_port(p1),eth_type(0x0800),ipv4(dst=10.0.0.0/255.0.0.0), "
                             "packets:64, bytes:{}, used:0.000s, actions:p2\n",
                             64 * len));
+}
+
+// A rule on in_port alone gives an in_port-only megaflow: later batches from that port
+// take it whole (simple match), without parsing, and still count per rule and megaflow.
+TEST_F(PmdTest, SimpleMatchTakesWholeBatches) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=100,in_port=p1,actions=output:p2").ok());
+  std::vector<Frame> burst;
+  for (int i = 0; i < 32; i++) {
+    burst.push_back(TcpFrame(2, 1, Ip(1, 1, 1, i), Ip(10, 0, 0, i), 1000 + i, 80));
+  }
+  Send(1, burst);
+  EXPECT_EQ(TxCount(2), 32);
+  EXPECT_EQ(pmd_->stats().upcalls.load(), 1u);
+  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 0u);
+  FreeTx();
+  Send(1, burst);
+  Send(1, burst);
+  EXPECT_EQ(TxCount(2), 64);
+  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 64u);
+  EXPECT_EQ(pmd_->stats().emc_hits.load() + pmd_->stats().megaflow_hits.load(), 31u);
+  size_t len = burst[0].b.size();
+  EXPECT_NE(DumpRules().find(fmt::format("n_packets=96, n_bytes={}, priority=100", 96 * len)),
+            std::string::npos)
+      << DumpRules();
+  EXPECT_EQ(pmd_->DumpFlows(dp_->Namer()),
+            fmt::format("in_port(p1), packets:96, bytes:{}, used:0.000s, actions:p2\n", 96 * len));
+  // Packets from another port do not take p1's flow.
+  FreeTx();
+  Send(2, {burst[0]});
+  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 64u);
+  // A change of the table ends it: the next batch classifies again.
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=200,in_port=p1,tcp,tp_dst=80,actions=drop").ok());
+  FreeTx();
+  Send(1, burst);
+  EXPECT_EQ(TxCount(2), 0);
+  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 64u);
+  EXPECT_EQ(pmd_->stats().dropped_by_actions.load(), 32u);
+}
+
+// With many more flows than EMC entries the EMC is bypassed at the first review (almost
+// every probe misses); one batch in kEmcProbeEvery still probes it; the answers stay the
+// same either way.
+TEST_F(PmdTest, EmcBypassedWhenItCannotPay) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=100,in_port=p1,ip,nw_dst=10.0.0.0/8,"
+                                  "actions=output:p2").ok());
+  std::vector<Frame> burst(32);
+  uint32_t flow = 0;
+  for (uint32_t b = 0; b < kEmcReviewBatches + 1; b++) {
+    for (auto& f : burst) {  // a new 5-tuple for every packet
+      flow++;
+      f = TcpFrame(2, 1, Ip(1, 1, flow >> 8, flow), Ip(10, 0, 0, 1), flow, 80);
+    }
+    Send(1, burst);
+    ASSERT_EQ(TxCount(2), 32);
+    FreeTx();
+  }
+  EXPECT_EQ(pmd_->stats().emc_enabled.load(), 0u);
+  uint64_t emc = pmd_->stats().emc_lookups.load();
+  uint64_t mf = pmd_->stats().megaflow_hits.load();
+  for (uint32_t b = 0; b < kEmcProbeEvery; b++) {
+    Send(1, burst);
+    EXPECT_EQ(TxCount(2), 32);
+    FreeTx();
+  }
+  // One probe batch in kEmcProbeEvery still looks in the EMC.
+  EXPECT_EQ(pmd_->stats().emc_lookups.load(), emc + 32);
+  EXPECT_GE(pmd_->stats().megaflow_hits.load(), mf + 32 * (kEmcProbeEvery - 1));
+  std::string perf = pmd_->PerfText();
+  EXPECT_NE(perf.find("Exact-match cache: bypassed"), std::string::npos) << perf;
+  EXPECT_NE(perf.find("Megaflows: 1 in 1 subtables"), std::string::npos) << perf;
+  for (const char* stage : {"receive", "parse", "exact-match cache", "classifier", "slow path",
+                            "actions", "transmit", "other", "total"}) {
+    EXPECT_NE(perf.find(fmt::format("    {:<18} ", stage)), std::string::npos) << stage;
+  }
+}
+
+// Back-to-back packets of one flow take the previous packet's flow without lookups, also
+// when that flow came from an upcall in the same batch; counters see every packet.
+TEST_F(PmdTest, SameFlowRunsSkipLookups) {
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=100,ip,nw_dst=10.0.0.1,actions=output:p2").ok());
+  ASSERT_TRUE(dp_->AddFlow("br0", "priority=90,ip,actions=drop").ok());
+  Frame a = TcpFrame(2, 1, Ip(1, 1, 1, 1), Ip(10, 0, 0, 1), 1000, 80);
+  Frame b = TcpFrame(2, 1, Ip(1, 1, 1, 1), Ip(10, 0, 0, 2), 1000, 80);
+  Send(1, {a, a, a, b, b, a, a});
+  EXPECT_EQ(TxCount(2), 5);
+  EXPECT_EQ(pmd_->stats().same_flow_hits.load(), 4u);
+  EXPECT_EQ(pmd_->stats().upcalls.load(), 2u);
+  EXPECT_EQ(pmd_->stats().megaflow_hits.load(), 1u);  // the second run of a
+  EXPECT_EQ(pmd_->stats().dropped_by_actions.load(), 2u);
+  size_t len = a.b.size();
+  EXPECT_NE(DumpRules().find(fmt::format("n_packets=5, n_bytes={}, priority=100", 5 * len)),
+            std::string::npos)
+      << DumpRules();
+  EXPECT_NE(DumpRules().find(fmt::format("n_packets=2, n_bytes={}, priority=90", 2 * len)),
+            std::string::npos)
+      << DumpRules();
 }
 
 TEST_F(PmdTest, NormalFloodsWithVlanRewritesAndNoLeaks) {

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -139,11 +140,20 @@ void PmdThreads::Run(Worker* w) {
   w->pmd->Online();
   auto last_housekeep = std::chrono::steady_clock::now();
   uint64_t iter = 0;
+  uint64_t tsc = rte_rdtsc();
   while (!stop_.load(std::memory_order_relaxed)) {
     for (const RxqRef& q : w->rxqs) {
       uint16_t n = rte_eth_rx_burst(q.eth_port, q.queue, pkts, dp::kMaxBurst);
-      if (n == 0) continue;
+      uint64_t t = rte_rdtsc();
+      if (n == 0) {
+        w->pmd->AddIdleCycles(t - tsc);
+        tsc = t;
+        continue;
+      }
+      w->pmd->AddCycles(dp::kStageReceive, t - tsc);
       w->pmd->ProcessBurst(q.dp_port, pkts, n, &tx);
+      tsc = rte_rdtsc();
+      w->pmd->AddProcessingCycles(tsc - t);
       for (uint32_t i = 0; i < tx.n_touched(); i++) {
         uint32_t port = tx.touched(i);
         dp::TxBatches::Queue& out = tx.queue(port);
@@ -164,6 +174,9 @@ void PmdThreads::Run(Worker* w) {
         }
       }
       tx.Reset();
+      t = rte_rdtsc();
+      w->pmd->AddCycles(dp::kStageTransmit, t - tsc);
+      tsc = t;
     }
     w->pmd->ServiceMailbox();
     w->pmd->Quiescent();
@@ -174,6 +187,9 @@ void PmdThreads::Run(Worker* w) {
         last_housekeep = now;
       }
     }
+    uint64_t t = rte_rdtsc();
+    w->pmd->AddCycles(dp::kStageOther, t - tsc);
+    tsc = t;
     if (w->rxqs.empty()) {  // nothing to poll: do not burn the core
       w->pmd->Offline();
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -243,6 +259,25 @@ std::string PmdThreads::StatsText() const {
     out += w->pmd->StatsText();
     out += fmt::format("  tx dropped (device full or no device): {}\n",
                        w->tx_dropped.load(std::memory_order_relaxed));
+  }
+  return out;
+}
+
+std::string PmdThreads::PerfText() const {
+  std::string out;
+  for (const auto& w : threads_) {
+    out += fmt::format("pmd thread numa_id {} core_id {}:\n", w->numa, w->core);
+    out += w->pmd->PerfText();
+    out += fmt::format("    tx device full or no device: {}\n",
+                       w->tx_dropped.load(std::memory_order_relaxed));
+    std::set<uint16_t> seen;
+    for (const RxqRef& q : w->rxqs) {
+      if (!seen.insert(q.eth_port).second) continue;
+      rte_eth_stats st;
+      if (rte_eth_stats_get(q.eth_port, &st) != 0) continue;
+      out += fmt::format("    rx no buffer ({}): {}\n    rx missed ({}): {}\n", q.port_name,
+                         st.rx_nombuf, q.port_name, st.imissed);
+    }
   }
   return out;
 }

@@ -83,6 +83,7 @@ class PmdThreads {
   const PmdPlan& plan() const { return plan_; }
 
   std::string StatsText() const;    // dpif-netdev/pmd-stats-show
+  std::string PerfText() const;     // dpif-netdev/pmd-perf-show
   std::string RxqText() const;      // dpif-netdev/pmd-rxq-show
   void ClearStats();                // dpif-netdev/pmd-stats-clear
   std::string DumpFlows() const;    // dpctl/dump-flows
