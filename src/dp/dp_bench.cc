@@ -1,6 +1,7 @@
-// Datapath microbenchmarks: key extraction, EMC hit, megaflow hit, upcall, and the whole
-// PMD batch path with 1, 1,000 and 100,000 flows (one output rule; the EMC holds 8,192
-// entries, so 100,000 flows mostly hit the megaflow classifier).
+// Datapath microbenchmarks: key extraction (fast path and reference parser), EMC hit,
+// megaflow hit by flow count and by subtable count, upcall, and the whole PMD batch path
+// with 1 to 1,000,000 flows (the EMC holds 8,192 entries, so 100,000 flows and more
+// mostly hit the megaflow classifier).
 // Run: build/dp/bench/dp_bench   (not part of ctest; EAL --no-huge)
 #include <benchmark/benchmark.h>
 #include <rte_eal.h>
@@ -50,6 +51,17 @@ void BM_ExtractKey(benchmark::State& st) {
 }
 BENCHMARK(BM_ExtractKey);
 
+void BM_ExtractKeyReference(benchmark::State& st) {
+  rte_mbuf* m = Mbuf(TcpFrame(2, 1, Ip(1, 1, 1, 1), Ip(10, 0, 0, 1), 1000, 80, 10));
+  FlowKey k;
+  for (auto _ : st) {
+    ExtractKeyReference(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, 1, &k);
+    benchmark::DoNotOptimize(k);
+  }
+  rte_pktmbuf_free(m);
+}
+BENCHMARK(BM_ExtractKeyReference);
+
 FlowKey KeyN(uint32_t i) {
   FlowKey k{};
   k.in_port = 1;
@@ -78,7 +90,7 @@ void BM_EmcHit(benchmark::State& st) {
   }
   st.counters["hit_ratio"] = static_cast<double>(hits) / st.iterations();
 }
-BENCHMARK(BM_EmcHit)->Arg(1)->Arg(1000)->Arg(100000);
+BENCHMARK(BM_EmcHit)->Arg(1)->Arg(1000)->Arg(100000)->Arg(1000000);
 
 // Megaflow hit: n megaflows exact on nw_dst plus 4 other subtables that miss first.
 void BM_MegaflowHit(benchmark::State& st) {
@@ -116,7 +128,46 @@ void BM_MegaflowHit(benchmark::State& st) {
   }
   st.SetItemsProcessed(st.iterations() * 32);
 }
-BENCHMARK(BM_MegaflowHit)->Arg(1)->Arg(1000)->Arg(100000);
+BENCHMARK(BM_MegaflowHit)->Arg(1)->Arg(1000)->Arg(100000)->Arg(1000000);
+
+// Megaflow hit with `flows` megaflows spread evenly over `subtables` masks (nw_dst exact
+// plus a different nw_src prefix and tp_src mask per subtable), in insertion order (no
+// ranking): a lookup probes on average half the subtables.
+void BM_MegaflowSubtables(benchmark::State& st) {
+  const uint32_t n_sub = static_cast<uint32_t>(st.range(0));
+  const uint32_t n = static_cast<uint32_t>(st.range(1));
+  static constexpr uint16_t kTpMasks[] = {0xffff, 0xff00, 0xf000, 0};
+  Dpcls cls;
+  std::vector<FlowKey> keys;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t s = i % n_sub;
+    auto mf = std::make_unique<Megaflow>();
+    mf->match.key = KeyN(i);
+    mf->match.mask.in_port = ~0u;
+    mf->match.mask.dl_type = 0xffff;
+    mf->match.mask.nw_dst = ~0u;
+    mf->match.mask.nw_src = ~0u << (s % 32);
+    mf->match.mask.tp_src = kTpMasks[(s / 32) % 4];
+    keys.push_back(mf->match.key);
+    cls.Insert(std::move(mf));
+  }
+  if (cls.subtables() != n_sub) st.SkipWithError("wrong subtable count");
+  for (uint32_t j = 0; j < 32; j++) keys.push_back(keys[j]);
+  uint32_t i = 0;
+  for (auto _ : st) {
+    Megaflow* flows[32];
+    uint32_t miss = ~0u;
+    cls.LookupBatch(keys.data() + i, &miss, flows);
+    i += 32;
+    if (i >= n) i = 0;
+    benchmark::DoNotOptimize(flows);
+    if (miss) st.SkipWithError("unexpected megaflow miss");
+  }
+  st.SetItemsProcessed(st.iterations() * 32);
+}
+BENCHMARK(BM_MegaflowSubtables)
+    ->ArgsProduct({{1, 10, 100}, {1000, 100000}})
+    ->ArgNames({"subtables", "flows"});
 
 // Upcall on a table of `rules` IPv4 /24 rules (the last one matches) plus NORMAL.
 void BM_Upcall(benchmark::State& st) {
@@ -149,7 +200,7 @@ void BM_PmdBurst(benchmark::State& st) {
   const uint32_t n = static_cast<uint32_t>(st.range(0));
   const auto mode = static_cast<Mode>(st.range(2));
   DatapathOptions o;
-  o.max_megaflows = 200000;
+  o.max_megaflows = 2000000;
   o.emc_insert_inv_prob = static_cast<uint32_t>(st.range(1));
   auto dp = std::move(Datapath::Create(o).value());
   (void)dp->AddBridge("br0");
@@ -209,7 +260,7 @@ void BM_PmdBurst(benchmark::State& st) {
   pmd.reset();
 }
 BENCHMARK(BM_PmdBurst)
-    ->ArgsProduct({{1, 1000, 100000}, {1, 100}, {kOutputRule, kNormal, kThousandRules}})
+    ->ArgsProduct({{1, 1000, 100000, 1000000}, {1, 100}, {kOutputRule, kNormal, kThousandRules}})
     ->ArgNames({"flows", "emc_inv_prob", "rules"});
 
 }  // namespace
