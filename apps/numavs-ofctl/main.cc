@@ -3,6 +3,7 @@
 // OpenFlow wire protocol is a later step).
 //
 //   numavs-ofctl [-t SOCKET] add-flow BRIDGE FLOW
+//   numavs-ofctl [-t SOCKET] add-flows BRIDGE FILE   (one flow per line; '#' comments; '-' = stdin)
 //   numavs-ofctl [-t SOCKET] del-flows BRIDGE [--strict] [MATCH]
 //   numavs-ofctl [-t SOCKET] dump-flows BRIDGE [MATCH]
 //   numavs-ofctl [-t SOCKET] dump-ports BRIDGE
@@ -12,10 +13,16 @@
 // RUNDIR/numavs-switchd.pid (RUNDIR: $OVS_RUNDIR or /var/run/openvswitch).
 #include <cstdio>
 #include <cstdlib>
+#include <climits>
+#include <cstring>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -46,6 +53,8 @@ void Usage() {
       "{0}: manage numavs-switchd's flow tables (ovs-ofctl syntax)\n"
       "usage: {0} [-t SOCKET] COMMAND BRIDGE [ARG...]\n"
       "  add-flow BRIDGE FLOW            add or replace a flow\n"
+      "  add-flows BRIDGE FILE           add the flows in FILE, one per line ('-' = stdin);\n"
+      "                                  all lines are checked first: a bad one adds nothing\n"
       "  del-flows BRIDGE [--strict] [MATCH]  delete matching flows (all if no MATCH)\n"
       "  dump-flows BRIDGE [MATCH]       print flows with packet and byte counters\n"
       "  dump-ports BRIDGE               print port counters\n"
@@ -80,7 +89,7 @@ int main(int argc, char** argv) {
     }
   }
   static const std::map<std::string, std::pair<size_t, size_t>> kArity = {
-      {"add-flow", {2, 2}}, {"del-flows", {1, 2}}, {"dump-flows", {1, 2}},
+      {"add-flow", {2, 2}}, {"add-flows", {2, 2}}, {"del-flows", {1, 2}}, {"dump-flows", {1, 2}},
       {"dump-ports", {1, 1}}, {"show", {1, 1}}};
   if (pos.empty()) return Fail("missing command (use --help for help)");
   auto cmd = kArity.find(pos[0]);
@@ -92,15 +101,40 @@ int main(int argc, char** argv) {
   if (target.empty()) target = DefaultTarget();
   if (target.empty())
     return Fail("numavs-switchd is not running (no pidfile in $OVS_RUNDIR); use -t SOCKET");
+  if (strict && pos[0] != "del-flows") return Fail("--strict applies to del-flows only");
+  // add-flows: numavs-switchd reads the file itself, so it gets an absolute path; stdin ('-')
+  // is copied to a temporary file first.
+  std::string tmp;
+  if (pos[0] == "add-flows") {
+    std::string& file = pos[2];
+    if (file == "-") {
+      std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+      char path[] = "/tmp/numavs-ofctl-flows.XXXXXX";
+      int fd = mkstemp(path);
+      if (fd < 0) return Fail(fmt::format("cannot create a temporary file: {}", strerror(errno)));
+      bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      close(fd);
+      tmp = file = path;
+      if (!ok) {
+        unlink(path);
+        return Fail("cannot write the temporary file");
+      }
+    } else {
+      char real[PATH_MAX];
+      if (!realpath(file.c_str(), real)) return Fail(fmt::format("{}: {}", file, strerror(errno)));
+      file = real;
+    }
+  }
   Json params = Json::array();
   for (size_t i = 1; i < pos.size(); i++) params.push_back(pos[i]);
-  if (strict) {
-    if (pos[0] != "del-flows") return Fail("--strict applies to del-flows only");
-    params.insert(params.begin() + 1, "--strict");
-  }
+  if (strict) params.insert(params.begin() + 1, "--strict");
   auto client = vs::jsonrpc::Client::Connect("unix:" + target, 10000);
-  if (!client.ok()) return Fail(client.status().message());
-  auto r = (*client)->Call("ofctl/" + pos[0], params, 10000);
+  if (!client.ok()) {
+    if (!tmp.empty()) unlink(tmp.c_str());
+    return Fail(client.status().message());
+  }
+  auto r = (*client)->Call("ofctl/" + pos[0], params, 60000);
+  if (!tmp.empty()) unlink(tmp.c_str());
   if (!r.ok()) {
     std::string msg = r.status().message();
     // A control-socket error reply carries the text as a JSON string.

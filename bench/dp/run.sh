@@ -1,12 +1,15 @@
 #!/bin/bash
-# Datapath throughput, acceptance 5 of issue 4: Mpps per PMD core of numavs-switchd, the real
-# OVS-DPDK 3.1 (ovs-vswitchd-dpdk) and dpdk-testpmd io forwarding (the ceiling), for 1, 1,000 and
-# 100,000 flows and the rule cases output rule / NORMAL / 1,000 IPv4 rules, all in one run on
-# net_pcap (infinite rx) -> net_null, control on CPU 0 and one PMD on CPU 1. Prints a table with
-# ratios; see bench/dp/README.md. Not part of ctest.
+# Datapath throughput, issue 5's table in one command: Mpps per PMD core of numavs-switchd, the
+# real OVS-DPDK 3.1 (ovs-vswitchd-dpdk) and dpdk-testpmd io forwarding (the ceiling) for 1, 1,000,
+# 100,000 and 1,000,000 flows x the rule cases output rule / NORMAL with a static FDB entry /
+# 1,000 IPv4 rules / 10,000 mixed rules, all in one run on net_pcap (infinite rx) -> net_null,
+# control on CPU 0 and one PMD on CPU 1. Prints min/median/max, ratios, cycles per packet (numavs
+# by stage), megaflows/subtables, rules hit, and each switch's packet-buffer memory and p0
+# no-buffer drops; see bench/dp/README.md. The full run takes about 25 min (printed at start).
+# Not part of ctest.
 #
-#   bench/dp/run.sh [--quick] [--windows 3] [--window 10] [--warmup 5] [--flows 1,1000,100000]
-#                   [--cases port,normal,rules1000,normal-fdb] [--switches testpmd,ovs,numavs]
+#   bench/dp/run.sh [--quick] [--windows 3] [--window 10] [--warmup 5] [--flows 1,1000,100000,1000000]
+#                   [--cases port,normal-fdb,rules1000,rules10k[,normal]] [--switches testpmd,ovs,numavs]
 #                   [--hugepages 2048] [--out DIR] [--bindir build/default/bin]
 #
 # Needs root, scripts/setup.sh's packages (openvswitch-switch-dpdk, dpdk) and a built numavs

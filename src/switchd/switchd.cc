@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+#include <fstream>
+
 #include "base/log.h"
 
 namespace vs::switchd {
@@ -409,6 +412,29 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
   ctl.Register("ofctl/add-flow", "BRIDGE FLOW", 2, 2,
                Text([this](const auto& a) -> Result<std::string> {
                  auto notes = dp_->AddFlow(a[0], a[1]);
+                 if (!notes.ok()) return notes.status();
+                 std::string out;
+                 for (const auto& n : *notes) out += n + "\n";
+                 return out;
+               }));
+  // add-flows BRIDGE FILE: one flow per line ('#' comments and blank lines skipped); every
+  // line is parsed first, so a bad line names its number and nothing is added.
+  ctl.Register("ofctl/add-flows", "BRIDGE FILE", 2, 2,
+               Text([this](const auto& a) -> Result<std::string> {
+                 errno = 0;
+                 std::ifstream in(a[1]);
+                 if (!in) {
+                   int e = errno ? errno : ENOENT;
+                   return Status(e, fmt::format("{}: {}", a[1], std::strerror(e)));
+                 }
+                 std::vector<std::string> lines;
+                 for (std::string l; std::getline(in, l);) {
+                   if (!l.empty() && l.back() == '\r') l.pop_back();
+                   lines.push_back(std::move(l));
+                 }
+                 if (in.bad()) return Status(EIO, fmt::format("{}: read error", a[1]));
+                 auto notes = dp_->AddFlows(a[0], lines);
+                 if (!notes.ok() && notes.status().code() == EINVAL) return notes.status().Wrap(a[1]);
                  if (!notes.ok()) return notes.status();
                  std::string out;
                  for (const auto& n : *notes) out += n + "\n";
