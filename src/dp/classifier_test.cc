@@ -49,11 +49,18 @@ bool Overlap(const Match& a, const Match& b) {
   return true;
 }
 
-TEST(Dpcls, MatchesLinearReference) {
+// With and without the signature cache; halfway, Retain() drops every other megaflow and
+// renumbers the rest, so the cache holds stale indexes that must only cost misses.
+class DpclsReference : public ::testing::TestWithParam<bool> {};
+
+TEST_P(DpclsReference, MatchesLinearReference) {
+  const bool smc = GetParam();
   std::mt19937 rng(7);
   std::vector<FlowKey> masks;
   for (int i = 0; i < 12; i++) masks.push_back(RandomMask(rng));
   Dpcls cls;
+  cls.SetSmc(smc);
+  EXPECT_EQ(cls.smc_on(), smc);
   std::vector<const Megaflow*> ref;
   for (int i = 0; i < 3000; i++) {
     auto mf = std::make_unique<Megaflow>();
@@ -70,16 +77,30 @@ TEST(Dpcls, MatchesLinearReference) {
   EXPECT_EQ(cls.size(), ref.size());
   EXPECT_LE(cls.subtables(), masks.size());
 
-  for (int round = 0; round < 200; round++) {
+  // Keys come from a pool, so that they repeat (as a flow's packets do).
+  std::vector<FlowKey> pool;
+  for (int i = 0; i < 300; i++) pool.push_back(RandomKey(rng));
+  uint32_t smc_hits = 0;
+  for (int round = 0; round < 400; round++) {
+    if (round == 200) {
+      std::vector<const Megaflow*> kept;
+      cls.Retain([&](Megaflow& f) {
+        bool keep = f.actions[0].port % 2 == 0;
+        if (keep) kept.push_back(&f);
+        return keep;
+      });
+      ref = kept;
+      EXPECT_EQ(cls.size(), ref.size());
+    }
     FlowKey keys[32];
     Megaflow* flows[32] = {};
     uint32_t miss = 0;
     for (int i = 0; i < 32; i++) {
-      keys[i] = RandomKey(rng);
+      keys[i] = pool[rng() % pool.size()];
       if (rng() % 2) miss |= 1u << i;
     }
     uint32_t asked = miss;
-    cls.LookupBatch(keys, &miss, flows);
+    smc_hits += cls.LookupBatch(keys, &miss, flows);
     for (int i = 0; i < 32; i++) {
       const Megaflow* want = nullptr;
       for (const Megaflow* r : ref) {
@@ -94,10 +115,21 @@ TEST(Dpcls, MatchesLinearReference) {
       }
     }
   }
+  if (smc) {
+    EXPECT_GT(smc_hits, 500u);  // the small key domain repeats keys
+  } else {
+    EXPECT_EQ(smc_hits, 0u);
+  }
+  auto [walks, probes] = cls.TakeProbeCounts();
+  EXPECT_GT(walks, 0u);
+  EXPECT_GE(probes, walks);
   cls.Clear();
   EXPECT_EQ(cls.size(), 0u);
   EXPECT_EQ(cls.Lookup(RandomKey(rng)), nullptr);
 }
+
+INSTANTIATE_TEST_SUITE_P(Smc, DpclsReference, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "WithSmc" : "WithoutSmc"; });
 
 TEST(Megaflow, PrepareFindsLastOutputAndModify) {
   Megaflow f;

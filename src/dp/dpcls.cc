@@ -166,15 +166,72 @@ Megaflow* Dpcls::Lookup(const FlowKey& key) const {
   return nullptr;
 }
 
-void Dpcls::LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flows) const {
+namespace {
+
+// True if key & f's mask equals f's (masked) key.
+inline bool Covers(const Megaflow& f, const FlowKey& key) {
+  const KeyWord* k = Words(key);
+  const KeyWord* fk = Words(f.match.key);
+  const KeyWord* fm = Words(f.match.mask);
+  uint64_t diff = 0;
+#pragma GCC unroll 9
+  for (int i = 0; i < kKeyWords; i++) diff |= (k[i] & fm[i]) ^ fk[i];
+  return diff == 0;
+}
+
+}  // namespace
+
+void Dpcls::SetSmc(bool on) {
+  if (on && !smc_) {
+    smc_.reset(new (std::nothrow) SmcSlot[kSmcEntries]());
+    if (!smc_) return;  // no memory: stay without it
+  }
+  smc_on_ = on && smc_;
+}
+
+uint32_t Dpcls::LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flows) {
+  uint32_t hashes[32];
+  uint32_t smc_hits = 0;
+  const bool smc = smc_on_;
+  constexpr uint32_t kSmcMask = kSmcEntries - 1;
+  if (smc) {
+    uint32_t todo = *miss_map;
+    for (uint32_t t = todo; t; t &= t - 1) {
+      int i = __builtin_ctz(t);
+      hashes[i] = HashKey(keys[i]);
+      __builtin_prefetch(&smc_[hashes[i] & kSmcMask]);
+    }
+    for (uint32_t t = todo; t; t &= t - 1) {
+      int i = __builtin_ctz(t);
+      const SmcSlot& s = smc_[hashes[i] & kSmcMask];
+      if (s.hash == hashes[i] && s.index < flows_.size()) {
+        Megaflow* f = flows_[s.index].get();
+        if (Covers(*f, keys[i])) {
+          flows[i] = f;
+          *miss_map &= ~(1u << i);
+          smc_hits++;
+        }
+      }
+    }
+  }
+  const uint32_t walk = *miss_map;
+  walks_ += static_cast<uint64_t>(__builtin_popcount(walk));
   for (const auto& st : subtables_) {
     uint32_t todo = *miss_map;
-    if (!todo) return;
+    if (!todo) break;
+    probes_ += static_cast<uint64_t>(__builtin_popcount(todo));
     uint32_t found = 0;
     st->batch(*st, keys, todo, flows, &found);
     *miss_map = todo & ~found;
     st->hits += static_cast<uint64_t>(__builtin_popcount(found));
   }
+  if (smc) {
+    for (uint32_t t = walk & ~*miss_map; t; t &= t - 1) {
+      int i = __builtin_ctz(t);
+      smc_[hashes[i] & kSmcMask] = SmcSlot{hashes[i], flows[i]->smc_index};
+    }
+  }
+  return smc_hits;
 }
 
 Megaflow* Dpcls::Insert(std::unique_ptr<Megaflow> flow) {
@@ -192,6 +249,7 @@ Megaflow* Dpcls::Insert(std::unique_ptr<Megaflow> flow) {
     st = subtables_.back().get();
   }
   Megaflow* f = flow.get();
+  f->smc_index = static_cast<uint32_t>(flows_.size());
   flows_.push_back(std::move(flow));
   st->Put(f);
   if (IsPortOnly(f->match.mask)) {

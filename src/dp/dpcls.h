@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dp/actions.h"
@@ -61,6 +62,7 @@ struct alignas(64) Megaflow {
   MacTable* learn_table = nullptr;  // NORMAL: refresh (learn_vlan, src) while used
   uint64_t refreshed_packets = 0;   // housekeeping: packets at the last MAC refresh
   uint64_t created_ns = 0;
+  uint32_t smc_index = 0;  // its index in the Dpcls (what signature-cache slots hold)
 
   // Fills acts/n_acts (copying short lists inline), last_output, last_modify and
   // simple_out.
@@ -88,8 +90,23 @@ class Dpcls {
 
   // Batch lookup: for each i with bit i set in *miss_map, looks keys[i] up; on a hit
   // stores the flow in flows[i] and clears the bit. Hashes of one subtable are computed
-  // and their buckets prefetched before probing.
-  void LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flows) const;
+  // and their buckets prefetched before probing. With the signature cache on, it is
+  // asked first. Returns the number of signature-cache hits.
+  uint32_t LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flows);
+
+  // The signature cache (SMC): kSmcEntries slots of (hash of the whole key, index of a
+  // megaflow), filled by subtable hits. A hit is verified against the megaflow's key and
+  // mask, so stale slots only cost a miss; it replaces the walk over subtables by one
+  // probe, which pays when lookups probe many subtables. Off until switched on (8 MB).
+  void SetSmc(bool on);
+  bool smc_on() const { return smc_on_; }
+  // Subtable lookups and the subtables they probed since the last call (to decide on the
+  // SMC: probes / lookups is the average walk).
+  std::pair<uint64_t, uint64_t> TakeProbeCounts() {
+    auto r = std::make_pair(walks_, probes_);
+    walks_ = probes_ = 0;
+    return r;
+  }
 
   // Takes ownership; the flow's match must not overlap an installed one. Returns it.
   Megaflow* Insert(std::unique_ptr<Megaflow> flow);
@@ -120,6 +137,16 @@ class Dpcls {
   std::vector<std::unique_ptr<Subtable>> subtables_;
   std::vector<std::unique_ptr<Megaflow>> flows_;
   std::vector<Megaflow*> port_flows_;  // by in_port; see PortFlow()
+  struct SmcSlot {
+    uint32_t hash;
+    uint32_t index;  // into flows_
+  };
+  std::unique_ptr<SmcSlot[]> smc_;
+  bool smc_on_ = false;
+  uint64_t walks_ = 0;   // keys that went to the subtables
+  uint64_t probes_ = 0;  // subtable probes of those keys
 };
+
+constexpr uint32_t kSmcEntries = 1u << 20;  // power of two
 
 }  // namespace vs::dp

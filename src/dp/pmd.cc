@@ -128,7 +128,7 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
   stats_.subtables.store(dpcls_.subtables(), std::memory_order_relaxed);
 }
 
-void Pmd::ReviewEmc() {
+void Pmd::ReviewCaches() {
   bool on;
   if (dp_->options().emc_insert_inv_prob == 0) {
     on = false;
@@ -145,6 +145,11 @@ void Pmd::ReviewEmc() {
   emc_batches_ = 0;
   emc_window_lookups_ = 0;
   emc_window_hits_ = 0;
+  // The signature cache, when the subtable walks are long (with it on, the walks of its
+  // misses keep it on; too few walks to tell: keep the choice).
+  auto [walks, probes] = dpcls_.TakeProbeCounts();
+  if (walks >= 256) dpcls_.SetSmc(probes >= kSmcMinProbes * walks);
+  stats_.smc_enabled.store(dpcls_.smc_on() ? 1 : 0, std::memory_order_relaxed);
 }
 
 // Stage timing (see PmdStats::cycles): one batch in kTimedEvery reads the TSC between
@@ -208,14 +213,15 @@ void Pmd::ClassifyMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t m
                          Megaflow** flows, bool use_emc, bool timed, uint64_t* tsc) {
   uint64_t t;
   uint32_t before = miss;
-  dpcls_.LookupBatch(keys, &miss, flows);
+  uint32_t smc_hits = dpcls_.LookupBatch(keys, &miss, flows);
+  if (smc_hits) Bump(stats_.smc_hits, smc_hits);
   if (use_emc) {
     for (uint32_t hit = before & ~miss; hit; hit &= hit - 1) {
       int i = __builtin_ctz(hit);
       if (ShouldInsertEmc()) emc_.Insert(keys[i], hashes[i], flows[i]);
     }
   }
-  Bump(stats_.megaflow_hits, __builtin_popcount(before & ~miss));
+  Bump(stats_.megaflow_hits, __builtin_popcount(before & ~miss) - smc_hits);
   if (timed) {
     t = rte_rdtsc();
     AddCycles(kStageClassifier, t - *tsc);
@@ -289,7 +295,7 @@ void Pmd::ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* t
     Bump(stats_.timed_packets, n);
   }
   CheckGeneration();
-  if (++emc_batches_ >= kEmcReviewBatches) ReviewEmc();
+  if (++emc_batches_ >= kEmcReviewBatches) ReviewCaches();
   // The clock for megaflow "used" times: read once every kTimedEvery batches (and before
   // every upcall, which learns MACs with it), not per batch.
   if (timed || now_ == 0) now_ = dp_->Now();
@@ -367,7 +373,7 @@ std::string Pmd::DumpFlows(const PortNamer& namer) const {
 void Pmd::ClearStats() {
   for (auto& c : stats_.cycles) c.store(0, std::memory_order_relaxed);
   for (auto* c : {&stats_.idle_cycles, &stats_.processing_cycles, &stats_.timed_packets,
-                  &stats_.simple_match_hits, &stats_.same_flow_hits, &stats_.emc_lookups,
+                  &stats_.simple_match_hits, &stats_.same_flow_hits, &stats_.smc_hits, &stats_.emc_lookups,
                   &stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
                   &stats_.tx_packets, &stats_.dropped_by_actions, &stats_.tx_overflow,
                   &stats_.clone_fail, &stats_.no_headroom, &stats_.cache_flushes,
@@ -389,6 +395,7 @@ std::string Pmd::StatsText() const {
       "  simple match hits: {}\n"
       "  same-flow hits: {}\n"
       "  emc hits: {}\n"
+      "  smc hits: {}\n"
       "  megaflow hits: {}\n"
       "  miss with success upcall: {}\n"
       "  miss with failed upcall: 0\n"
@@ -402,7 +409,8 @@ std::string Pmd::StatsText() const {
       "  revalidations: {}\n"
       "  megaflows evicted by revalidation: {}\n"
       "  megaflows: {}\n",
-      rx, v(stats_.simple_match_hits), v(stats_.same_flow_hits), v(stats_.emc_hits), v(stats_.megaflow_hits), v(stats_.upcalls),
+      rx, v(stats_.simple_match_hits), v(stats_.same_flow_hits), v(stats_.emc_hits),
+      v(stats_.smc_hits), v(stats_.megaflow_hits), v(stats_.upcalls),
       batches ? static_cast<double>(rx) / batches : 0.0, v(stats_.tx_packets),
       v(stats_.dropped_by_actions), v(stats_.tx_overflow), v(stats_.clone_fail),
       v(stats_.no_headroom), v(stats_.cache_flushes), v(stats_.revalidations),
@@ -443,8 +451,9 @@ std::string Pmd::PerfText() const {
   out += fmt::format("    {:<18} {:7.1f}\n", "total", rx ? busy / rx : 0.0);
   out += fmt::format(
       "  Lookups: simple-match {}, same flow as the previous packet {}, emc {} (of {} probed), "
-      "megaflow {}, upcalls {}\n"
+      "smc {}, megaflow {}, upcalls {}\n"
       "  Exact-match cache: {}\n"
+      "  Signature cache: {}\n"
       "  Megaflows: {} in {} subtables\n"
       "  Drops by reason:\n"
       "    dropped by actions: {}\n"
@@ -452,9 +461,9 @@ std::string Pmd::PerfText() const {
       "    packet copy failed: {}\n"
       "    no headroom for VLAN push: {}\n",
       v(stats_.simple_match_hits), v(stats_.same_flow_hits), v(stats_.emc_hits),
-      v(stats_.emc_lookups),
-      v(stats_.megaflow_hits), v(stats_.upcalls),
-      v(stats_.emc_enabled) ? "in use" : "bypassed (it would not pay)", v(stats_.megaflows),
+      v(stats_.emc_lookups), v(stats_.smc_hits), v(stats_.megaflow_hits), v(stats_.upcalls),
+      v(stats_.emc_enabled) ? "in use" : "bypassed (it would not pay)",
+      v(stats_.smc_enabled) ? "in use (lookups walked many subtables)" : "off", v(stats_.megaflows),
       v(stats_.subtables), v(stats_.dropped_by_actions), v(stats_.tx_overflow),
       v(stats_.clone_fail), v(stats_.no_headroom));
   return out;

@@ -78,6 +78,9 @@ extern const char* const kPmdStageNames[kStageCount];
 constexpr uint32_t kEmcReviewBatches = 1024;
 constexpr uint32_t kEmcProbeEvery = 8;
 constexpr uint32_t kEmcMinHitShare = 4;
+// The megaflow classifier's signature cache (dpcls.h) is switched on at a review when
+// lookups probed at least this many subtables on average, off when fewer.
+constexpr uint32_t kSmcMinProbes = 4;
 // One batch in kTimedEvery reads the TSC between stages (pmd-perf-show).
 constexpr uint32_t kTimedEvery = 16;
 
@@ -87,6 +90,7 @@ struct PmdStats {
   std::atomic<uint64_t> same_flow_hits{0};     // key equal to the previous packet's
   std::atomic<uint64_t> emc_lookups{0};
   std::atomic<uint64_t> emc_hits{0};
+  std::atomic<uint64_t> smc_hits{0};
   std::atomic<uint64_t> megaflow_hits{0};
   std::atomic<uint64_t> upcalls{0};
   std::atomic<uint64_t> tx_packets{0};
@@ -101,6 +105,7 @@ struct PmdStats {
   std::atomic<uint64_t> megaflows{0};          // gauge: installed megaflows (not cleared)
   std::atomic<uint64_t> subtables{0};          // gauge: classifier subtables (not cleared)
   std::atomic<uint64_t> emc_enabled{1};        // gauge: 1 while the EMC is in use
+  std::atomic<uint64_t> smc_enabled{0};        // gauge: 1 while the signature cache is on
   // TSC cycles: receive, transmit, other and slow path are measured always; parse, EMC,
   // classifier and actions in one batch of kTimedEvery (timed_packets), and
   // processing_cycles is the whole of every ProcessBurst, to scale them by.
@@ -176,7 +181,7 @@ class Pmd {
   void HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss, Megaflow** flows,
                     uint64_t now, bool use_emc);
   void CountAndExecute(rte_mbuf** pkts, uint16_t n, Megaflow** flows, TxBatches* tx);
-  void ReviewEmc();
+  void ReviewCaches();
   void ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
   bool ShouldInsertEmc() {
     uint32_t p = dp_->options().emc_insert_inv_prob;

@@ -149,7 +149,7 @@ TEST_F(PmdTest, OutputRuleEmcMegaflowUpcallAndCounters) {
   EXPECT_EQ(pmd_->stats().tx_packets.load(), 64u);
   std::string text = pmd_->StatsText();
   EXPECT_NE(text.find("  packets received: 64\n  simple match hits: 0\n  same-flow hits: 0\n"
-                      "  emc hits: 32\n"
+                      "  emc hits: 32\n  smc hits: 0\n"
                       "  megaflow hits: 31\n"
                       "  miss with success upcall: 1\n"),
             std::string::npos)
@@ -259,6 +259,40 @@ TEST_F(PmdTest, SameFlowRunsSkipLookups) {
   EXPECT_NE(DumpRules().find(fmt::format("n_packets=2, n_bytes={}, priority=90", 2 * len)),
             std::string::npos)
       << DumpRules();
+}
+
+// Lookups that walk many subtables switch the signature cache on at the next review; it
+// answers for the flows it has seen from then on, and the answers stay right.
+TEST_F(PmdTest, SignatureCacheWhenWalksAreLong) {
+  // Rule k (k = 1..8, priority 200 - k) matches source 192.168.k.0/24 and destination
+  // 10.1.0.0/(16 + k); the traffic of class k misses rules 1..k-1 and hits rule k, so its
+  // megaflow mask has destination /(16 + k): 8 subtables, walked 4.5 deep on average.
+  for (int k = 1; k <= 8; k++) {
+    ASSERT_TRUE(dp_->AddFlow("br0", fmt::format("priority={},ip,nw_src=192.168.{}.0/24,"
+                                                "nw_dst=10.1.0.0/{},actions=output:p2",
+                                                200 - k, k, 16 + k))
+                    .ok());
+  }
+  std::vector<Frame> burst(32);
+  uint32_t flow = 0;
+  auto next_burst = [&] {
+    // 50,000 flows (too many for the EMC) in a cycle, classes round robin.
+    for (auto& f : burst) {
+      uint32_t c = flow++ % 50000;
+      f = TcpFrame(2, 1, Ip(192, 168, 1 + c % 8, c % 251), Ip(10, 1, 0, (c / 8) % 256),
+                   static_cast<uint16_t>(c), 80);
+    }
+  };
+  for (uint32_t b = 0; b < 3 * kEmcReviewBatches; b++) {
+    next_burst();
+    Send(1, burst);
+    ASSERT_EQ(TxCount(2), 32) << "batch " << b;
+    FreeTx();
+  }
+  EXPECT_EQ(pmd_->stats().subtables.load(), 8u) << pmd_->PerfText();
+  EXPECT_EQ(pmd_->stats().smc_enabled.load(), 1u) << pmd_->PerfText();
+  EXPECT_GT(pmd_->stats().smc_hits.load(), 0u) << pmd_->PerfText();
+  EXPECT_NE(pmd_->PerfText().find("Signature cache: in use"), std::string::npos);
 }
 
 TEST_F(PmdTest, NormalFloodsWithVlanRewritesAndNoLeaks) {
