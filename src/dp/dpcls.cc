@@ -183,7 +183,7 @@ inline bool Covers(const Megaflow& f, const FlowKey& key) {
 
 void Dpcls::SetSmc(bool on) {
   if (on && !smc_) {
-    smc_.reset(new (std::nothrow) SmcSlot[kSmcEntries]());
+    smc_.reset(new (std::nothrow) SmcBucket[kSmcEntries / 4]());
     if (!smc_) return;  // no memory: stay without it
   }
   smc_on_ = on && smc_;
@@ -193,7 +193,7 @@ uint32_t Dpcls::LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** 
   uint32_t hashes[32];
   uint32_t smc_hits = 0;
   const bool smc = smc_on_;
-  constexpr uint32_t kSmcMask = kSmcEntries - 1;
+  constexpr uint32_t kSmcMask = kSmcEntries / 4 - 1;
   if (smc) {
     uint32_t todo = *miss_map;
     for (uint32_t t = todo; t; t &= t - 1) {
@@ -201,11 +201,25 @@ uint32_t Dpcls::LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** 
       hashes[i] = HashKey(keys[i]);
       __builtin_prefetch(&smc_[hashes[i] & kSmcMask]);
     }
+    // Read the buckets and prefetch the candidates' keys and masks for the whole batch,
+    // then verify: at 100,000s of flows both are cache misses, and they overlap this way.
+    Megaflow* cand[32];
     for (uint32_t t = todo; t; t &= t - 1) {
       int i = __builtin_ctz(t);
-      const SmcSlot& s = smc_[hashes[i] & kSmcMask];
-      if (s.hash == hashes[i] && s.index < flows_.size()) {
-        Megaflow* f = flows_[s.index].get();
+      const SmcBucket& b = smc_[hashes[i] & kSmcMask];
+      cand[i] = nullptr;
+      for (int w = 0; w < 4; w++) {
+        if (b.hash[w] == hashes[i] && b.index[w] < flows_.size()) {
+          cand[i] = flows_[b.index[w]].get();
+          __builtin_prefetch(&cand[i]->match);
+          __builtin_prefetch(reinterpret_cast<const char*>(&cand[i]->match) + 64);
+          break;
+        }
+      }
+    }
+    for (uint32_t t = todo; t; t &= t - 1) {
+      int i = __builtin_ctz(t);
+      if (Megaflow* f = cand[i]) {
         if (Covers(*f, keys[i])) {
           flows[i] = f;
           *miss_map &= ~(1u << i);
@@ -228,7 +242,16 @@ uint32_t Dpcls::LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** 
   if (smc) {
     for (uint32_t t = walk & ~*miss_map; t; t &= t - 1) {
       int i = __builtin_ctz(t);
-      smc_[hashes[i] & kSmcMask] = SmcSlot{hashes[i], flows[i]->smc_index};
+      SmcBucket& b = smc_[hashes[i] & kSmcMask];
+      int w = 0;  // the way holding this hash, else an empty one, else one by hash bits
+      while (w < 4 && b.hash[w] != hashes[i]) w++;
+      if (w == 4) {
+        w = 0;
+        while (w < 4 && b.hash[w] != 0) w++;
+        if (w == 4) w = static_cast<int>(hashes[i] >> 30);
+      }
+      b.hash[w] = hashes[i];
+      b.index[w] = flows[i]->smc_index;
     }
   }
   return smc_hits;

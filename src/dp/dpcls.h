@@ -95,7 +95,7 @@ class Dpcls {
   uint32_t LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flows);
 
   // The signature cache (SMC): kSmcEntries slots of (hash of the whole key, index of a
-  // megaflow), filled by subtable hits. A hit is verified against the megaflow's key and
+  // megaflow) in 4-way buckets, filled by subtable hits. A hit is verified against the megaflow's key and
   // mask, so stale slots only cost a miss; it replaces the walk over subtables by one
   // probe, which pays when lookups probe many subtables. Off until switched on (8 MB).
   void SetSmc(bool on);
@@ -137,16 +137,17 @@ class Dpcls {
   std::vector<std::unique_ptr<Subtable>> subtables_;
   std::vector<std::unique_ptr<Megaflow>> flows_;
   std::vector<Megaflow*> port_flows_;  // by in_port; see PortFlow()
-  struct SmcSlot {
-    uint32_t hash;
-    uint32_t index;  // into flows_
+  // Four ways per bucket: hashes and indexes (into flows_) of the keys placed there.
+  struct alignas(32) SmcBucket {
+    uint32_t hash[4];
+    uint32_t index[4];
   };
-  std::unique_ptr<SmcSlot[]> smc_;
+  std::unique_ptr<SmcBucket[]> smc_;
   bool smc_on_ = false;
   uint64_t walks_ = 0;   // keys that went to the subtables
   uint64_t probes_ = 0;  // subtable probes of those keys
 };
 
-constexpr uint32_t kSmcEntries = 1u << 20;  // power of two
+constexpr uint32_t kSmcEntries = 1u << 20;  // power of two, 4 per bucket
 
 }  // namespace vs::dp
