@@ -5,9 +5,12 @@
 Open_vSwitch.other_config and commit, odd ones insert and delete a Queue row
 and commit nothing), against numavs-db and then the real ovsdb-server; prints
 transactions/s and the latency percentiles of each kind, so a gap in
-transactions/s can be traced to commit acknowledgement (fsync) or to the rest.
+transactions/s can be traced to commit acknowledgement (fsync) or to the rest,
+and the server's CPU time (all its threads, user+system) and context switches
+(voluntary/involuntary, all threads) per transaction.
 
   bench/ovsdb/latency.py [--numavs-db build/default/bin/numavs-db] [--clients 8] [--txns 500]
+                         [--reps 1]
 """
 import argparse
 import multiprocessing
@@ -36,6 +39,25 @@ def client(sock, idx, m, start_at, out):
     c.close()
 
 
+def server_counters(pid):
+    """(cpu seconds, voluntary, involuntary context switches) of all threads of pid."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    vol = invol = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        vol += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        invol += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return cpu, vol, invol
+
+
 def pct(v, p):
     return v[min(len(v) - 1, len(v) * p // 100)]
 
@@ -45,14 +67,16 @@ def main():
     ap.add_argument("--numavs-db", default=harness.default_numavs_bin())
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--txns", type=int, default=500)
+    ap.add_argument("--reps", type=int, default=1)
     a = ap.parse_args()
     harness.require_ovs_tools()
-    for kind in ("numavs", "ovsdb-server"):
+    for kind in ("numavs", "ovsdb-server") * a.reps:
         srv = harness.Server(kind, numavs_bin=a.numavs_db)
         with srv:
             srv.vsctl("--no-wait", "init")
             q = multiprocessing.Queue()
             start = time.time() + 0.5
+            before = server_counters(srv.pid)
             procs = [multiprocessing.Process(target=client, args=(srv.sock, i, a.txns, start, q))
                      for i in range(a.clients)]
             for p in procs:
@@ -60,12 +84,16 @@ def main():
             res = [q.get(timeout=600) for _ in procs]
             for p in procs:
                 p.join(30)
+            after = server_counters(srv.pid)
             wall = max(r[0] for r in res)
             commits = sorted(x for r in res for x in r[1])
             others = sorted(x for r in res for x in r[2])
-            print("%-12s %7.0f txn/s  commit p50 %.2f p90 %.2f ms  no-commit p50 %.2f p90 %.2f ms" % (
-                kind, a.clients * a.txns / wall, pct(commits, 50), pct(commits, 90),
-                pct(others, 50), pct(others, 90)))
+            n = a.clients * a.txns
+            print("%-12s %7.0f txn/s  commit p50 %.2f p90 %.2f ms  no-commit p50 %.2f p90 %.2f ms  "
+                  "server %.0f us CPU, %.2f+%.2f cs per txn" % (
+                      kind, n / wall, pct(commits, 50), pct(commits, 90), pct(others, 50),
+                      pct(others, 90), (after[0] - before[0]) * 1e6 / n, (after[1] - before[1]) / n,
+                      (after[2] - before[2]) / n), flush=True)
 
 
 if __name__ == "__main__":

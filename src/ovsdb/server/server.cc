@@ -94,10 +94,7 @@ Result<std::unique_ptr<DbServer>> DbServer::Create(asio::io_context& io, std::ve
 }
 
 DbServer::DbServer(asio::io_context& io, ServerOptions o) : io_(io), options_(o) {
-  std::weak_ptr<bool> alive = alive_;
-  syncer_ = std::make_unique<Syncer>(io_, [this, alive](uint64_t gen, Status st) {
-    if (alive.lock()) OnSynced(gen, st);
-  });
+  syncer_ = std::make_unique<Syncer>(io_, [this](uint64_t seq, const Status& st) { OnSynced(seq, st); });
 }
 
 Status DbServer::InitServerDb() {
@@ -361,55 +358,52 @@ void DbServer::RetryBlocked(Db& db) {
 void DbServer::ScheduleFlush() {
   if (flush_scheduled_) return;
   flush_scheduled_ = true;
+  // Runs once the handlers that are ready now (the requests of this poll
+  // round) have run: one write and one sync for all their commits.
   asio::post(io_, [this] { Flush(); });
 }
 
 void DbServer::Flush() {
   flush_scheduled_ = false;
   WriteLogs();
-  if (!sync_in_flight_) StartSync();
+  StartSync();
 }
 
 void DbServer::WriteLogs() {
   for (auto& d : dbs_) {
     if (!d->log || !d->log->has_pending()) continue;
     Status st = d->log->Write();
-    if (!st.ok()) {
-      VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, and "
-                 "the file still holds every commit that was acknowledged", st.message());
-      std::_Exit(1);
-    }
+    if (!st.ok()) ExitNotDurable(st);
   }
   written_seq_ = commit_seq_;
 }
 
 void DbServer::StartSync() {
-  if (written_seq_ <= durable_seq_) return;
+  if (written_seq_ <= sync_started_seq_ || syncer_->full()) return;
   stats_.flushes++;
   std::vector<const storage::Log*> logs;
   for (auto& d : dbs_)
     if (d->log) logs.push_back(d->log.get());
-  sync_in_flight_ = true;
-  syncing_seq_ = written_seq_;
-  syncer_->Start(++sync_generation_, std::move(logs));
+  sync_started_seq_ = written_seq_;
+  syncer_->Start(written_seq_, logs);
 }
 
-void DbServer::OnSynced(uint64_t generation, const Status& st) {
-  if (!sync_in_flight_ || generation != sync_generation_) return;  // FlushNow() took over
-  sync_in_flight_ = false;
-  if (!st.ok()) {
-    VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, and "
-               "the file still holds every commit that was acknowledged", st.message());
-    std::_Exit(1);
+void DbServer::OnSynced(uint64_t seq, const Status& st) {
+  if (!st.ok()) ExitNotDurable(st);
+  if (seq > durable_seq_) {  // else FlushNow() got there first
+    durable_seq_ = seq;
+    ReleaseHeld();
   }
-  durable_seq_ = syncing_seq_;
-  ReleaseHeld();
-  if (commit_seq_ > durable_seq_) {
-    WriteLogs();
-    StartSync();
-  } else {
+  StartSync();  // what was written while the Syncer was full
+  if (durable_seq_ == commit_seq_ && !syncer_->busy()) {
     for (auto& d : dbs_) MaybeCompact(*d);
   }
+}
+
+void DbServer::ExitNotDurable(const Status& st) {
+  VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, and "
+             "the file still holds every commit that was acknowledged", st.message());
+  std::_Exit(1);
 }
 
 void DbServer::ReleaseHeld() {
@@ -423,22 +417,19 @@ void DbServer::ReleaseHeld() {
 }
 
 void DbServer::FlushNow() {
-  if (syncer_) syncer_->WaitIdle();
-  sync_in_flight_ = false;
-  ++sync_generation_;  // a posted completion of the finished sync is now stale
+  if (syncer_) {
+    Status st = syncer_->WaitIdle();
+    if (!st.ok()) ExitNotDurable(st);
+  }
   if (commit_seq_ > durable_seq_) {
     WriteLogs();
     for (auto& d : dbs_) {
       if (!d->log) continue;
       Status st = d->log->DataSync();
-      if (!st.ok()) {
-        VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, "
-                   "and the file still holds every commit that was acknowledged", st.message());
-        std::_Exit(1);
-      }
+      if (!st.ok()) ExitNotDurable(st);
     }
     stats_.flushes++;
-    durable_seq_ = commit_seq_;
+    durable_seq_ = sync_started_seq_ = commit_seq_;
   }
   ReleaseHeld();
 }

@@ -19,17 +19,18 @@
 // sessions (monitor updates, replies to reads) go out at once, as from
 // ovsdb-server: they may show a commit before it is durable, but no commit is
 // acknowledged before it is.
-// A posted flush writes the buffered records (one write for all requests of
-// the poll round) and, if the Syncer thread is idle, has it fdatasync them;
-// while it does, the event loop goes on serving and writing the next batch.
-// When a sync completes, held messages up to its sequence number go out and
-// the next sync starts if more was written. A reply therefore never
-// acknowledges a commit that is not on disk. If a write or sync fails the
-// server cannot keep memory and disk apart, so it logs the cause and exits
-// (the log on disk still holds every acknowledged commit).
+// A flush posted behind the requests of the current poll round writes their
+// records with one write and starts one fdatasync for all of them (Syncer:
+// kernel AIO, completed on this thread; up to Syncer::kMaxInFlight at once).
+// The loop goes on serving while the disk flushes. When a sync completes,
+// held messages up to its sequence number go out and a sync starts for
+// whatever was written meanwhile. A reply therefore never acknowledges a
+// commit that is not on disk. If a write or sync fails the server cannot keep
+// memory and disk apart, so it logs the cause and exits (the log on disk
+// still holds every acknowledged commit).
 //
-// Threading: everything runs on the io_context's one thread, except the
-// Syncer's fdatasync calls.
+// Threading: everything runs on the io_context's one thread; the kernel runs
+// the fdatasync calls (see syncer.h for why no thread of our own).
 #pragma once
 
 #include <deque>
@@ -145,7 +146,8 @@ class DbServer {
   void Flush();
   void WriteLogs();
   void StartSync();
-  void OnSynced(uint64_t generation, const Status& st);
+  void OnSynced(uint64_t seq, const Status& st);
+  [[noreturn]] void ExitNotDurable(const Status& st);
   void ReleaseHeld();
   void RetryBlocked(Db& db);
   void ReleaseLocks(Session& s);
@@ -164,11 +166,8 @@ class DbServer {
   std::deque<Held> held_;
   uint64_t commit_seq_ = 0;    // last commit appended to a log
   uint64_t written_seq_ = 0;   // last commit written to its file
-  uint64_t syncing_seq_ = 0;   // what the running sync covers
+  uint64_t sync_started_seq_ = 0;  // last commit covered by a started sync
   uint64_t durable_seq_ = 0;   // last commit known to be on disk
-  uint64_t sync_generation_ = 0;
-  bool sync_in_flight_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unique_ptr<Syncer> syncer_;
   Stats stats_;
 };

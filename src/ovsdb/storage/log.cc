@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -40,6 +41,24 @@ Status WriteAll(int fd, const char* p, size_t n) {
     n -= static_cast<size_t>(w);
   }
   return Status::Ok();
+}
+
+Status PWriteAll(int fd, const char* p, size_t n, uint64_t off) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "write failed");
+    }
+    p += w;
+    off += static_cast<uint64_t>(w);
+    n -= static_cast<size_t>(w);
+  }
+  return Status::Ok();
+}
+
+bool AllZero(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
 }
 
 Status ReadWhole(int fd, std::string* out) {
@@ -132,7 +151,13 @@ std::string Log::Encode(const Json& record) {
 }
 
 Log::~Log() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  // Give back the preallocated zeros. Not needed for correctness (Open()
+  // reads a zero tail as the clean end), so neither checked nor synced.
+  if (alloc_end_ > size_ && ftruncate(fd_, static_cast<off_t>(size_)) < 0) {
+    VS_LOG_DBG(kLog, "{}: could not trim preallocated space ({})", path_, strerror(errno));
+  }
+  ::close(fd_);
 }
 
 Status Log::Create(const std::string& path, const Json& schema) {
@@ -174,9 +199,13 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& path, std::vector<Json
                                       why.empty() ? "file is empty" : why));
   }
   auto log = std::unique_ptr<Log>(new Log(path, fd, off));
-  lseek(fd, static_cast<off_t>(off), SEEK_SET);  // appends go right after the last intact record
   log->records_ = records->size();
-  if (off < data.size()) {
+  log->alloc_end_ = off;
+  if (off < data.size() && AllZero(std::string_view(data).substr(off))) {
+    // Zeros preallocated by Write() and not yet used: the clean end of the
+    // log. Appends reuse them.
+    log->alloc_end_ = data.size();
+  } else if (off < data.size()) {
     size_t cut = data.size() - off;
     // Later records behind the damage mean this is not just a torn append:
     // keep the cut bytes for the operator instead of dropping them.
@@ -210,14 +239,36 @@ void Log::Append(const Json& record) {
   pending_records_++;
 }
 
+void Log::Preallocate(uint64_t need) {
+  static const std::string zeros(64 << 10, '\0');
+  uint64_t end = (need + kPreallocChunk + 4095) & ~uint64_t{4095};
+  for (uint64_t off = alloc_end_; off < end; off += zeros.size()) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), end - off));
+    Status s = PWriteAll(fd_, zeros.data(), n, off);
+    if (!s.ok()) {
+      // Not fatal: the records are then appended the ordinary way (the file
+      // grows with each write and each sync commits the size change).
+      static log::RateLimit rl(1, 1);
+      VS_LOG_WARN_RL(kLog, rl, "{}: could not preallocate {} bytes: {}", path_, end - alloc_end_,
+                     s.message());
+      if (ftruncate(fd_, static_cast<off_t>(std::max(alloc_end_, size_))) < 0) {
+        VS_LOG_ERR(kLog, "{}: could not truncate after failed write ({})", path_, strerror(errno));
+      }
+      return;
+    }
+  }
+  alloc_end_ = end;
+}
+
 Status Log::Write() {
   if (pending_.empty()) return Status::Ok();
-  Status s = WriteAll(fd_, pending_.data(), pending_.size());
+  if (size_ + pending_.size() > alloc_end_) Preallocate(size_ + pending_.size());
+  Status s = PWriteAll(fd_, pending_.data(), pending_.size(), size_);
   if (!s.ok()) {
     if (ftruncate(fd_, static_cast<off_t>(size_)) < 0) {
       VS_LOG_ERR(kLog, "{}: could not truncate after failed write ({})", path_, strerror(errno));
     }
-    lseek(fd_, static_cast<off_t>(size_), SEEK_SET);
+    alloc_end_ = size_;
     pending_.clear();
     pending_records_ = 0;
     return s.Wrap(path_);
@@ -260,8 +311,7 @@ Status Log::Compact(const Json& schema, const Json& snapshot) {
   if (!ds.ok()) VS_LOG_WARN(kLog, "{}", ds.message());
   ::close(fd_);
   fd_ = fd;
-  lseek(fd_, 0, SEEK_END);
-  size_ = base_size_ = data.size();
+  size_ = base_size_ = alloc_end_ = data.size();
   records_ = 2;
   return Status::Ok();
 }

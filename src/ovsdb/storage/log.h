@@ -11,11 +11,26 @@
 //
 // Durability contract: Append() only buffers; Write() hands the buffer to the
 // kernel; DataSync() fdatasync()s the file; Sync() is both. The server
-// acknowledges a commit only after a DataSync() that started after the
-// commit's Write() returned OK, so an acknowledged transaction is on disk.
+// acknowledges a commit only after a DataSync() (or an fdatasync of fd(),
+// see server/syncer.h) that started after the commit's Write() returned OK,
+// so an acknowledged transaction is on disk.
+//
+// Preallocation: Write() keeps about kPreallocChunk bytes of real zeros
+// written ahead of the records, so that a sync only flushes data: the file
+// size and its block map do not change, and fdatasync need not write the
+// inode. On ext4 (this project's machines: no journal) that halves the I/O
+// requests per sync (perf: 1.05 block requests per fdatasync against 2.07
+// when the file grows) and took the median of bench/ovsdb's transactions/s
+// from 13,461 to 14,679 (thread syncer) and 8,365 to 14,132 (inline sync).
+// The zeros are written with pwrite (not fallocate, whose unwritten extents
+// would be converted, a metadata change, by each sync); the sync after an
+// extension pays for it once per chunk. Open() reads a tail of zeros after
+// the last intact record as the clean end of the log (no warning; appends
+// reuse it), the destructor trims it, and Compact() writes a file without it.
 //
 // Recovery: Open() reads records until the first one that is incomplete, fails
-// its CRC or is not valid JSON. That tail, if any, is cut off (the file is
+// its CRC or is not valid JSON. Zeros only from there to the end are unused
+// preallocation (above); anything else is damage. That tail is cut off (the file is
 // truncated there so later appends start clean) and described by
 // `recovery_note()`, which names the byte offset; a copy of the cut bytes is
 // kept beside the file as PATH.corrupt-OFFSET when the cut follows a valid
@@ -27,9 +42,9 @@
 // PATH and fsyncs the directory, so a crash at any point leaves either the old
 // or the new file whole.
 //
-// Not thread-safe: owned by the server's single database thread, except
-// DataSync(), which another thread may run while the owner keeps appending
-// and writing (never while it compacts or destroys the log).
+// Not thread-safe: owned by the server's single database thread. DataSync()
+// (or an asynchronous fdatasync of fd()) may run while the owner keeps
+// appending and writing, never while it compacts or destroys the log.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +59,9 @@ namespace vs::ovsdb::storage {
 
 class Log {
  public:
+  // Zeros written ahead of the records (see "Preallocation" above).
+  static constexpr uint64_t kPreallocChunk = 1u << 20;
+
   ~Log();
   Log(const Log&) = delete;
   Log& operator=(const Log&) = delete;
@@ -74,6 +92,9 @@ class Log {
   Status Compact(const Json& schema, const Json& snapshot);
 
   const std::string& path() const { return path_; }
+  // The file, for an asynchronous fdatasync (same contract as DataSync());
+  // changes on Compact().
+  int fd() const { return fd_; }
   uint64_t size() const { return size_; }
   uint64_t records() const { return records_; }       // records in the file (schema included)
   uint64_t size_after_compact() const { return base_size_; }
@@ -84,10 +105,13 @@ class Log {
 
  private:
   Log(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
+  // Writes zeros from alloc_end_ to past `need` (see "Preallocation").
+  void Preallocate(uint64_t need);
 
   std::string path_;
   int fd_ = -1;
-  uint64_t size_ = 0;       // bytes written to the file
+  uint64_t size_ = 0;       // bytes of records in the file: where the next one goes
+  uint64_t alloc_end_ = 0;  // file size: [size_, alloc_end_) is preallocated zeros
   uint64_t base_size_ = 0;  // size right after the last compaction or open
   uint64_t records_ = 0;
   std::string pending_;

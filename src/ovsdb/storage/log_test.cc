@@ -87,6 +87,74 @@ TEST_F(LogTest, TornTailIsCutWithOffset) {
   }
 }
 
+TEST_F(LogTest, PreallocatedZerosAreTheCleanEnd) {
+  ASSERT_TRUE(Log::Create(path_, schema_).ok());
+  std::vector<Json> recs;
+  std::string crashed;  // the file as a crash would leave it: records, then zeros
+  uint64_t end = 0;
+  {
+    auto log = Log::Open(path_, &recs);
+    ASSERT_TRUE(log.ok());
+    for (int i = 0; i < 3; i++) (*log)->Append(Json{{"n", i}});
+    ASSERT_TRUE((*log)->Sync().ok());
+    end = (*log)->size();
+    crashed = ReadAll();
+    ASSERT_GE(crashed.size(), end + Log::kPreallocChunk);
+    EXPECT_EQ(crashed.find_first_not_of('\0', end), std::string::npos);
+  }
+  struct stat st;
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), end) << "closing trims the preallocated zeros";
+
+  WriteAll(crashed);
+  auto log = Log::Open(path_, &recs);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(recs.size(), 4u);
+  EXPECT_TRUE((*log)->recovery_note().empty()) << (*log)->recovery_note();
+  EXPECT_EQ((*log)->size(), end);
+  (*log)->Append(Json{{"n", 3}});
+  ASSERT_TRUE((*log)->Sync().ok());
+  log->reset();
+  log = Log::Open(path_, &recs);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(recs.size(), 5u);
+  EXPECT_EQ(recs[4]["n"], 3);
+  EXPECT_TRUE((*log)->recovery_note().empty());
+}
+
+TEST_F(LogTest, TornRecordInPreallocatedSpaceIsCut) {
+  ASSERT_TRUE(Log::Create(path_, schema_).ok());
+  std::vector<Json> recs;
+  std::string crashed;
+  uint64_t end = 0;
+  {
+    auto log = Log::Open(path_, &recs);
+    ASSERT_TRUE(log.ok());
+    (*log)->Append(Json{{"n", 1}});
+    ASSERT_TRUE((*log)->Sync().ok());
+    end = (*log)->size();
+    crashed = ReadAll();
+  }
+  // The first bytes of the next record reached the disk, the rest did not.
+  std::string next = Log::Encode(Json{{"n", 2}, {"pad", std::string(100, 'x')}});
+  crashed.replace(end, next.size() / 2, next.substr(0, next.size() / 2));
+  WriteAll(crashed);
+  auto log = Log::Open(path_, &recs);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(recs.size(), 2u);
+  EXPECT_NE((*log)->recovery_note().find("byte offset " + std::to_string(end)), std::string::npos)
+      << (*log)->recovery_note();
+  // Zeros after a bad byte are damage too, not a clean end.
+  log->reset();
+  crashed = ReadAll() + std::string(1, '\x01') + std::string(4096, '\0');
+  WriteAll(crashed);
+  log = Log::Open(path_, &recs);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(recs.size(), 2u);
+  EXPECT_NE((*log)->recovery_note().find("byte offset " + std::to_string(end)), std::string::npos)
+      << (*log)->recovery_note();
+}
+
 TEST_F(LogTest, CorruptMiddleRecordKeepsTheRestAside) {
   ASSERT_TRUE(Log::Create(path_, schema_).ok());
   std::vector<Json> recs;
