@@ -21,8 +21,9 @@
 // acknowledged before it is.
 // A flush posted behind the requests of the current poll round writes their
 // records with one write and starts one fdatasync for all of them (Syncer:
-// kernel AIO, completed on this thread; up to Syncer::kMaxInFlight at once).
-// The loop goes on serving while the disk flushes. When a sync completes,
+// kernel AIO, completed on this thread) unless one is running; a second one
+// starts only when the running sync is slow (StartSync()). The loop goes on
+// serving while the disk flushes. When a sync completes,
 // held messages up to its sequence number go out and a sync starts for
 // whatever was written meanwhile. A reply therefore never acknowledges a
 // commit that is not on disk. If a write or sync fails the server cannot keep
@@ -169,6 +170,8 @@ class DbServer {
   uint64_t sync_started_seq_ = 0;  // last commit covered by a started sync
   uint64_t durable_seq_ = 0;   // last commit known to be on disk
   std::unique_ptr<Syncer> syncer_;
+  asio::steady_timer overlap_timer_{io_};  // see StartSync()
+  bool overlap_timer_armed_ = false;
   Stats stats_;
 };
 

@@ -47,6 +47,7 @@ void Syncer::Start(uint64_t seq, const std::vector<const storage::Log*>& logs) {
   uint64_t id = next_job_++;
   Job& job = jobs_.emplace_back();
   job.seq = seq;
+  job.start = std::chrono::steady_clock::now();
   job.logs = logs;
   size_t submitted = 0;
   if (ev_) {

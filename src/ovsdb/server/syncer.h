@@ -6,8 +6,8 @@
 // and signals an eventfd that the io_context watches. When every log of a
 // job has synced, `done(seq, status)` runs on the io_context's thread. Up to
 // kMaxInFlight jobs run at once: a job started while others run covers what
-// was written before it started, and its disk flush overlaps theirs instead
-// of queueing behind them. Jobs complete in the order they were started: a
+// was written before it started (when the server starts a second one: see
+// DbServer::StartSync). Jobs complete in the order they were started: a
 // job's `done` runs only after the `done` of every earlier job, and never with
 // OK after an earlier job failed (the server exits on the first error), so
 // `seq` only grows and "done(seq, OK)" means every commit up to seq is on disk.
@@ -36,6 +36,7 @@
 
 #include <linux/aio_abi.h>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -64,6 +65,8 @@ class Syncer {
   void Start(uint64_t seq, const std::vector<const storage::Log*>& logs);
   bool full() const { return jobs_.size() >= kMaxInFlight; }
   bool busy() const { return !jobs_.empty(); }
+  // When the most recent running job was started (requires busy()).
+  std::chrono::steady_clock::time_point last_start() const { return jobs_.back().start; }
   // Errors: the first failure (errno of fdatasync) of the jobs it waited for.
   Status WaitIdle();
   bool uses_aio() const { return ev_ != nullptr; }
@@ -71,6 +74,7 @@ class Syncer {
  private:
   struct Job {
     uint64_t seq = 0;
+    std::chrono::steady_clock::time_point start;
     std::vector<const storage::Log*> logs;
     size_t pending = 0;  // AIO requests not yet completed
     Status status;       // first failure
