@@ -40,6 +40,7 @@ stopped by the pid this script recorded; hugepages and mounts are restored on ex
 import argparse
 import codecs
 import csv
+import fcntl
 import json
 import os
 import re
@@ -54,6 +55,7 @@ import threading
 import time
 
 HP_FILE = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+HP_STATE = "/run/numavs-bench-dp.hugepages"  # shared by concurrent runs (see Env._holders)
 OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 SRC_MAC = bytes.fromhex("020000000001")
@@ -427,14 +429,40 @@ class Env:
         self.keep = args.keep_workdir
         self.cleanups = []  # callables, run in reverse order by close()
 
+    def _holders(self, fn):
+        """Runs fn(state) under an exclusive lock on HP_STATE, the reservation shared by all runs of
+        this bench on the machine: {"base": nr_hugepages before the first of them, "pids": [...]}.
+        Overlapping runs (other people's) then leave nr_hugepages at base when the last one ends,
+        instead of each restoring what it saw at its own start."""
+        with open(HP_STATE + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                st = json.load(open(HP_STATE))
+            except (OSError, ValueError):
+                st = {}
+            st["pids"] = [p for p in st.get("pids", []) if p != os.getpid() and pid_alive(p)]
+            r = fn(st)
+            with open(HP_STATE + ".tmp", "w") as f:
+                json.dump(st, f)
+            os.replace(HP_STATE + ".tmp", HP_STATE)
+            return r
+
     def open(self):
         os.makedirs(self.hugedir, exist_ok=True)
-        self.orig_hp = int(open(HP_FILE).read())
-        want = max(self.orig_hp, self.want_hp)
-        with open(HP_FILE, "w") as f:
-            f.write(str(want))
+
+        def join(st):
+            have = int(open(HP_FILE).read())
+            if not st["pids"] or "base" not in st:  # the first run: remember the machine's setting
+                st["base"] = have
+            st["pids"].append(os.getpid())
+            if have < self.want_hp:
+                with open(HP_FILE, "w") as f:
+                    f.write(str(self.want_hp))
+            return have, st["base"], len(st["pids"])
+        self.orig_hp, base, n = self._holders(join)
         got = int(open(HP_FILE).read())
-        log("2 MB hugepages: %d reserved (was %d, asked %d)" % (got, self.orig_hp, want))
+        log("2 MB hugepages: %d reserved (was %d; %d before any run of this bench; runs now: %d)"
+            % (got, self.orig_hp, base, n))
         if got < self.want_hp:
             raise RuntimeError("could reserve only %d of %d hugepages" % (got, self.want_hp))
         run(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev", self.hugedir])
@@ -471,9 +499,14 @@ class Env:
             subprocess.run(["umount", self.hugedir])
             self.mounted = False
         if self.orig_hp is not None:
-            with open(HP_FILE, "w") as f:
-                f.write(str(self.orig_hp))
-            log("2 MB hugepages restored to %s" % open(HP_FILE).read().strip())
+            def leave(st):
+                if not st["pids"]:  # the last run gives the pages back
+                    with open(HP_FILE, "w") as f:
+                        f.write(str(st["base"]))
+                return len(st["pids"])
+            others = self._holders(leave)
+            log("2 MB hugepages %s: %s" % ("restored" if not others else "left for %d other run(s)" % others,
+                                          open(HP_FILE).read().strip()))
             self.orig_hp = None
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
