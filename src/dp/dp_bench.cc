@@ -264,7 +264,7 @@ void BM_PmdBurst(benchmark::State& st) {
   pmd.reset();
 }
 BENCHMARK(BM_PmdBurst)
-    ->ArgsProduct({{1, 1000, 100000, 1000000}, {1, 100}, {kOutputRule, kNormal, kThousandRules}})
+    ->ArgsProduct({{1, 1000, 100000, 1000000}, {0, 1, 100}, {kOutputRule, kNormal, kThousandRules}})
     ->ArgNames({"flows", "emc_inv_prob", "rules"});
 
 }  // namespace

@@ -379,6 +379,11 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
                }));
   ctl.Register("dpif-netdev/pmd-stats-show", "", 0, 0,
                Text([this](const auto&) -> Result<std::string> { return pmds_->StatsText(); }));
+  ctl.Register("dpif-netdev/pmd-perf-show", "", 0, 0,
+               Text([this](const auto&) -> Result<std::string> {
+                 std::string t = pmds_->PerfText();
+                 return t.empty() ? std::string("no PMD threads (no DPDK ports)\n") : t;
+               }));
   ctl.Register("dpif-netdev/pmd-stats-clear", "", 0, 0,
                Text([this](const auto&) -> Result<std::string> {
                  pmds_->ClearStats();
