@@ -183,6 +183,22 @@ def main():
             m = re.search(r"n_packets=(\d+), n_bytes=\d+, %s" % re.escape(fl.replace(",actions=", " actions=")), dump)
             f.check(m is not None and int(m.group(1)) == n,
                     "rule %s: counted %s, want %d\n%s" % (fl, m.group(1) if m else "?", n, dump))
+        # Where the cycles went and why packets were dropped, as a user asks for it.
+        perf = s.appctl("dpif-netdev/pmd-perf-show")
+        f.check(perf.returncode == 0, "pmd-perf-show: %r" % perf.stderr)
+        out = perf.stdout
+        m = re.search(r"Packets: (\d+) in", out)
+        f.check(m is not None and int(m.group(1)) == len(pkts), "pmd-perf-show packets:\n" + out)
+        for stage in ("receive", "parse", "exact-match cache", "classifier", "slow path",
+                      "actions", "transmit", "other", "total"):
+            f.check(re.search(r"\n    %s +\d+\.\d\n" % re.escape(stage), out) is not None,
+                    "pmd-perf-show has no '%s' stage:\n%s" % (stage, out))
+        m = re.search(r"\n    total +(\d+\.\d)\n", out)
+        f.check(m is not None and float(m.group(1)) > 0, "pmd-perf-show total cycles:\n" + out)
+        dropped = len(pkts) - sum(counts.values())
+        m = re.search(r"dropped by actions: (\d+)", out)
+        f.check(m is not None and int(m.group(1)) == dropped,
+                "pmd-perf-show drops by actions, want %d:\n%s" % (dropped, out))
         s.launcher("stop")  # closes the ports: net_pcap flushes its files
         got1 = read_pcap(os.path.join(work, "out1.pcap"))
         got2 = read_pcap(os.path.join(work, "out2.pcap"))
