@@ -88,7 +88,7 @@ void Syncer::Arm() {
   armed_ = true;
   ev_->async_wait(asio::posix::stream_descriptor::wait_read,
                   [this, alive = std::weak_ptr<bool>(alive_)](std::error_code ec) {
-                    if (ec || !alive.lock()) return;
+                    if (ec == asio::error::operation_aborted || !alive.lock()) return;
                     armed_ = false;
                     (void)Reap(false);
                     if (alive.lock() && !armed_ && busy()) Arm();
@@ -123,6 +123,7 @@ Status Syncer::Reap(bool wait) {
     for (long i = 0; i < n; i++) {
       uint64_t id = evs[i].data >> kIndexBits;
       size_t index = evs[i].data & ((1u << kIndexBits) - 1);
+      if (id < front_id || id - front_id >= jobs_.size()) continue;  // failed and dropped
       Job& j = jobs_[id - front_id];
       j.pending--;
       if (evs[i].res < 0 && j.status.ok()) {
