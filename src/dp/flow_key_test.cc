@@ -211,5 +211,41 @@ TEST(FlowKey, FastPathMatchesReference) {
   EXPECT_GT(fast_shaped, 20000);
 }
 
+
+// SameKeyBytes may only say "same" when the keys are equal: random frames and mutations
+// of them (every byte position, tags, lengths), checked against the reference parser.
+TEST(FlowKey, SameKeyBytesImpliesEqualKeys) {
+  std::mt19937 rng(11);
+  uint8_t protos[] = {kIpProtoTcp, kIpProtoUdp, kIpProtoIcmp, 47};
+  int same = 0, equal_keys = 0;
+  for (int iter = 0; iter < 100000; iter++) {
+    int tci = rng() % 8 == 0 ? static_cast<int>(rng() & 0xffff) : -1;
+    Frame f = Eth(rng() % 4, rng() % 4, kEthTypeIpv4, tci);
+    Ipv4(f, rng() % 4, rng() % 4, protos[rng() % 4], static_cast<uint16_t>(rng() % 3),
+         static_cast<uint16_t>(rng() % 3), static_cast<uint8_t>(rng() % 2), 64,
+         rng() % 2 ? 0 : rng() % 30);
+    std::vector<uint8_t> a = f.b, b = f.b;
+    int changes = static_cast<int>(rng() % 3);
+    for (int j = 0; j < changes; j++) {
+      size_t pos = rng() % std::min<size_t>(b.size(), 60);
+      b[pos] = static_cast<uint8_t>(rng() % 4 == 0 ? rng() : b[pos] ^ (1u << (rng() % 8)));
+    }
+    if (rng() % 10 == 0) b.resize(rng() % (b.size() + 1));
+    if (rng() % 10 == 0) a[14] = 0x46;  // options: off the fast path
+    FlowKey ka, kb;
+    ExtractKeyReference(a.data(), static_cast<uint32_t>(a.size()), 3, &ka);
+    ExtractKeyReference(b.data(), static_cast<uint32_t>(b.size()), 3, &kb);
+    bool s1 = SameKeyBytes(a.data(), static_cast<uint32_t>(a.size()), b.data(),
+                           static_cast<uint32_t>(b.size()));
+    if (s1) {
+      same++;
+      ASSERT_TRUE(ka == kb) << "iteration " << iter;
+    }
+    equal_keys += ka == kb;
+  }
+  EXPECT_GT(same, 20000);  // and it does say so often
+  EXPECT_GT(equal_keys, same);
+}
+
 }  // namespace
 }  // namespace vs::dp

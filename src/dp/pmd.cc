@@ -160,17 +160,30 @@ void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
   uint32_t hashes[kMaxBurst];
   bool use_emc = emc_on_ || emc_batches_ % kEmcProbeEvery == 0;
   // Packets of one flow often arrive back to back: a packet whose key equals the previous
-  // packet's takes that packet's flow (bit i of `dup`), without hashing or lookups.
+  // packet's takes that packet's flow (bit i of `dup`), without hashing or lookups — and
+  // when its header bytes say so (SameKeyBytes), without even extracting its key.
   uint32_t dup = 0;
+  int last = -1;  // the last packet whose key was extracted (equal to its successors')
+  const uint8_t* prev = nullptr;
+  uint32_t prev_len = 0;
   for (uint16_t i = 0; i < n; i++) {
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    ExtractKey(rte_pktmbuf_mtod(pkts[i], const uint8_t*), pkts[i]->data_len, in_port, &keys[i]);
-    if (i > 0 && keys[i] == keys[i - 1]) {
+    const uint8_t* d = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
+    uint32_t len = pkts[i]->data_len;
+    if (prev && SameKeyBytes(prev, prev_len, d, len)) {
       dup |= 1u << i;
-    } else if (use_emc) {
-      hashes[i] = HashKey(keys[i]);
-      emc_.Prefetch(hashes[i]);
+    } else {
+      ExtractKey(d, len, in_port, &keys[i]);
+      if (last >= 0 && keys[i] == keys[last]) {
+        dup |= 1u << i;
+      } else if (use_emc) {
+        hashes[i] = HashKey(keys[i]);
+        emc_.Prefetch(hashes[i]);
+      }
+      last = i;
     }
+    prev = d;
+    prev_len = len;
   }
   uint64_t t;
   if (timed) {
