@@ -101,8 +101,11 @@ inline uint32_t HashFinish(uint64_t h) {
   return static_cast<uint32_t>(h);
 }
 
-// Hash of the whole key (EMC). Two independent CRC chains (odd and even words) so that
-// the nine dependent CRC steps become five.
+// Hash of the whole key (EMC, signature cache, rule maps). Two independent CRC chains
+// (odd and even words) so that the dependent CRC steps are five, not nine; the IPv6
+// address words are hashed only when not all zero (every IPv4 key), and the two chains
+// are combined without a multiply: CRC output is well mixed already, and a table index
+// only needs its bits to vary.
 inline uint32_t HashKey(const FlowKey& k) {
   const KeyWord* w = Words(k);
   uint64_t a = HashMix(0, w[0]);
@@ -110,11 +113,17 @@ inline uint32_t HashKey(const FlowKey& k) {
   a = HashMix(a, w[2]);
   b = HashMix(b, w[3]);
   a = HashMix(a, w[4]);
-  b = HashMix(b, w[5]);
-  a = HashMix(a, w[6]);
-  b = HashMix(b, w[7]);
-  a = HashMix(a, w[8]);
+  if (__builtin_expect((w[5] | w[6] | w[7] | w[8]) != 0, 0)) {
+    b = HashMix(b, w[5]);
+    a = HashMix(a, w[6]);
+    b = HashMix(b, w[7]);
+    a = HashMix(a, w[8]);
+  }
+#if defined(__SSE4_2__)
+  return static_cast<uint32_t>(a ^ (b << 16 | b >> 16));
+#else
   return HashFinish(a ^ (b << 32 | b >> 32));
+#endif
 }
 
 // The field-by-field parser that ExtractKey's fast path (untagged or single-tagged

@@ -162,7 +162,10 @@ void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
   // Packets of one flow often arrive back to back: a packet whose key equals the previous
   // packet's takes that packet's flow (bit i of `dup`), without hashing or lookups — and
   // when its header bytes say so (SameKeyBytes), without even extracting its key.
+  // Traffic without runs (many flows interleaved) skips the checks, except in one batch
+  // of kTimedEvery, which notices when runs come back.
   uint32_t dup = 0;
+  const bool runs = dup_hint_ || timed;
   int last = -1;  // the last packet whose key was extracted (equal to its successors')
   const uint8_t* prev = nullptr;
   uint32_t prev_len = 0;
@@ -170,11 +173,13 @@ void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
     if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
     const uint8_t* d = rte_pktmbuf_mtod(pkts[i], const uint8_t*);
     uint32_t len = pkts[i]->data_len;
-    if (prev && SameKeyBytes(prev, prev_len, d, len)) {
+    if (runs && prev && SameKeyBytes(prev, prev_len, d, len)) {
       dup |= 1u << i;
     } else {
       ExtractKey(d, len, in_port, &keys[i]);
-      if (last >= 0 && keys[i] == keys[last]) {
+      // Words 3 and 4 (destination, protocol, ports) differ first between flows.
+      if (runs && last >= 0 && Words(keys[i])[4] == Words(keys[last])[4] &&
+          Words(keys[i])[3] == Words(keys[last])[3] && keys[i] == keys[last]) {
         dup |= 1u << i;
       } else if (use_emc) {
         hashes[i] = HashKey(keys[i]);
@@ -185,6 +190,7 @@ void Pmd::Classify(uint32_t in_port, rte_mbuf** pkts, uint16_t n, FlowKey* keys,
     prev = d;
     prev_len = len;
   }
+  dup_hint_ = dup != 0;
   uint64_t t;
   if (timed) {
     t = rte_rdtsc();

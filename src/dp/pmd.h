@@ -66,7 +66,7 @@ enum PmdStage : int {
   kStageSlowPath,    // upcalls: OpenFlow table, NORMAL, megaflow installation
   kStageActions,     // statistics and action execution into tx batches
   kStageTransmit,    // rte_eth_tx_burst
-  kStageOther,       // the rest of busy iterations: mailbox, RCU, housekeeping
+  kStageOther,       // periodic work (housekeeping); mailbox and RCU checks count with receive
   kStageCount
 };
 extern const char* const kPmdStageNames[kStageCount];
@@ -200,6 +200,7 @@ class Pmd {
   int64_t revalidate_budget_ns_ = static_cast<int64_t>(kRevalidateBurstNs);
   uint64_t budget_refilled_ns_ = 0;
   uint64_t now_ = 0;  // the datapath clock as of the last timed batch or upcall
+  bool dup_hint_ = true;  // the last batch had same-flow runs: look for them in this one
   uint32_t timing_batches_ = kTimedEvery - 1;  // so that the first batch is timed
   // EMC policy (see kEmcReviewBatches): counts since the last review.
   bool emc_on_ = true;
