@@ -75,6 +75,12 @@ PoolUsage DpdkBackend::Usage(const RawPool* pool) const {
       },
       &chunks);
   u.bytes = chunks + (mp->mz ? mp->mz->len : 0);
+  // The ring the default mempool driver keeps the free buffers in is a memzone of its own
+  // ("RG_" + the ring's name "MP_<pool>"); the planner counts it, so count it here too.
+  char ring[RTE_MEMZONE_NAMESIZE];
+  if (snprintf(ring, sizeof(ring), "RG_MP_%s", mp->name) < static_cast<int>(sizeof(ring))) {
+    if (const rte_memzone* rz = rte_memzone_lookup(ring)) u.bytes += rz->len;
+  }
   return u;
 }
 

@@ -105,6 +105,11 @@ TEST(DpdkPools, VdevPortsSharePoolOnDiscoveredNodeAndHeapMatches) {
     EXPECT_EQ(pools[0].users, (std::vector<std::string>{"null0", "ring0"}));
     EXPECT_EQ(pools[0].usage.size, b.mbufs());
     EXPECT_LE(pools[0].usage.bytes, grew);
+    // What memory/show reports for the pool (buffers, header and its ring) is what the
+    // planner said it needs (0.1 %: less than the ring alone).
+    EXPECT_NEAR(static_cast<double>(pools[0].usage.bytes), static_cast<double>(predicted),
+                predicted * 0.001)
+        << "shown " << pools[0].usage.bytes << " predicted " << predicted;
 
     reg.Detach("ring0");
     EXPECT_EQ(reg.pool_count(), 1u);
