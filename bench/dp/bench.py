@@ -745,7 +745,8 @@ class Numavs(OvsLike):
 
             def live(p):
                 # The pool's memzones: MP_<pool> (header, caches), RG_MP_<pool> (its ring),
-                # MP_<pool>_<i> (the buffers); memory/show's pool "bytes" leaves out the ring.
+                # MP_<pool>_<i> (the buffers), summed here independently of the pool's "bytes"
+                # (which counts the same three since the fix to src/numa's DpdkBackend::Usage).
                 b = sum(z["len"] for z in zones if z["name"] in ("MP_" + p["name"], "RG_MP_" + p["name"]) or
                         re.fullmatch(r"MP_%s_\d+" % re.escape(p["name"]), z["name"]))
                 return b or p["bytes"]
