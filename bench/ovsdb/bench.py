@@ -9,7 +9,11 @@ Two measurements, each against both servers in the same run, repeated:
   add-port   wall time for P `ovs-vsctl --no-wait add-port br0 pK`, one
              process per port, one after the other (as users do).
 Each server runs in its default mode on a fresh DB in a temp dir on the
-same file system. Prints min/median/max and the ratio numavs/ovsdb-server.
+same file system. Prints min/median/max and the ratio numavs/ovsdb-server,
+and, before and after the runs, the load average and the fdatasync latency of
+a small append in that file system: numavs-db waits for one per commit group
+and ovsdb-server for none, so the tps ratio depends on it (on a shared VM it
+went from 0.1 ms to ~4 ms while other processes wrote to the disk).
 """
 import argparse
 import multiprocessing
@@ -92,6 +96,27 @@ def fresh(kind, numavs_bin):
     return srv
 
 
+def fsync_probe(tmpdir, n=50):
+    """p50 and p90 in ms of fdatasync after a 300-byte append in tmpdir, as
+    numavs-db does per commit group: the floor of its commit latency, and what
+    varies most on a shared machine (about 0.1 ms on an idle disk, several ms
+    while other processes write)."""
+    path = os.path.join(tmpdir, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    lat = []
+    try:
+        for _ in range(n):
+            os.write(fd, b"x" * 300)
+            t = time.perf_counter()
+            os.fdatasync(fd)
+            lat.append((time.perf_counter() - t) * 1000)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    lat.sort()
+    return lat[n // 2], lat[n * 9 // 10]
+
+
 def summary(vals):
     return min(vals), statistics.median(vals), max(vals)
 
@@ -121,8 +146,10 @@ def main():
     print("temp dir file system: %s" % subprocess.run(["df", "-h", "--output=source,fstype,target",
                                                         tmp_probe.tmp], capture_output=True,
                                                        text=True).stdout.splitlines()[-1])
+    print("fdatasync of a 300-byte append there: p50 %.2f ms, p90 %.2f ms" % fsync_probe(tmp_probe.tmp))
     tmp_probe.cleanup()
-    print("cpus: %d, reps: %d" % (os.cpu_count(), a.reps), flush=True)
+    print("cpus: %d, reps: %d, load average: %.2f %.2f %.2f" % ((os.cpu_count(), a.reps) + os.getloadavg()),
+          flush=True)
     for rep in range(a.reps):
         # Alternate the order so that neither server always goes first.
         order = kinds if rep % 2 == 0 else kinds[::-1]
@@ -146,6 +173,10 @@ def main():
                     srv.cleanup()
                 res[("add-port", kind)].append(v)
                 print("rep %d %-12s add-port x%d: %8.2f s" % (rep + 1, kind, a.ports, v), flush=True)
+    probe = harness.Server("ovsdb-server")
+    print("after the runs: fdatasync p50 %.2f ms, p90 %.2f ms; load average %.2f %.2f %.2f" % (
+        fsync_probe(probe.tmp) + os.getloadavg()))
+    probe.cleanup()
     print()
     print("%-34s %-12s %10s %10s %10s" % ("metric", "server", "min", "median", "max"))
     for metric, label, unit in (("tps", "txn/s, %d clients x %d txns" % (a.clients, a.txns), ""),
