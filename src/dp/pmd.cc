@@ -305,6 +305,23 @@ void Pmd::CountAndExecute(rte_mbuf** pkts, uint16_t n, Megaflow** flows, TxBatch
   Bump(stats_.no_headroom, c.no_headroom);
 }
 
+void Pmd::ExecuteSimpleBatch(Megaflow* f, rte_mbuf** pkts, uint16_t n, TxBatches* tx) {
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; i++) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+  f->packets += n;
+  f->bytes += bytes;
+  f->used_ns = now_;
+  if (f->rule) f->rule->Count(id_, n, bytes);
+  uint16_t sent = tx->AddBulk(static_cast<uint32_t>(f->simple_out), pkts, n);
+  if (sent < n) {
+    rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+    Bump(stats_.tx_overflow, n - sent);
+  }
+  Bump(stats_.rx_packets, n);
+  Bump(stats_.batches, 1);
+  Bump(stats_.tx_packets, sent);
+}
+
 void Pmd::ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx) {
   bool timed = ++timing_batches_ >= kTimedEvery;
   uint64_t tsc = 0;
@@ -322,13 +339,18 @@ void Pmd::ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* t
   Megaflow* flows[kMaxBurst];
   if (Megaflow* f = dpcls_.PortFlow(in_port)) {
     // Simple match: the whole batch takes this flow, nothing to parse or look up.
-    for (uint16_t i = 0; i < n; i++) flows[i] = f;
     Bump(stats_.simple_match_hits, n);
     if (timed) {
       uint64_t t = rte_rdtsc();
       AddCycles(kStageClassifier, t - tsc);
       tsc = t;
     }
+    if (f->simple_out >= 0) {  // one output: the batch goes to its tx queue whole
+      ExecuteSimpleBatch(f, pkts, n, tx);
+      if (timed) AddCycles(kStageActions, rte_rdtsc() - tsc);
+      return;
+    }
+    for (uint16_t i = 0; i < n; i++) flows[i] = f;
   } else {
     Classify(in_port, pkts, n, keys, flows, timed, &tsc);
   }

@@ -181,6 +181,8 @@ class Pmd {
   void HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss, Megaflow** flows,
                     uint64_t now, bool use_emc);
   void CountAndExecute(rte_mbuf** pkts, uint16_t n, Megaflow** flows, TxBatches* tx);
+  // A whole batch that takes flow f, whose actions are one output.
+  void ExecuteSimpleBatch(Megaflow* f, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
   void ReviewCaches();
   void ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
   bool ShouldInsertEmc() {

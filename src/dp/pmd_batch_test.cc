@@ -182,23 +182,28 @@ TEST_F(PmdTest, SimpleMatchTakesWholeBatches) {
   Send(1, burst);
   EXPECT_EQ(TxCount(2), 64);
   EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 64u);
+  // The tx batch is full: a third batch is freed and counted, not leaked.
+  Send(1, burst);
+  EXPECT_EQ(TxCount(2), 64);
+  EXPECT_EQ(pmd_->stats().tx_overflow.load(), 32u);
+  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 96u);
   EXPECT_EQ(pmd_->stats().emc_hits.load() + pmd_->stats().megaflow_hits.load(), 31u);
   size_t len = burst[0].b.size();
-  EXPECT_NE(DumpRules().find(fmt::format("n_packets=96, n_bytes={}, priority=100", 96 * len)),
+  EXPECT_NE(DumpRules().find(fmt::format("n_packets=128, n_bytes={}, priority=100", 128 * len)),
             std::string::npos)
       << DumpRules();
   EXPECT_EQ(pmd_->DumpFlows(dp_->Namer()),
-            fmt::format("in_port(p1), packets:96, bytes:{}, used:0.000s, actions:p2\n", 96 * len));
+            fmt::format("in_port(p1), packets:128, bytes:{}, used:0.000s, actions:p2\n", 128 * len));
   // Packets from another port do not take p1's flow.
   FreeTx();
   Send(2, {burst[0]});
-  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 64u);
+  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 96u);
   // A change of the table ends it: the next batch classifies again.
   ASSERT_TRUE(dp_->AddFlow("br0", "priority=200,in_port=p1,tcp,tp_dst=80,actions=drop").ok());
   FreeTx();
   Send(1, burst);
   EXPECT_EQ(TxCount(2), 0);
-  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 64u);
+  EXPECT_EQ(pmd_->stats().simple_match_hits.load(), 96u);
   EXPECT_EQ(pmd_->stats().dropped_by_actions.load(), 32u);
 }
 

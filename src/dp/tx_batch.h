@@ -33,6 +33,20 @@ class TxBatches {
     return true;
   }
 
+  // Appends up to n packets (as many as fit); returns how many it took (0 if the port id
+  // is out of range). The caller frees the rest.
+  uint16_t AddBulk(uint32_t port, rte_mbuf* const* m, uint16_t n) {
+    if (port >= max_ports_) return 0;
+    Queue& q = queues_[port];
+    uint16_t room = static_cast<uint16_t>(kCapacity - q.count);
+    uint16_t k = n < room ? n : room;
+    if (k == 0) return 0;
+    if (q.count == 0) touched_[n_touched_++] = port;
+    for (uint16_t i = 0; i < k; i++) q.pkts[q.count + i] = m[i];
+    q.count = static_cast<uint16_t>(q.count + k);
+    return k;
+  }
+
   uint32_t n_touched() const { return n_touched_; }
   uint32_t touched(uint32_t i) const { return touched_[i]; }
   Queue& queue(uint32_t port) { return queues_[port]; }
