@@ -71,7 +71,7 @@ in_ns "$NS_A" ping -c 2 -i 0.2 -W 1 10.0.0.2 || true
 run "$BIN/numavs-ofctl" dump-flows br0
 run "$BIN/numavs-ofctl" dump-ports br0
 run ovs-appctl -t numavs-switchd dpctl/dump-flows
-run ovs-appctl -t numavs-switchd dpif-netdev/pmd-stats-show
+run ovs-appctl -t numavs-switchd dpif-netdev/pmd-perf-show
 run ovs-appctl -t numavs-switchd memory/show
 run ovs-vsctl get Interface dpdk0 status
 run in_ns "$NS_SW" "$BIN/numavs" stop
