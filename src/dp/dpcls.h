@@ -95,9 +95,10 @@ class Dpcls {
   uint32_t LookupBatch(const FlowKey* keys, uint32_t* miss_map, Megaflow** flows);
 
   // The signature cache (SMC): kSmcEntries slots of (hash of the whole key, index of a
-  // megaflow) in 4-way buckets, filled by subtable hits. A hit is verified against the megaflow's key and
-  // mask, so stale slots only cost a miss; it replaces the walk over subtables by one
-  // probe, which pays when lookups probe many subtables. Off until switched on (8 MB).
+  // megaflow) in 4-way buckets, filled by subtable hits. A hit is verified against the
+  // megaflow's key and mask, so stale slots only cost a miss; it replaces the walk over
+  // subtables by one probe, which pays when lookups probe many subtables. Off until
+  // switched on (8 MB).
   void SetSmc(bool on);
   bool smc_on() const { return smc_on_; }
   // Subtable lookups and the subtables they probed since the last call (to decide on the

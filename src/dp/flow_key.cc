@@ -6,7 +6,7 @@
 namespace vs::dp {
 namespace {
 
-inline uint16_t Rd16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+using key_internal::Rd16;
 inline uint32_t Rd32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
          static_cast<uint32_t>(p[2]) << 8 | p[3];

@@ -256,6 +256,14 @@ void Pmd::ClassifyMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t m
   }
 }
 
+// One batch's packets of flow f: its counters and its rule's (in this PMD's slot).
+void Pmd::Credit(Megaflow* f, uint32_t packets, uint64_t bytes) {
+  f->packets += packets;
+  f->bytes += bytes;
+  f->used_ns = now_;
+  if (f->rule) f->rule->Count(id_, packets, bytes);
+}
+
 // Statistics once per flow per batch (flows are grouped through Megaflow::batch_group)
 // and the actions of every packet in arrival order, so that packets leaving through one
 // port keep their order even across flows.
@@ -290,11 +298,7 @@ void Pmd::CountAndExecute(rte_mbuf** pkts, uint16_t n, Megaflow** flows, TxBatch
     }
   }
   for (uint16_t g = 0; g < n_groups; g++) {
-    Megaflow* f = groups[g].flow;
-    f->packets += groups[g].packets;
-    f->bytes += groups[g].bytes;
-    f->used_ns = now_;
-    if (f->rule) f->rule->Count(id_, groups[g].packets, groups[g].bytes);
+    Credit(groups[g].flow, groups[g].packets, groups[g].bytes);
   }
   Bump(stats_.rx_packets, n);
   Bump(stats_.batches, 1);
@@ -308,10 +312,7 @@ void Pmd::CountAndExecute(rte_mbuf** pkts, uint16_t n, Megaflow** flows, TxBatch
 void Pmd::ExecuteSimpleBatch(Megaflow* f, rte_mbuf** pkts, uint16_t n, TxBatches* tx) {
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; i++) bytes += rte_pktmbuf_pkt_len(pkts[i]);
-  f->packets += n;
-  f->bytes += bytes;
-  f->used_ns = now_;
-  if (f->rule) f->rule->Count(id_, n, bytes);
+  Credit(f, n, bytes);
   uint16_t sent = tx->AddBulk(static_cast<uint32_t>(f->simple_out), pkts, n);
   if (sent < n) {
     rte_pktmbuf_free_bulk(pkts + sent, n - sent);
@@ -328,7 +329,6 @@ void Pmd::ChunkBurst(uint32_t in_port, rte_mbuf** pkts, uint16_t n, TxBatches* t
   if (timed) {
     timing_batches_ = 0;
     tsc = rte_rdtsc();
-    Bump(stats_.timed_packets, n);
   }
   CheckGeneration();
   if (++emc_batches_ >= kEmcReviewBatches) ReviewCaches();
@@ -413,9 +413,8 @@ std::string Pmd::DumpFlows(const PortNamer& namer) const {
 
 void Pmd::ClearStats() {
   for (auto& c : stats_.cycles) c.store(0, std::memory_order_relaxed);
-  for (auto* c : {&stats_.idle_cycles, &stats_.processing_cycles, &stats_.timed_packets,
-                  &stats_.simple_match_hits, &stats_.same_flow_hits, &stats_.smc_hits, &stats_.emc_lookups,
-                  &stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
+  for (auto* c : {&stats_.idle_cycles, &stats_.processing_cycles, &stats_.simple_match_hits,
+                  &stats_.same_flow_hits, &stats_.smc_hits, &stats_.emc_lookups, &stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
                   &stats_.tx_packets, &stats_.dropped_by_actions, &stats_.tx_overflow,
                   &stats_.clone_fail, &stats_.no_headroom, &stats_.cache_flushes,
                   &stats_.revalidations, &stats_.megaflows_evicted, &stats_.batches}) {

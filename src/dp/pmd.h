@@ -107,11 +107,10 @@ struct PmdStats {
   std::atomic<uint64_t> emc_enabled{1};        // gauge: 1 while the EMC is in use
   std::atomic<uint64_t> smc_enabled{0};        // gauge: 1 while the signature cache is on
   // TSC cycles: receive, transmit, other and slow path are measured always; parse, EMC,
-  // classifier and actions in one batch of kTimedEvery (timed_packets), and
-  // processing_cycles is the whole of every ProcessBurst, to scale them by.
+  // classifier and actions in one batch of kTimedEvery, and processing_cycles is the
+  // whole of every ProcessBurst, to scale them by.
   std::atomic<uint64_t> cycles[kStageCount]{};
   std::atomic<uint64_t> processing_cycles{0};
-  std::atomic<uint64_t> timed_packets{0};
   std::atomic<uint64_t> idle_cycles{0};        // polls that received nothing
 };
 
@@ -181,6 +180,7 @@ class Pmd {
   void HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t miss, Megaflow** flows,
                     uint64_t now, bool use_emc);
   void CountAndExecute(rte_mbuf** pkts, uint16_t n, Megaflow** flows, TxBatches* tx);
+  void Credit(Megaflow* f, uint32_t packets, uint64_t bytes);
   // A whole batch that takes flow f, whose actions are one output.
   void ExecuteSimpleBatch(Megaflow* f, rte_mbuf** pkts, uint16_t n, TxBatches* tx);
   void ReviewCaches();
