@@ -147,6 +147,8 @@ class DbServer {
   void Flush();
   void WriteLogs();
   void StartSync();
+  // Every database file takes direct writes (storage::Log::direct()).
+  bool DirectLogs() const;
   void OnSynced(uint64_t seq, const Status& st);
   [[noreturn]] void ExitNotDurable(const Status& st);
   void ReleaseHeld();

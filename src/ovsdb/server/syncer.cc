@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -52,24 +53,14 @@ void Syncer::Start(uint64_t seq, const std::vector<const storage::Log*>& logs) {
   size_t submitted = 0;
   if (ev_) {
     std::vector<iocb> cbs(logs.size());
-    std::vector<iocb*> ptrs;
     for (size_t i = 0; i < logs.size(); i++) {
       iocb& cb = cbs[i];
       std::memset(&cb, 0, sizeof cb);
       cb.aio_data = id << kIndexBits | i;
       cb.aio_lio_opcode = IOCB_CMD_FDSYNC;
       cb.aio_fildes = static_cast<uint32_t>(logs[i]->fd());
-      cb.aio_flags = IOCB_FLAG_RESFD;
-      cb.aio_resfd = static_cast<uint32_t>(efd_);
-      ptrs.push_back(&cb);
     }
-    while (submitted < ptrs.size()) {
-      long n = syscall(SYS_io_submit, aio_, static_cast<long>(ptrs.size() - submitted),
-                       ptrs.data() + submitted);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // EAGAIN...: the rest is synced below
-      submitted += static_cast<size_t>(n);
-    }
+    submitted = Submit(cbs);  // EAGAIN...: the rest is synced below
     job.pending = submitted;
   }
   for (size_t i = submitted; i < logs.size() && job.status.ok(); i++) job.status = logs[i]->DataSync();
@@ -81,6 +72,106 @@ void Syncer::Start(uint64_t seq, const std::vector<const storage::Log*>& logs) {
   asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
     if (alive.lock()) (void)Reap(false);
   });
+}
+
+void Syncer::StartDirect(uint64_t seq, const std::vector<storage::Log*>& logs) {
+  uint64_t id = next_job_++;
+  Job& job = jobs_.emplace_back();
+  job.seq = seq;
+  job.start = std::chrono::steady_clock::now();
+  std::vector<iocb> cbs;
+  std::vector<storage::Log::DirectWrite> writes;
+  for (storage::Log* log : logs) {
+    if (!log->has_pending()) continue;
+    auto w = log->BeginDirectWrite();
+    if (!w.ok()) {
+      if (job.status.ok()) job.status = w.status();
+      continue;
+    }
+    size_t i = job.writers.size();
+    job.logs.push_back(log);
+    job.writers.push_back(log);
+    writes.push_back(*w);
+    iocb& cb = cbs.emplace_back();
+    std::memset(&cb, 0, sizeof cb);
+    cb.aio_data = id << kIndexBits | i;
+    cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+    cb.aio_fildes = static_cast<uint32_t>(w->fd);
+    cb.aio_buf = reinterpret_cast<uintptr_t>(w->buf);
+    cb.aio_nbytes = w->len;
+    cb.aio_offset = static_cast<int64_t>(w->offset);
+    cb.aio_rw_flags = RWF_DSYNC;
+  }
+  // In the background only while writes are slow (see "Direct writes").
+  size_t submitted = ev_ && background_ ? Submit(cbs) : 0;
+  job.pending = submitted;
+  if (submitted < writes.size() && inline_delay_.count() > 0) std::this_thread::sleep_for(inline_delay_);
+  for (size_t i = submitted; i < writes.size(); i++) {
+    Complete(job, i, storage::Log::WriteDirect(writes[i]));  // here and now
+  }
+  if (job.pending > 0) {
+    stats_.background++;
+    Arm();
+    return;
+  }
+  stats_.inline_writes++;
+  Finished(job);
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.lock()) (void)Reap(false);
+  });
+}
+
+size_t Syncer::Submit(std::vector<iocb>& cbs) {
+  std::vector<iocb*> ptrs;
+  for (iocb& cb : cbs) {
+    cb.aio_flags = IOCB_FLAG_RESFD;
+    cb.aio_resfd = static_cast<uint32_t>(efd_);
+    ptrs.push_back(&cb);
+  }
+  size_t submitted = 0;
+  while (submitted < ptrs.size()) {
+    long n = syscall(SYS_io_submit, aio_, static_cast<long>(ptrs.size() - submitted),
+                     ptrs.data() + submitted);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    submitted += static_cast<size_t>(n);
+  }
+  return submitted;
+}
+
+void Syncer::Complete(Job& job, size_t index, long res) {
+  Status st;
+  if (!job.writers.empty()) {
+    st = job.writers[index]->EndDirectWrite(res);
+  } else if (res < 0) {
+    st = Status::FromErrno(static_cast<int>(-res), fmt::format("{}: fdatasync failed", job.logs[index]->path()));
+  }
+  if (!st.ok() && job.status.ok()) job.status = st;
+}
+
+void Syncer::Finished(Job& job) {
+  if (job.finished) return;
+  job.finished = true;
+  auto ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::steady_clock::now() - job.start).count());
+  stats_.jobs++;
+  stats_.total_ns += ns;
+  stats_.max_ns = std::max(stats_.max_ns, ns);
+  if (job.writers.empty()) return;
+  // Moving average over about 8 writes decides where the next ones run.
+  avg_ns_ = avg_ns_ == 0 ? static_cast<double>(ns) : avg_ns_ + (static_cast<double>(ns) - avg_ns_) / 8;
+  using ns_t = std::chrono::nanoseconds;
+  bool slow = avg_ns_ > static_cast<double>(std::chrono::duration_cast<ns_t>(kBackgroundAbove).count());
+  bool fast = avg_ns_ < static_cast<double>(std::chrono::duration_cast<ns_t>(kInlineBelow).count());
+  if (ev_ && !background_ && slow) {
+    background_ = true;
+    VS_LOG_INFO(kLog, "commit writes take {:.2f} ms on average: writing them in the background so "
+                "that other clients are served meanwhile", avg_ns_ / 1e6);
+  } else if (background_ && fast) {
+    background_ = false;
+    VS_LOG_INFO(kLog, "commit writes take {:.3f} ms on average again: writing them on the event loop",
+                avg_ns_ / 1e6);
+  }
 }
 
 void Syncer::Arm() {
@@ -126,15 +217,14 @@ Status Syncer::Reap(bool wait) {
       if (id < front_id || id - front_id >= jobs_.size()) continue;  // failed and dropped
       Job& j = jobs_[id - front_id];
       j.pending--;
-      if (evs[i].res < 0 && j.status.ok()) {
-        j.status = Status::FromErrno(static_cast<int>(-evs[i].res),
-                                     fmt::format("{}: fdatasync failed", j.logs[index]->path()));
-      }
+      Complete(j, index, static_cast<long>(evs[i].res));
     }
     if (!wait) break;
   }
   Status first;
   std::weak_ptr<bool> alive = alive_;
+  for (Job& j : jobs_)
+    if (j.pending == 0) Finished(j);
   while (!jobs_.empty() && jobs_.front().pending == 0) {
     Job j = std::move(jobs_.front());
     jobs_.pop_front();

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -151,6 +153,8 @@ std::string Log::Encode(const Json& record) {
 }
 
 Log::~Log() {
+  CloseDirect();
+  std::free(block_);
   if (fd_ < 0) return;
   // Give back the preallocated zeros. Not needed for correctness (Open()
   // reads a zero tail as the clean end), so neither checked nor synced.
@@ -175,7 +179,8 @@ Status Log::Create(const std::string& path, const Json& schema) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Log>> Log::Open(const std::string& path, std::vector<Json>* records) {
+Result<std::unique_ptr<Log>> Log::Open(const std::string& path, std::vector<Json>* records,
+                                       bool direct_io) {
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, fmt::format("{}: could not open database file", path));
   std::string data;
@@ -231,7 +236,126 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& path, std::vector<Json
                      : fmt::format(" (saved to {})", kept));
   }
   log->base_size_ = off;
+  log->direct_io_ = direct_io;
+  log->OpenDirect(std::string_view(data).substr(0, off));
   return log;
+}
+
+void Log::OpenDirect(std::string_view data) {
+  CloseDirect();
+  if (!direct_io_) return;
+  size_t head = data.size() % kDirectAlign;
+  if (!ReserveBlock(kDirectAlign, 0)) return;
+  int dfd = ::open(path_.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  if (dfd < 0) {
+    VS_LOG_INFO(kLog, "{}: no direct I/O here ({}): commits are written, then fdatasync()ed", path_,
+                strerror(errno));
+    return;
+  }
+  std::memcpy(block_, data.data() + data.size() - head, head);
+  dfd_ = dfd;
+  // Some file systems take O_DIRECT at open and refuse the writes (their own
+  // alignment rules): find out now, by rewriting the last block as it is.
+  if (Status s = DirectWriteNow(); !s.ok()) {
+    VS_LOG_INFO(kLog, "{}: no direct I/O here ({}): commits are written, then fdatasync()ed", path_,
+                s.message());
+    CloseDirect();
+  }
+}
+
+void Log::CloseDirect() {
+  if (dfd_ >= 0) ::close(dfd_);
+  dfd_ = -1;
+}
+
+bool Log::ReserveBlock(size_t n, size_t keep) {
+  if (n <= block_cap_) return true;
+  size_t cap = std::max(block_cap_ * 2, (n + kDirectAlign - 1) & ~(kDirectAlign - 1));
+  void* p = nullptr;
+  if (posix_memalign(&p, kDirectAlign, cap) != 0) return false;
+  if (keep) std::memcpy(p, block_, keep);
+  std::free(block_);
+  block_ = static_cast<char*>(p);
+  block_cap_ = cap;
+  return true;
+}
+
+Status Log::WriteDurable() {
+  if (pending_.empty()) return Status::Ok();
+  if (dfd_ < 0) return Sync();
+  return DirectWriteNow();
+}
+
+Status Log::DirectWriteNow() {
+  auto w = BeginDirectWrite();
+  if (!w.ok()) return w.status();
+  return EndDirectWrite(WriteDirect(*w));
+}
+
+long Log::WriteDirect(const DirectWrite& w) {
+  size_t done = 0;
+  while (done < w.len) {
+    iovec iov{const_cast<char*>(w.buf) + done, w.len - done};
+    ssize_t n = ::pwritev2(w.fd, &iov, 1, static_cast<off_t>(w.offset + done), RWF_DSYNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    if (n == 0 || n % static_cast<ssize_t>(kDirectAlign) != 0) return static_cast<long>(done) + n;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<long>(done);
+}
+
+Result<Log::DirectWrite> Log::BeginDirectWrite() {
+  const uint64_t start = size_ & ~uint64_t{kDirectAlign - 1};
+  const size_t head = static_cast<size_t>(size_ - start);
+  const size_t len = head + pending_.size();
+  // At least one block: OpenDirect()'s probe writes even with nothing pending.
+  const size_t padded = std::max(kDirectAlign, (len + kDirectAlign - 1) & ~(kDirectAlign - 1));
+  if (!ReserveBlock(padded, head)) {
+    return Status(ENOMEM, fmt::format("{}: no memory for a direct write of {} bytes", path_, padded));
+  }
+  if (start + padded > alloc_end_) {
+    // Real zeros ahead, synced now, so that the direct writes that follow
+    // overwrite allocated blocks and change no metadata.
+    Preallocate(start + padded);
+    if (alloc_end_ >= start + padded) VS_RETURN_IF_ERROR(DataSync());
+  }
+  std::memcpy(block_ + head, pending_.data(), pending_.size());
+  std::memset(block_ + len, 0, padded - len);
+  in_flight_ = pending_.size();
+  in_flight_records_ = pending_records_;
+  in_flight_len_ = padded;
+  pending_.clear();
+  pending_records_ = 0;
+  return DirectWrite{dfd_, block_, padded, start};
+}
+
+Status Log::EndDirectWrite(long result) {
+  const uint64_t start = size_ & ~uint64_t{kDirectAlign - 1};
+  const size_t padded = in_flight_len_;
+  in_flight_len_ = 0;
+  if (result != static_cast<long>(padded)) {
+    // As Write(): drop what could not be made durable; the file keeps every
+    // earlier record (the rewritten leading bytes of the block are the same).
+    Status s = result < 0 ? Status::FromErrno(static_cast<int>(-result), "direct write failed")
+                          : Status(EIO, fmt::format("direct write wrote {} of {} bytes", result, padded));
+    if (ftruncate(fd_, static_cast<off_t>(size_)) < 0) {
+      VS_LOG_ERR(kLog, "{}: could not truncate after failed write ({})", path_, strerror(errno));
+    }
+    alloc_end_ = size_;
+    in_flight_ = 0;
+    in_flight_records_ = 0;
+    return s.Wrap(path_);
+  }
+  alloc_end_ = std::max(alloc_end_, start + padded);
+  size_ += in_flight_;
+  records_ += in_flight_records_;
+  in_flight_ = 0;
+  in_flight_records_ = 0;
+  // Keep the partial last block for the next write.
+  const uint64_t next = size_ & ~uint64_t{kDirectAlign - 1};
+  std::memmove(block_, block_ + (next - start), static_cast<size_t>(size_ - next));
+  return Status::Ok();
 }
 
 void Log::Append(const Json& record) {
@@ -262,6 +386,7 @@ void Log::Preallocate(uint64_t need) {
 
 Status Log::Write() {
   if (pending_.empty()) return Status::Ok();
+  if (dfd_ >= 0) return WriteDurable();  // keeps block_ the file's last partial block
   if (size_ + pending_.size() > alloc_end_) Preallocate(size_ + pending_.size());
   Status s = PWriteAll(fd_, pending_.data(), pending_.size(), size_);
   if (!s.ok()) {
@@ -292,7 +417,7 @@ Status Log::Sync() {
 }
 
 Status Log::Compact(const Json& schema, const Json& snapshot) {
-  VS_RETURN_IF_ERROR(Sync());
+  VS_RETURN_IF_ERROR(WriteDurable());
   std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::FromErrno(errno, fmt::format("could not create {}", tmp));
@@ -313,6 +438,7 @@ Status Log::Compact(const Json& schema, const Json& snapshot) {
   fd_ = fd;
   size_ = base_size_ = alloc_end_ = data.size();
   records_ = 2;
+  OpenDirect(data);
   return Status::Ok();
 }
 

@@ -13,7 +13,21 @@
 // kernel; DataSync() fdatasync()s the file; Sync() is both. The server
 // acknowledges a commit only after a DataSync() (or an fdatasync of fd(),
 // see server/syncer.h) that started after the commit's Write() returned OK,
-// so an acknowledged transaction is on disk.
+// or after a WriteDurable() that returned OK, so an acknowledged transaction
+// is on disk.
+//
+// Direct writes: where the file system allows O_DIRECT (ext4, xfs; not
+// tmpfs), WriteDurable() writes the buffered records and makes them durable
+// in one system call: a pwritev2(RWF_DSYNC) through a second, O_DIRECT
+// descriptor of the 4 KiB blocks from the one holding the end of the last
+// record to the end of the new ones, zero-padded (the padding is the clean
+// end described below; the next write rewrites that block with the same
+// leading bytes). The kernel then issues the data write and one cache flush,
+// with no page-cache writeback and no worker thread: measured on this
+// project's VM (virtio disk, write-back cache, no FUA), 14 us of CPU and 35 us
+// of wall time per durable append, against 22 us / 56 us for pwrite +
+// fdatasync and 30 us / 52 us for pwrite + an AIO fdatasync. Elsewhere, or if
+// the direct write is refused (EINVAL), WriteDurable() is Write() + DataSync().
 //
 // Preallocation: Write() keeps about kPreallocChunk bytes of real zeros
 // written ahead of the records, so that a sync only flushes data: the file
@@ -73,7 +87,9 @@ class Log {
   // Opens PATH, returns every intact record in `records` (the schema first).
   // Errors: ENOENT, EACCES... from open; EINVAL if not even the schema record
   // is intact (then the file is not a numavs database).
-  static Result<std::unique_ptr<Log>> Open(const std::string& path, std::vector<Json>* records);
+  // `direct_io` false: never use direct writes (see "Direct writes").
+  static Result<std::unique_ptr<Log>> Open(const std::string& path, std::vector<Json>* records,
+                                           bool direct_io = true);
 
   // Buffers one record for the next Sync().
   void Append(const Json& record);
@@ -86,6 +102,31 @@ class Log {
   Status DataSync() const;
   // Write() then DataSync().
   Status Sync();
+  // Writes the buffered records and makes them durable (see "Direct
+  // writes"): OK means every record appended so far is on disk. Errors: as
+  // Write() and DataSync() (the buffered records are then dropped).
+  Status WriteDurable();
+  // Whether WriteDurable() uses a direct write (false: Write() + DataSync()).
+  bool direct() const { return dfd_ >= 0; }
+
+  // The two halves of WriteDurable(), for a caller that issues the write
+  // itself (asynchronously: server/syncer.h). BeginDirectWrite() takes the
+  // buffered records (Append() may go on; they wait for the next write) and
+  // returns what to write: `len` bytes from `buf` at `offset` of `fd`, with
+  // RWF_DSYNC; `buf` stays untouched until EndDirectWrite(). `result` is what
+  // the write returned (bytes, or -errno); OK means the records are durable.
+  // Requires direct() and no write in flight; errors as WriteDurable().
+  struct DirectWrite {
+    int fd = -1;
+    const char* buf = nullptr;
+    size_t len = 0;
+    uint64_t offset = 0;
+  };
+  Result<DirectWrite> BeginDirectWrite();
+  // Writes `w` with pwritev2(RWF_DSYNC), blocking; returns bytes or -errno.
+  static long WriteDirect(const DirectWrite& w);
+  Status EndDirectWrite(long result);
+  bool direct_in_flight() const { return in_flight_len_ > 0; }
   bool has_pending() const { return !pending_.empty(); }
 
   // Replaces the file by schema + snapshot (see above). Errors: errno.
@@ -107,6 +148,14 @@ class Log {
   Log(std::string path, int fd, uint64_t size) : path_(std::move(path)), fd_(fd), size_(size) {}
   // Writes zeros from alloc_end_ to past `need` (see "Preallocation").
   void Preallocate(uint64_t need);
+  // Opens dfd_ (if the file system allows it) and loads the partial last
+  // block from `data`, the file's bytes [0, size_).
+  void OpenDirect(std::string_view data);
+  void CloseDirect();
+  // BeginDirectWrite(), pwritev2(RWF_DSYNC), EndDirectWrite().
+  Status DirectWriteNow();
+  // Makes room for `n` bytes in block_ (aligned), keeping its first `keep`.
+  bool ReserveBlock(size_t n, size_t keep);
 
   std::string path_;
   int fd_ = -1;
@@ -117,6 +166,16 @@ class Log {
   std::string pending_;
   uint64_t pending_records_ = 0;
   std::string recovery_note_;
+  bool direct_io_ = true;
+  int dfd_ = -1;             // O_DIRECT descriptor of path_, or -1
+  size_t in_flight_ = 0;     // bytes of records in the direct write under way
+  uint64_t in_flight_records_ = 0;
+  size_t in_flight_len_ = 0;  // bytes of that write (0: none under way)
+  char* block_ = nullptr;    // aligned: [size_ & ~(kDirectAlign-1), size_) of the file, then room
+  size_t block_cap_ = 0;
+
+ public:
+  static constexpr size_t kDirectAlign = 4096;
 };
 
 uint32_t Crc32(const void* data, size_t n);
