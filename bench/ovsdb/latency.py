@@ -82,12 +82,15 @@ def commits_per_flush(srv):
     if srv.kind != "numavs":
         return ""
     r = srv.appctl("memory/show", check=False)
+    out = ""
     for line in r.stdout.splitlines():
         if line.startswith("transactions:"):
             f = dict(kv.split(":") for kv in line.split())
             if int(f["flushes"]):
-                return ", %.2f commits per flush" % (int(f["commits"]) / int(f["flushes"]))
-    return ""
+                out += ", %.2f commits per flush" % (int(f["commits"]) / int(f["flushes"]))
+        elif line.startswith("syncs:"):
+            out += "\n%-12s %s" % ("", line)
+    return out
 
 
 def pct(v, p):

@@ -166,6 +166,9 @@ class DbServer {
   std::map<std::string, std::deque<Session*>> locks_;  // front() owns the lock
   std::vector<std::shared_ptr<Blocked>> blocked_;
   bool flush_scheduled_ = false;
+  uint64_t messages_ = 0;       // received, for Flush()'s hops
+  uint64_t flush_mark_ = 0;     // messages_ at the previous hop
+  int flush_hops_ = 0, flush_quiet_ = 0;
   std::deque<Held> held_;
   uint64_t commit_seq_ = 0;    // last commit appended to a log
   uint64_t written_seq_ = 0;   // last commit written to its file

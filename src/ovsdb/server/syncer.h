@@ -31,7 +31,8 @@
 // race a sync) and returns the first error of the jobs it finished; their
 // `done` is not called.
 //
-// Threading: everything, including `done`, on the io_context's thread.
+// Threading: everything, including `done`, on the io_context's thread;
+// `done` of a direct write done on the loop runs before StartDirect() returns.
 #pragma once
 
 #include <linux/aio_abi.h>
