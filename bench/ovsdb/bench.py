@@ -31,9 +31,21 @@ import harness  # noqa: E402
 DB = "Open_vSwitch"
 
 
+DURABLE = False  # --durable: every transaction asks for a durable commit
+
+
 def tps_ops(idx, j):
     """Transaction j of client idx: even ones mutate Open_vSwitch.other_config
-    (a commit), odd ones insert and delete a Queue row (nothing to commit)."""
+    (a commit), odd ones insert and delete a Queue row (nothing to commit).
+    With --durable each ends with {"op": "commit", "durable": true}, which
+    makes ovsdb-server fsync before replying, as numavs-db always does."""
+    ops = _tps_ops(idx, j)
+    if DURABLE:
+        ops.append({"op": "commit", "durable": True})
+    return ops
+
+
+def _tps_ops(idx, j):
     if j % 2 == 0:
         return [{"op": "mutate", "table": "Open_vSwitch", "where": [],
                  "mutations": [["other_config", "delete", ["set", ["bench-%d" % idx]]],
@@ -132,7 +144,11 @@ def main():
                     help="transactions per client (windows of a few seconds: shorter ones are noisy here)")
     ap.add_argument("--ports", type=int, default=1000)
     ap.add_argument("--only", choices=["tps", "add-port"], default=None)
+    ap.add_argument("--durable", action="store_true",
+                    help="tps transactions ask for a durable commit (ovsdb-server then fsyncs too)")
     a = ap.parse_args()
+    global DURABLE
+    DURABLE = a.durable
     harness.require_ovs_tools()
     if not os.access(a.numavs_db, os.X_OK):
         raise SystemExit("numavs-db not found: %s (build it: cmake --build build/default --target numavs-db)"
@@ -143,6 +159,9 @@ def main():
     res.update({("add-port", k): [] for k in kinds})
     print("numavs-db: %s" % a.numavs_db)
     print("schema: %s" % harness.schema_path())
+    if a.durable:
+        print("--durable: every tps transaction ends with a durable commit, so both servers fsync"
+              " before replying (the add-port runs are unchanged).")
     print("NOTE: durability differs. ovsdb-server does not fsync each commit by default (it writes the"
           " log and replies; data reaches the disk when the kernel flushes it), whereas numavs-db"
           " fsyncs every commit before replying. numavs-db runs in its default mode here.")

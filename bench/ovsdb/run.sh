@@ -3,7 +3,7 @@
 # of 1,000 `ovs-vsctl --no-wait add-port`, both servers in the same run, 3 reps,
 # min/median/max and the ratio numavs/ovsdb-server. Not part of ctest.
 #
-#   bench/ovsdb/run.sh [--reps 3] [--clients 8[,32...]] [--txns 4000] [--ports 1000] [--only tps|add-port]
+#   bench/ovsdb/run.sh [--reps 3] [--clients 8[,32...]] [--txns 4000] [--ports 1000] [--only tps|add-port] [--durable]
 #                      [--numavs-db build/default/bin/numavs-db]
 #
 # Needs the OVS tools (ovsdb-server, ovsdb-tool, ovs-vsctl, ovs-appctl) and a

@@ -19,11 +19,14 @@
 // sessions (monitor updates, replies to reads) go out at once, as from
 // ovsdb-server: they may show a commit before it is durable, but no commit is
 // acknowledged before it is.
-// A flush posted behind the requests of the current poll round writes their
-// records with one write and starts one fdatasync for all of them (Syncer:
-// kernel AIO, completed on this thread) unless one is running; a second one
-// starts only when the running sync is slow (StartSync()). The loop goes on
-// serving while the disk flushes. When a sync completes,
+// A flush posted behind the requests of the current poll round waits while
+// the loop still finds requests (Flush()), then makes the buffered records of
+// every log durable: one direct write(RWF_DSYNC) per log (storage/log.h,
+// "Direct writes"), on this thread while they are fast and as AIO requests
+// while slow (Syncer::StartDirect), one group at a time; or, where direct
+// I/O is refused, one write and one fdatasync (kernel AIO) for all of them,
+// a second sync starting only when the running one is slow (StartSync()).
+// When a group is durable,
 // held messages up to its sequence number go out and a sync starts for
 // whatever was written meanwhile. A reply therefore never acknowledges a
 // commit that is not on disk. If a write or sync fails the server cannot keep
@@ -31,7 +34,7 @@
 // still holds every acknowledged commit).
 //
 // Threading: everything runs on the io_context's one thread; the kernel runs
-// the fdatasync calls (see syncer.h for why no thread of our own).
+// the AIO requests (see syncer.h for why no thread of our own).
 #pragma once
 
 #include <deque>
