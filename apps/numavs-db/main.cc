@@ -40,6 +40,9 @@ void Usage() {
       "  --log-file[=FILE]          log to FILE (default LOGDIR/{0}.log)\n"
       "  --detach                   run in the background\n"
       "  --max-message-size=BYTES   close connections that send larger messages\n"
+      "  --no-direct-io             write commits through the page cache and fdatasync()\n"
+      "                             them (the default is one direct O_DSYNC write each;\n"
+      "                             file systems that refuse O_DIRECT get this anyway)\n"
       "  -v, --verbose=SPEC         set log levels (as ovs-appctl vlog/set)\n"
       "  --version, --help\n"
       "RUNDIR is $OVS_RUNDIR or /var/run/openvswitch; LOGDIR is $OVS_LOGDIR or "
@@ -58,6 +61,7 @@ struct Options {
   std::string pidfile, unixctl, log_file;
   bool detach = false;
   size_t max_message = 128u << 20;
+  bool direct_io = true;
 };
 
 // Returns the value of "--name=VALUE" or nullopt when `arg` is not that option.
@@ -81,7 +85,7 @@ int Create(int argc, char** argv) {
 int Run(const Options& o) {
   std::vector<vs::ovsdb::server::LoadedDb> dbs;
   for (const std::string& path : o.dbs) {
-    auto l = vs::ovsdb::server::LoadDatabase(path);
+    auto l = vs::ovsdb::server::LoadDatabase(path, o.direct_io);
     if (!l.ok()) return Fail(l.status().message());
     dbs.push_back(std::move(*l));
   }
@@ -140,6 +144,8 @@ int main(int argc, char** argv) {
       o.log_file = fmt::format("{}/{}.log", logdir, kProgram);
     } else if (auto v = OptValue(a, "--log-file")) {
       o.log_file = *v;
+    } else if (a == "--no-direct-io") {
+      o.direct_io = false;
     } else if (a == "--detach") {
       o.detach = true;
     } else if (a == "--no-chdir" || a == "--monitor" || a == "--overwrite-pidfile") {

@@ -110,9 +110,10 @@ def client_env(tmpdir):
 class Server:
     """One database server process in a private temp dir."""
 
-    def __init__(self, kind, numavs_bin=None, schema=None, tmpdir=None, name="db"):
+    def __init__(self, kind, numavs_bin=None, schema=None, tmpdir=None, name="db", args=()):
         assert kind in ("numavs", "ovsdb-server"), kind
         self.kind = kind
+        self.args = list(args)  # given to every start()
         self.numavs_bin = numavs_bin or default_numavs_bin()
         self.schema = schema or schema_path()
         self.own_tmp = tmpdir is None
@@ -150,7 +151,7 @@ class Server:
         binary = self.numavs_bin if self.kind == "numavs" else "ovsdb-server"
         cmd = [binary, "--remote=punix:" + self.sock, "--unixctl=" + self.ctl,
                "--pidfile=" + self.pidfile, "--log-file=" + self.logfile]
-        cmd += list(extra_args) + [self.db]
+        cmd += self.args + list(extra_args) + [self.db]
         console = open(self.console, "ab")
         # Our own process group, so that a ^C of the test does not reach it
         # first and so that stop() only ever signals this pid.

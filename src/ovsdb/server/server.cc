@@ -23,9 +23,9 @@ Status CreateDatabaseFile(const std::string& db_path, const std::string& schema_
   return storage::Log::Create(db_path, (*schema)->ToJson());
 }
 
-Result<LoadedDb> LoadDatabase(const std::string& path) {
+Result<LoadedDb> LoadDatabase(const std::string& path, bool direct_io) {
   std::vector<Json> records;
-  auto log = storage::Log::Open(path, &records);
+  auto log = storage::Log::Open(path, &records, direct_io);
   if (!log.ok()) return log.status();
   if (!(*log)->recovery_note().empty()) VS_LOG_WARN(kLog, "{}", (*log)->recovery_note());
   auto schema = DatabaseSchema::FromJson(records[0]);

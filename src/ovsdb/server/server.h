@@ -79,7 +79,7 @@ struct LoadedDb {
 // Opens and replays a database file. Recovery of a damaged tail is reported
 // with a WARN naming the byte offset. Errors: those of storage::Log::Open and
 // of a schema that does not parse.
-Result<LoadedDb> LoadDatabase(const std::string& path);
+Result<LoadedDb> LoadDatabase(const std::string& path, bool direct_io = true);
 
 // Creates a new database file from a schema file (numavs-db create).
 // Errors: EEXIST, ENOENT, EINVAL (bad schema) with the file names.
