@@ -389,11 +389,7 @@ void DbServer::Flush() {
   }
   flush_hops_ = flush_quiet_ = 0;
   flush_scheduled_ = false;
-  if (DirectLogs()) {
-    StartSync();  // writes and syncs in one request per log
-    return;
-  }
-  WriteLogs();
+  if (!DirectLogs()) WriteLogs();  // direct logs write and sync in one request (StartSync)
   StartSync();
 }
 

@@ -89,7 +89,6 @@ void Syncer::StartDirect(uint64_t seq, const std::vector<storage::Log*>& logs) {
       continue;
     }
     size_t i = job.writers.size();
-    job.logs.push_back(log);
     job.writers.push_back(log);
     writes.push_back(*w);
     iocb& cb = cbs.emplace_back();

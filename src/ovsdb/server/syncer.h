@@ -114,8 +114,8 @@ class Syncer {
   struct Job {
     uint64_t seq = 0;
     std::chrono::steady_clock::time_point start;
-    std::vector<const storage::Log*> logs;
-    std::vector<storage::Log*> writers;  // StartDirect(): the same logs, to end their writes
+    std::vector<const storage::Log*> logs;  // Start(): the logs being synced
+    std::vector<storage::Log*> writers;     // StartDirect(): the logs whose writes it ends
     size_t pending = 0;  // AIO requests not yet completed
     bool finished = false;  // counted in stats_
     Status status;       // first failure

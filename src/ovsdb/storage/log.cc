@@ -234,19 +234,17 @@ void Log::OpenDirect(std::string_view data) {
   if (!direct_io_) return;
   size_t head = data.size() % kDirectAlign;
   if (!ReserveBlock(kDirectAlign, 0)) return;
+  auto refused = [this](const std::string& why) {
+    VS_LOG_INFO(kLog, "{}: no direct I/O here ({}): commits are written, then fdatasync()ed", path_, why);
+  };
   int dfd = ::open(path_.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
-  if (dfd < 0) {
-    VS_LOG_INFO(kLog, "{}: no direct I/O here ({}): commits are written, then fdatasync()ed", path_,
-                strerror(errno));
-    return;
-  }
+  if (dfd < 0) return refused(strerror(errno));
   std::memcpy(block_, data.data() + data.size() - head, head);
   dfd_ = dfd;
   // Some file systems take O_DIRECT at open and refuse the writes (their own
   // alignment rules): find out now, by rewriting the last block as it is.
   if (Status s = DirectWriteNow(); !s.ok()) {
-    VS_LOG_INFO(kLog, "{}: no direct I/O here ({}): commits are written, then fdatasync()ed", path_,
-                s.message());
+    refused(s.message());
     CloseDirect();
   }
 }
@@ -323,17 +321,13 @@ Status Log::EndDirectWrite(long result) {
   const size_t padded = in_flight_len_;
   in_flight_len_ = 0;
   if (result != static_cast<long>(padded)) {
-    // As Write(): drop what could not be made durable; the file keeps every
-    // earlier record (the rewritten leading bytes of the block are the same).
-    Status s = result < 0 ? Status::FromErrno(static_cast<int>(-result), "direct write failed")
-                          : Status(EIO, fmt::format("direct write wrote {} of {} bytes", result, padded));
-    if (ftruncate(fd_, static_cast<off_t>(size_)) < 0) {
-      VS_LOG_ERR(kLog, "{}: could not truncate after failed write ({})", path_, strerror(errno));
-    }
-    alloc_end_ = size_;
+    // Drop what could not be made durable; the file keeps every earlier
+    // record (the rewritten leading bytes of the block are the same).
     in_flight_ = 0;
     in_flight_records_ = 0;
-    return s.Wrap(path_);
+    return CutAfterFailedWrite(
+        result < 0 ? Status::FromErrno(static_cast<int>(-result), "direct write failed")
+                   : Status(EIO, fmt::format("direct write wrote {} of {} bytes", result, padded)));
   }
   alloc_end_ = std::max(alloc_end_, start + padded);
   size_ += in_flight_;
@@ -344,6 +338,14 @@ Status Log::EndDirectWrite(long result) {
   const uint64_t next = size_ & ~uint64_t{kDirectAlign - 1};
   std::memmove(block_, block_ + (next - start), static_cast<size_t>(size_ - next));
   return Status::Ok();
+}
+
+Status Log::CutAfterFailedWrite(const Status& s) {
+  if (ftruncate(fd_, static_cast<off_t>(size_)) < 0) {
+    VS_LOG_ERR(kLog, "{}: could not truncate after failed write ({})", path_, strerror(errno));
+  }
+  alloc_end_ = size_;
+  return s.Wrap(path_);
 }
 
 void Log::Append(const Json& record) {
@@ -378,13 +380,9 @@ Status Log::Write() {
   if (size_ + pending_.size() > alloc_end_) Preallocate(size_ + pending_.size());
   Status s = PWriteAll(fd_, pending_.data(), pending_.size(), size_);
   if (!s.ok()) {
-    if (ftruncate(fd_, static_cast<off_t>(size_)) < 0) {
-      VS_LOG_ERR(kLog, "{}: could not truncate after failed write ({})", path_, strerror(errno));
-    }
-    alloc_end_ = size_;
     pending_.clear();
     pending_records_ = 0;
-    return s.Wrap(path_);
+    return CutAfterFailedWrite(s);
   }
   size_ += pending_.size();
   records_ += pending_records_;

@@ -16,8 +16,8 @@
 // or after a WriteDurable() that returned OK, so an acknowledged transaction
 // is on disk.
 //
-// Direct writes: where the file system allows O_DIRECT (ext4, xfs; not
-// tmpfs), WriteDurable() writes the buffered records and makes them durable
+// Direct writes: where the file system allows O_DIRECT (ext4, xfs, ...),
+// WriteDurable() writes the buffered records and makes them durable
 // in one system call: a pwritev2(RWF_DSYNC) through a second, O_DIRECT
 // descriptor of the 4 KiB blocks from the one holding the end of the last
 // record to the end of the new ones, zero-padded (the padding is the clean
@@ -26,8 +26,10 @@
 // with no page-cache writeback and no worker thread: measured on this
 // project's VM (virtio disk, write-back cache, no FUA), 14 us of CPU and 35 us
 // of wall time per durable append, against 22 us / 56 us for pwrite +
-// fdatasync and 30 us / 52 us for pwrite + an AIO fdatasync. Elsewhere, or if
-// the direct write is refused (EINVAL), WriteDurable() is Write() + DataSync().
+// fdatasync and 30 us / 52 us for pwrite + an AIO fdatasync. Open() and
+// Compact() probe it (one direct write of the last block); where the open or
+// that write is refused, or with Open(direct_io = false), WriteDurable() is
+// Write() + DataSync().
 //
 // Preallocation: Write() keeps about kPreallocChunk bytes of real zeros
 // written ahead of the records, so that a sync only flushes data: the file
@@ -75,6 +77,8 @@ class Log {
  public:
   // Zeros written ahead of the records (see "Preallocation" above).
   static constexpr uint64_t kPreallocChunk = 1u << 20;
+  // Alignment of direct writes' offsets, lengths and buffers.
+  static constexpr size_t kDirectAlign = 4096;
 
   ~Log();
   Log(const Log&) = delete;
@@ -154,6 +158,9 @@ class Log {
   void CloseDirect();
   // BeginDirectWrite(), pwritev2(RWF_DSYNC), EndDirectWrite().
   Status DirectWriteNow();
+  // After a failed write: truncates the file back to size_ (no preallocation
+  // left) and returns `s` naming the file.
+  Status CutAfterFailedWrite(const Status& s);
   // Makes room for `n` bytes in block_ (aligned), keeping its first `keep`.
   bool ReserveBlock(size_t n, size_t keep);
 
@@ -173,9 +180,6 @@ class Log {
   size_t in_flight_len_ = 0;  // bytes of that write (0: none under way)
   char* block_ = nullptr;    // aligned: [size_ & ~(kDirectAlign-1), size_) of the file, then room
   size_t block_cap_ = 0;
-
- public:
-  static constexpr size_t kDirectAlign = 4096;
 };
 
 uint32_t Crc32(const void* data, size_t n);
