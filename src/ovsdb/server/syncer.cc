@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -104,7 +103,6 @@ void Syncer::StartDirect(uint64_t seq, const std::vector<storage::Log*>& logs) {
   // In the background only while writes are slow (see "Direct writes").
   size_t submitted = ev_ && background_ ? Submit(cbs) : 0;
   job.pending = submitted;
-  if (submitted < writes.size() && inline_delay_.count() > 0) std::this_thread::sleep_for(inline_delay_);
   for (size_t i = submitted; i < writes.size(); i++) {
     Complete(job, i, storage::Log::WriteDirect(writes[i]));  // here and now
   }
@@ -158,6 +156,7 @@ void Syncer::Finished(Job& job) {
   stats_.total_ns += ns;
   stats_.max_ns = std::max(stats_.max_ns, ns);
   if (job.writers.empty()) return;
+  if (test_duration_.count() > 0) ns = static_cast<uint64_t>(std::chrono::nanoseconds(test_duration_).count());
   // Moving average over about 8 writes decides where the next ones run.
   avg_ns_ = avg_ns_ == 0 ? static_cast<double>(ns) : avg_ns_ + (static_cast<double>(ns) - avg_ns_) / 8;
   using ns_t = std::chrono::nanoseconds;

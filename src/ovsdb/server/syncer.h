@@ -99,9 +99,10 @@ class Syncer {
   bool background() const { return background_; }
   // Moving average of direct-write jobs' durations, in microseconds.
   double average_us() const { return avg_ns_ / 1e3; }
-  // Tests: each direct write done on the calling thread first sleeps this
-  // long (a slow disk, for the switch to the background).
-  void set_inline_delay_for_test(std::chrono::microseconds d) { inline_delay_ = d; }
+  // Tests: the moving average counts each direct-write job as taking `d`
+  // (a slow or a fast disk, whatever this machine's disk does meanwhile);
+  // zero: as measured. The statistics keep the measured durations.
+  void set_duration_for_test(std::chrono::microseconds d) { test_duration_ = d; }
   bool full() const { return jobs_.size() >= kMaxInFlight; }
   bool busy() const { return !jobs_.empty(); }
   // When the most recent running job was started (requires busy()).
@@ -145,7 +146,7 @@ class Syncer {
   Stats stats_;
   double avg_ns_ = 0;         // moving average of direct-write jobs' durations
   bool background_ = false;   // direct writes as AIO requests
-  std::chrono::microseconds inline_delay_{0};
+  std::chrono::microseconds test_duration_{0};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
