@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "base/json_parse.h"
+
 namespace vs::jsonrpc {
 
 std::optional<Clock::time_point> DeadlineAfter(int timeout_ms) {
@@ -198,12 +200,12 @@ Status Client::ReadOne(std::optional<Clock::time_point> deadline) {
   if (!broken_.empty()) return Status(EPIPE, broken_);
   for (;;) {
     if (auto text = framer_.Next()) {
-      Json msg = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
-      if (msg.is_discarded()) {
+      std::optional<Json> msg = ParseJson(*text);
+      if (!msg) {
         broken_ = fmt::format("{}: received invalid JSON", remote_);
         return Status(EPROTO, broken_);
       }
-      return Dispatch(std::move(msg));
+      return Dispatch(std::move(*msg));
     }
     if (!framer_.error().empty()) {
       broken_ = fmt::format("{}: {}", remote_, framer_.error());

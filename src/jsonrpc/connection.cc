@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/json_parse.h"
 #include "base/log.h"
 
 namespace vs::jsonrpc {
@@ -41,12 +42,12 @@ void Connection::DoRead() {
     while (!self->closed_ && !self->closing_) {
       auto text = self->framer_.Next();
       if (!text) break;
-      Json msg = Json::parse(*text, nullptr, false);
-      if (msg.is_discarded()) {
+      std::optional<Json> msg = ParseJson(*text);
+      if (!msg) {
         self->Close("received invalid JSON", true);
         return;
       }
-      self->on_message_(*self, std::move(msg));
+      self->on_message_(*self, std::move(*msg));
     }
     if (!self->framer_.error().empty()) {
       self->Close(self->framer_.error(), true);

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include "base/json_parse.h"
 #include "base/log.h"
 
 namespace vs::ovsdb::storage {
@@ -115,12 +116,12 @@ size_t ParseRecord(const std::string& data, size_t off, Json* out, std::string* 
     *why = "record checksum mismatch";
     return 0;
   }
-  Json j = Json::parse(body, body + len, nullptr, false);
-  if (j.is_discarded()) {
+  std::optional<Json> j = ParseJson(std::string_view(body, len));
+  if (!j) {
     *why = "record is not valid JSON";
     return 0;
   }
-  *out = std::move(j);
+  *out = std::move(*j);
   return total;
 }
 
