@@ -17,6 +17,21 @@ void Framer::Feed(std::string_view bytes) {
   buf_.append(bytes);
 }
 
+namespace {
+// Bytes the scanner must look at: inside a string only '"' and '\\', outside
+// also brackets. Runs of other bytes (most of a message) are skipped in a
+// tight loop.
+struct Classes {
+  bool in_string[256] = {};
+  bool outside[256] = {};
+  constexpr Classes() {
+    in_string[static_cast<unsigned char>('"')] = in_string[static_cast<unsigned char>('\\')] = true;
+    for (char c : {'"', '{', '}', '[', ']'}) outside[static_cast<unsigned char>(c)] = true;
+  }
+};
+constexpr Classes kClasses;
+}  // namespace
+
 std::optional<std::string_view> Framer::Next() {
   if (!error_.empty()) return std::nullopt;
   const char* p = buf_.data();
@@ -36,12 +51,19 @@ std::optional<std::string_view> Framer::Next() {
         return std::nullopt;
       }
       start_ = scan_;
+    } else if (escape_) {
+      escape_ = false;  // the escaped byte, whatever it is
+      scan_++;
+      continue;
+    } else {
+      const bool* special = in_string_ ? kClasses.in_string : kClasses.outside;
+      while (scan_ < n && !special[static_cast<unsigned char>(p[scan_])]) scan_++;
+      if (scan_ == n) break;
+      c = p[scan_];
     }
     scan_++;
     if (in_string_) {
-      if (escape_) {
-        escape_ = false;
-      } else if (c == '\\') {
+      if (c == '\\') {
         escape_ = true;
       } else if (c == '"') {
         in_string_ = false;
@@ -62,16 +84,19 @@ std::optional<std::string_view> Framer::Next() {
       }
       closers_.pop_back();
       if (--depth_ == 0) {
+        if (scan_ - start_ > max_message_) return TooLarge();
         std::string_view msg(p + start_, scan_ - start_);
         start_ = scan_;
         return msg;
       }
     }
-    if (scan_ - start_ > max_message_) {
-      error_ = fmt::format("message exceeds the {} MiB limit", max_message_ >> 20);
-      return std::nullopt;
-    }
   }
+  if (depth_ > 0 && scan_ - start_ > max_message_) return TooLarge();
+  return std::nullopt;
+}
+
+std::nullopt_t Framer::TooLarge() {
+  error_ = fmt::format("message exceeds the {} MiB limit", max_message_ >> 20);
   return std::nullopt;
 }
 

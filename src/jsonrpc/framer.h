@@ -3,12 +3,14 @@
 //
 // Feed() takes bytes as they arrive; Next() yields each complete top-level
 // value as a string_view into the framer's buffer, valid until the next
-// Feed(). The scanner tracks only string/escape state and the stack of open brackets
-// (a mismatched bracket is an error at once), so it
-// is linear in the input and never parses a value twice; the caller parses
-// each text with nlohmann. A message larger than `max_message` bytes, or bytes
-// that cannot begin a JSON object or array at top level, put the framer in a
-// sticky error state (the connection should then be closed).
+// Feed(). The scanner tracks only string/escape state and the stack of open
+// brackets (a mismatched bracket is an error at once), so it is linear in the
+// input and never parses a value twice; runs of bytes that cannot change that
+// state are skipped in a tight loop. The caller parses each text
+// (base/json_parse.h). A message larger than `max_message` bytes (checked
+// when it completes and at the end of each Next()), or bytes that cannot
+// begin a JSON object or array at top level, put the framer in a sticky
+// error state (the connection should then be closed).
 #pragma once
 
 #include <cstddef>
@@ -36,6 +38,8 @@ class Framer {
   size_t pending() const { return buf_.size() - start_; }
 
  private:
+  std::nullopt_t TooLarge();  // sets error_
+
   std::string buf_;
   size_t start_ = 0;    // first byte of the message being scanned
   size_t scan_ = 0;     // next byte to scan
