@@ -137,7 +137,8 @@ def summary(vals):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--numavs-db", default=harness.default_numavs_bin())
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=3,
+                    help="pairs of runs; on a shared machine use 8 or more for the tps ratio")
     ap.add_argument("--clients", default="8",
                     help="client processes for tps; a comma-separated list runs each count")
     ap.add_argument("--txns", type=int, default=4000,
@@ -173,27 +174,29 @@ def main():
     tmp_probe.cleanup()
     print("cpus: %d, reps: %d, load average: %.2f %.2f %.2f" % ((os.cpu_count(), a.reps) + os.getloadavg()),
           flush=True)
+    def run(kind, what, arg):
+        srv = fresh(kind, a.numavs_db)
+        try:
+            v = bench_tps(srv, arg, a.txns) if what == "tps" else bench_add_port(srv, arg)
+            srv.stop()
+        finally:
+            srv.cleanup()
+        return v
+
     for rep in range(a.reps):
-        # Alternate the order so that neither server always goes first.
+        # The two servers back to back for each measurement (a pair: the
+        # machine's load drifts less between them than across the whole run),
+        # in alternating order so that neither always goes first.
         order = kinds if rep % 2 == 0 else kinds[::-1]
-        for kind in order:
-            for clients in (client_counts if a.only in (None, "tps") else []):
-                srv = fresh(kind, a.numavs_db)
-                try:
-                    v = bench_tps(srv, clients, a.txns)
-                    srv.stop()
-                finally:
-                    srv.cleanup()
+        for clients in (client_counts if a.only in (None, "tps") else []):
+            for kind in order:
+                v = run(kind, "tps", clients)
                 res[(("tps", clients), kind)].append(v)
                 print("rep %d %-12s tps (%d clients x %d txns): %8.0f txn/s" % (
                     rep + 1, kind, clients, a.txns, v), flush=True)
-            if a.only in (None, "add-port"):
-                srv = fresh(kind, a.numavs_db)
-                try:
-                    v = bench_add_port(srv, a.ports)
-                    srv.stop()
-                finally:
-                    srv.cleanup()
+        if a.only in (None, "add-port"):
+            for kind in order:
+                v = run(kind, "add-port", a.ports)
                 res[("add-port", kind)].append(v)
                 print("rep %d %-12s add-port x%d: %8.2f s" % (rep + 1, kind, a.ports, v), flush=True)
     probe = harness.Server("ovsdb-server")
@@ -213,6 +216,10 @@ def main():
         ratio = statistics.median(res[(metric, "numavs")]) / statistics.median(res[(metric, "ovsdb-server")])
         better = "lower is better" if metric == "add-port" else "higher is better"
         print("%-34s ratio numavs/ovsdb-server (medians): %.2f  (%s)" % ("", ratio, better))
+        pairs = [x / y for x, y in zip(res[(metric, "numavs")], res[(metric, "ovsdb-server")])]
+        print("%-34s ratio of each pair: min %.2f median %.2f max %.2f; numavs-db ahead in %d of %d" % (
+            "", min(pairs), statistics.median(pairs), max(pairs),
+            sum(1 for r in pairs if (r < 1 if metric == "add-port" else r > 1)), len(pairs)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/bin/bash
 # numavs-db vs the real ovsdb-server: transactions per second and the wall time
-# of 1,000 `ovs-vsctl --no-wait add-port`, both servers in the same run, 3 reps,
-# min/median/max and the ratio numavs/ovsdb-server. Not part of ctest.
+# of 1,000 `ovs-vsctl --no-wait add-port`, both servers back to back for each
+# measurement, 3 pairs by default (use --reps 8 or more on a shared machine),
+# min/median/max, the ratio of the medians and of each pair. Not part of ctest.
 #
 #   bench/ovsdb/run.sh [--reps 3] [--clients 8[,32...]] [--txns 4000] [--ports 1000] [--only tps|add-port] [--durable]
 #                      [--numavs-db build/default/bin/numavs-db]
