@@ -1,5 +1,7 @@
 #include "ovsdb/database.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "ovsdb/internal/executor.h"
@@ -7,9 +9,41 @@
 
 namespace vs::ovsdb {
 
-Database::Database(std::shared_ptr<const DatabaseSchema> schema) : schema_(std::move(schema)) {
+Database::Database(std::shared_ptr<const DatabaseSchema> schema)
+    : schema_(std::move(schema)), weak_referrers_(schema_->n_tables()) {
   tables_.reserve(schema_->n_tables());
   for (const auto& t : schema_->tables()) tables_.emplace_back(t.get());
+}
+
+void Database::IndexWeakRefs(int t, const Row& row, bool add) {
+  const TableSchema& ts = schema_->table(t);
+  auto one = [&](const BaseType& b, const Atom& a) {
+    if (!b.is_weak_ref()) return;
+    auto& map = weak_referrers_[b.ref_table_index];
+    const Uuid& target = std::get<Uuid>(a);
+    if (add) {
+      map[target].emplace_back(t, row.uuid);
+      return;
+    }
+    auto it = map.find(target);
+    if (it == map.end()) return;
+    Referrers& v = it->second;
+    auto r = std::find(v.begin(), v.end(), std::pair<int, Uuid>(t, row.uuid));
+    if (r != v.end()) {
+      *r = v.back();
+      v.pop_back();
+    }
+    if (v.empty()) map.erase(it);
+  };
+  for (int c : ts.ref_columns()) {
+    const ColumnType& type = ts.column(c).type;
+    if (!type.has_weak_refs()) continue;
+    const Datum& d = row.fields[c];
+    for (size_t i = 0; i < d.size(); i++) {
+      one(type.key, d.key(i));
+      if (type.value) one(*type.value, d.value(i));
+    }
+  }
 }
 
 Result<std::unique_ptr<Database>> Database::Create(std::shared_ptr<const DatabaseSchema> schema) {
@@ -68,6 +102,12 @@ void Database::Commit(const ChangeSet& changes,
                       const std::vector<std::vector<std::pair<Uuid, int64_t>>>& ref_counts) {
   for (const TableChange& tc : changes.tables()) {
     Table& t = tables_[tc.table->index()];
+    if (tc.table->has_weak_refs()) {
+      for (const RowChange& rc : tc.rows) {
+        if (rc.old_row) IndexWeakRefs(tc.table->index(), *rc.old_row, false);
+        if (rc.new_row) IndexWeakRefs(tc.table->index(), *rc.new_row, true);
+      }
+    }
     for (const RowChange& rc : tc.rows) {
       if (rc.deleted()) {
         t.Remove(rc.uuid);

@@ -23,6 +23,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/json.h"
@@ -85,8 +87,18 @@ class Database {
   void Commit(const ChangeSet& changes, const std::vector<std::vector<std::pair<Uuid, int64_t>>>&
                                              ref_counts);
 
+  // Adds (or removes) the weak references `row` of table `t` holds to
+  // weak_referrers_.
+  void IndexWeakRefs(int t, const Row& row, bool add);
+
   std::shared_ptr<const DatabaseSchema> schema_;
   std::vector<Table> tables_;
+  // Weak references between committed rows, by the referenced row: per
+  // table, uuid -> (table, uuid) of each referring row, once per reference.
+  // A transaction that deletes a row fixes up exactly these rows' weak
+  // columns (Txn::FixWeakRefs) instead of scanning whole tables.
+  using Referrers = std::vector<std::pair<int, Uuid>>;
+  std::vector<std::unordered_map<Uuid, Referrers>> weak_referrers_;
   uint64_t n_commits_ = 0;
 };
 

@@ -179,6 +179,58 @@ TEST_F(Integrity, WeakRefInUntouchedRowRemovedAndReported) {
   EXPECT_TRUE(saw_r2);
 }
 
+// Deletes find the rows to fix up from an index of weak references kept at
+// commit: it must follow rows that change, or stop, pointing at a target,
+// and transactions that abort must leave it alone.
+TEST_F(Integrity, WeakRefIndexFollowsModificationsAndAborts) {
+  Json r = Ok(R"([{"op":"insert","table":"Child","uuid-name":"c1","row":{"name":"1"}},
+                 {"op":"insert","table":"Child","uuid-name":"c2","row":{"name":"2"}},
+                 {"op":"insert","table":"Root","row":{"name":"keep",
+                   "children":["set",[["named-uuid","c1"],["named-uuid","c2"]]]}},
+                 {"op":"insert","table":"Root","row":{"name":"w","weak":["named-uuid","c1"]}}])");
+  Uuid c1 = ResultUuid(r[0]), c2 = ResultUuid(r[1]), w = ResultUuid(r[3]);
+  auto drop = [&](const Uuid& c) {
+    return Run(R"([{"op":"mutate","table":"Root","where":[["name","==","keep"]],
+                    "mutations":[["children","delete",["uuid",")" + c.ToString() + R"("]]]}])");
+  };
+  // w now points at c2 instead of c1: deleting c1 leaves w alone.
+  Ok(R"([{"op":"update","table":"Root","where":[["name","==","w"]],
+          "row":{"weak":["uuid",")" + c2.ToString() + R"("]}}])");
+  // An aborted transaction pointing w back at c1 changes nothing.
+  auto aborted = Run(R"([{"op":"update","table":"Root","where":[["name","==","w"]],
+                          "row":{"weak":["uuid",")" + c1.ToString() + R"("]}},
+                         {"op":"abort"}])");
+  EXPECT_FALSE(aborted.committed);
+  const Row* w_before = Find("Root", w);
+  auto out = drop(c1);
+  ASSERT_TRUE(out.committed) << out.result.dump();
+  EXPECT_EQ(Find("Child", c1), nullptr);
+  EXPECT_EQ(Find("Root", w), w_before);  // not modified
+  EXPECT_EQ(Col("Root", w, "weak"), UuidJson(c2));
+  // Deleting c2 empties w's column.
+  out = drop(c2);
+  ASSERT_TRUE(out.committed) << out.result.dump();
+  EXPECT_EQ(Col("Root", w, "weak"), Json::parse(R"(["set",[]])"));
+  // Many holders of one target, in one transaction: all fixed up by one delete.
+  std::string ops = R"([{"op":"insert","table":"Child","uuid-name":"c","row":{"name":"3"}},
+      {"op":"mutate","table":"Root","where":[["name","==","keep"]],
+       "mutations":[["children","insert",["named-uuid","c"]]]})";
+  for (int i = 0; i < 50; i++) {
+    ops += R"(,{"op":"insert","table":"Root","row":{"name":"h)" + std::to_string(i) +
+           R"(","weak":["named-uuid","c"]}})";
+  }
+  Json many = Ok(ops + "]");
+  Uuid c3 = ResultUuid(many[0]);
+  out = drop(c3);
+  ASSERT_TRUE(out.committed) << out.result.dump();
+  ASSERT_TRUE(out.changes);
+  EXPECT_EQ(out.changes->n_rows(), 52u);  // c3 deleted, keep and 50 holders modified
+  for (int i = 0; i < 50; i++) {
+    Uuid h = ResultUuid(many[2 + i]);
+    EXPECT_EQ(Col("Root", h, "weak"), Json::parse(R"(["set",[]])")) << i;
+  }
+}
+
 TEST_F(Integrity, WeakRefToMissingRowIsDroppedOnWrite) {
   Uuid root = Insert(
       "Root",

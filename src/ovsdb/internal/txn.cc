@@ -1,5 +1,6 @@
 #include "ovsdb/internal/txn.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -225,19 +226,20 @@ MaybeError Txn::FixWeakRefs() {
       if (r.cur)
         if (auto e = FixWeakRefsInRow(static_cast<int>(s), r.cur.get(), nullptr)) return e;
     if (!any_deleted) continue;
-    // Committed rows that point at a row deleted here.
+    // Committed rows that point at a row deleted here (and are not changed
+    // by this transaction: those were fixed above), from the database's
+    // index of weak references.
     std::vector<Uuid> hit;
-    for (const auto& [uuid, e] : db_.tables_[s].rows()) {
-      if (rows_[s].count(uuid)) continue;
-      bool refs_deleted = false;
-      for (int c : ts.ref_columns()) {
-        const ColumnType& type = ts.column(c).type;
-        ForEachRef(e.row->fields[c], type, false, [&](int tt, const Uuid& u) {
-          if (deleted[tt].count(u)) refs_deleted = true;
-        });
+    for (size_t tt = 0; tt < n; tt++) {
+      for (const Uuid& gone : deleted[tt]) {
+        auto it = db_.weak_referrers_[tt].find(gone);
+        if (it == db_.weak_referrers_[tt].end()) continue;
+        for (const auto& [rt, ru] : it->second)
+          if (rt == static_cast<int>(s) && !rows_[s].count(ru)) hit.push_back(ru);
       }
-      if (refs_deleted) hit.push_back(uuid);
     }
+    std::sort(hit.begin(), hit.end());
+    hit.erase(std::unique(hit.begin(), hit.end()), hit.end());
     for (const Uuid& u : hit)
       if (auto e = FixWeakRefsInRow(static_cast<int>(s), Modify(static_cast<int>(s), u), &deleted))
         return e;
