@@ -297,15 +297,13 @@ Result<Log::DirectWrite> Log::BeginDirectWrite() {
   const size_t head = static_cast<size_t>(size_ - start);
   const size_t len = head + pending_.size();
   // At least one block: OpenDirect()'s probe writes even with nothing pending.
-  const size_t padded = std::max(kDirectAlign, (len + kDirectAlign - 1) & ~(kDirectAlign - 1));
+  size_t padded = std::max(kDirectAlign, (len + kDirectAlign - 1) & ~(kDirectAlign - 1));
+  // Past the zeros written ahead: this write carries kDirectExtend more (see
+  // "Preallocation" in log.h), so that the next ones overwrite allocated
+  // blocks and change no metadata.
+  if (start + padded > alloc_end_) padded += kDirectExtend;
   if (!ReserveBlock(padded, head)) {
     return Status(ENOMEM, fmt::format("{}: no memory for a direct write of {} bytes", path_, padded));
-  }
-  if (start + padded > alloc_end_) {
-    // Real zeros ahead, synced now, so that the direct writes that follow
-    // overwrite allocated blocks and change no metadata.
-    Preallocate(start + padded);
-    if (alloc_end_ >= start + padded) VS_RETURN_IF_ERROR(DataSync());
   }
   std::memcpy(block_ + head, pending_.data(), pending_.size());
   std::memset(block_ + len, 0, padded - len);
