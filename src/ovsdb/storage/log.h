@@ -45,9 +45,9 @@
 // on this project's VM that write takes ~144 us (max ~300) against ~48 us,
 // once per 64 KiB, where 1 MiB of zeros and an fdatasync stalled the loop
 // ~1.3 ms once per MiB (the same device time per MiB, no millisecond stall).
-// Open() reads a tail of zeros after
-// the last intact record as the clean end of the log (no warning; appends
-// reuse it), the destructor trims it, and Compact() writes a file without it.
+// Open() reads a tail of zeros after the last intact record as the clean end
+// of the log (no warning; appends reuse it), the destructor trims it, and
+// Compact() writes a file without it.
 //
 // Recovery: Open() reads records until the first one that is incomplete, fails
 // its CRC or is not valid JSON. Zeros only from there to the end are unused
