@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "ovsdb/internal/executor.h"
+#include "ovsdb/internal/refs.h"
 #include "ovsdb/internal/txn.h"
 
 namespace vs::ovsdb {
@@ -16,11 +17,8 @@ Database::Database(std::shared_ptr<const DatabaseSchema> schema)
 }
 
 void Database::IndexWeakRefs(int t, const Row& row, bool add) {
-  const TableSchema& ts = schema_->table(t);
-  auto one = [&](const BaseType& b, const Atom& a) {
-    if (!b.is_weak_ref()) return;
-    auto& map = weak_referrers_[b.ref_table_index];
-    const Uuid& target = std::get<Uuid>(a);
+  auto index = [&](int target_table, const Uuid& target) {
+    auto& map = weak_referrers_[target_table];
     if (add) {
       map[target].emplace_back(t, row.uuid);
       return;
@@ -35,15 +33,8 @@ void Database::IndexWeakRefs(int t, const Row& row, bool add) {
     }
     if (v.empty()) map.erase(it);
   };
-  for (int c : ts.ref_columns()) {
-    const ColumnType& type = ts.column(c).type;
-    if (!type.has_weak_refs()) continue;
-    const Datum& d = row.fields[c];
-    for (size_t i = 0; i < d.size(); i++) {
-      one(type.key, d.key(i));
-      if (type.value) one(*type.value, d.value(i));
-    }
-  }
+  const TableSchema& ts = schema_->table(t);
+  for (int c : ts.ref_columns()) ForEachRef(row.fields[c], ts.column(c).type, /*strong=*/false, index);
 }
 
 Result<std::unique_ptr<Database>> Database::Create(std::shared_ptr<const DatabaseSchema> schema) {

@@ -5,22 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "ovsdb/internal/refs.h"
+
 namespace vs::ovsdb {
-
-namespace {
-
-// Calls f(target_table, uuid) for each reference of the wanted strength in `d`.
-template <typename F>
-void ForEachRef(const Datum& d, const ColumnType& type, bool strong, F&& f) {
-  auto wanted = [&](const BaseType& b) { return strong ? b.is_strong_ref() : b.is_weak_ref(); };
-  if (wanted(type.key))
-    for (const auto& a : d.keys()) f(type.key.ref_table_index, std::get<Uuid>(a));
-  if (type.value && wanted(*type.value))
-    for (const auto& a : d.values()) f(type.value->ref_table_index, std::get<Uuid>(a));
-}
-
-
-}  // namespace
 
 Txn::Txn(Database& db)
     : db_(db), rows_(db.schema().n_tables()), ref_delta_(db.schema().n_tables()) {}
