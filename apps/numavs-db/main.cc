@@ -43,6 +43,11 @@ void Usage() {
       "  --no-direct-io             write commits through the page cache and fdatasync()\n"
       "                             them (the default is one direct O_DSYNC write each;\n"
       "                             file systems that refuse O_DIRECT get this anyway)\n"
+      "  --ack-before-sync          acknowledge a commit once it is written to the file,\n"
+      "                             as ovsdb-server does, and fdatasync() it in the\n"
+      "                             background within 10 ms (\"durable\": true commits\n"
+      "                             still wait): a crash of the machine, not of\n"
+      "                             numavs-db, may lose the last 10 ms of commits\n"
       "  -v, --verbose=SPEC         set log levels (as ovs-appctl vlog/set)\n"
       "  --version, --help\n"
       "RUNDIR is $OVS_RUNDIR or /var/run/openvswitch; LOGDIR is $OVS_LOGDIR or "
@@ -62,6 +67,7 @@ struct Options {
   bool detach = false;
   size_t max_message = 128u << 20;
   bool direct_io = true;
+  bool ack_before_sync = false;
 };
 
 // Returns the value of "--name=VALUE" or nullopt when `arg` is not that option.
@@ -85,7 +91,8 @@ int Create(int argc, char** argv) {
 int Run(const Options& o) {
   std::vector<vs::ovsdb::server::LoadedDb> dbs;
   for (const std::string& path : o.dbs) {
-    auto l = vs::ovsdb::server::LoadDatabase(path, o.direct_io);
+    // --ack-before-sync writes through the page cache: a direct write is the sync.
+    auto l = vs::ovsdb::server::LoadDatabase(path, o.direct_io && !o.ack_before_sync);
     if (!l.ok()) return Fail(l.status().message());
     dbs.push_back(std::move(*l));
   }
@@ -96,6 +103,7 @@ int Run(const Options& o) {
   asio::io_context io(1);
   vs::ovsdb::server::ServerOptions so;
   so.max_message = o.max_message;
+  so.ack_before_sync = o.ack_before_sync;
   auto srv = vs::ovsdb::server::DbServer::Create(io, std::move(dbs), so);
   if (!srv.ok()) return Fail(srv.status().message());
   for (const std::string& r : o.remotes) {
@@ -109,6 +117,11 @@ int Run(const Options& o) {
   if (!ctl.ok()) return Fail(ctl.status().message());
   (*srv)->RegisterCommands(**ctl);
   VS_LOG_INFO(kLog, "{} started, pid {}", kVersion, getpid());
+  if (o.ack_before_sync) {
+    VS_LOG_INFO(kLog, "--ack-before-sync: commits are acknowledged once written and made durable "
+                "within {} ms; a crash of the machine may lose the commits of those last ms",
+                so.background_sync_after.count());
+  }
   auto run = vs::ctl::RunDaemon(io, **ctl, o.pidfile);
   if (!run.ok()) return Fail(run.status().message());
   (*srv)->FlushNow();
@@ -146,6 +159,8 @@ int main(int argc, char** argv) {
       o.log_file = *v;
     } else if (a == "--no-direct-io") {
       o.direct_io = false;
+    } else if (a == "--ack-before-sync") {
+      o.ack_before_sync = true;
     } else if (a == "--detach") {
       o.detach = true;
     } else if (a == "--no-chdir" || a == "--monitor" || a == "--overwrite-pidfile") {

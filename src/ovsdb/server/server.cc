@@ -70,6 +70,10 @@ Result<std::unique_ptr<DbServer>> DbServer::Create(asio::io_context& io, std::ve
     d->schema = l.schema;
     d->db = std::move(l.db);
     d->log = std::move(l.log);
+    if (options.ack_before_sync && d->log && d->log->direct()) {
+      return Status(EINVAL, fmt::format("{}: acknowledging commits before their sync needs the log "
+                                        "opened without direct writes", l.path));
+    }
     srv->dbs_.push_back(std::move(d));
   }
   // One _Server.Database row per database, _Server's own first.
@@ -156,13 +160,16 @@ void DbServer::OnClose(Session& s, const std::string& why) {
   asio::post(io_, [this, id] { sessions_.erase(id); });
 }
 
-void DbServer::SendToSession(Session& s, std::string text, bool ack) {
-  if (ack && commit_seq_ > durable_seq_) {
-    held_.push_back(Held{s.conn, s.id, std::move(text), commit_seq_});
+void DbServer::SendToSession(Session& s, std::string text, Ack ack) {
+  bool durable = ack == Ack::kDurable;
+  if (ack != Ack::kNone && commit_seq_ > (durable ? durable_seq_ : written_seq_)) {
+    held_.push_back(Held{s.conn, s.id, std::move(text), commit_seq_, durable});
     s.held++;
     s.last_held_seq = commit_seq_;
+    s.last_held_durable = durable;
+    if (durable) durable_wanted_seq_ = commit_seq_;
   } else if (s.held > 0) {
-    held_.push_back(Held{s.conn, s.id, std::move(text), s.last_held_seq});
+    held_.push_back(Held{s.conn, s.id, std::move(text), s.last_held_seq, s.last_held_durable});
     s.held++;
   } else {
     s.conn->SendRaw(std::move(text));
@@ -302,12 +309,18 @@ void DbServer::RunTransaction(Session* s, const Json& id, Db& db, const Json& op
   }
   if (o.changes) Committed(db, o);
   if (s) {
-    // The acknowledgement of a commit (or of a "commit" op asking for
-    // durability) waits for the disk; other replies need not.
-    bool ack = o.changes != nullptr || o.durable;
     SendToSession(*s, JsonToString(Json{{"id", id}, {"result", std::move(o.result)}, {"error", nullptr}}),
-                  ack);
+                  AckFor(o));
   }
+}
+
+DbServer::Ack DbServer::AckFor(const TransactOutcome& o) const {
+  // The acknowledgement of a commit (or of a "commit" op asking for
+  // durability) waits for the disk, or with ack_before_sync for the write
+  // unless durability was asked for; other replies wait for nothing.
+  if (o.durable) return Ack::kDurable;
+  if (!o.changes) return Ack::kNone;
+  return options_.ack_before_sync ? Ack::kWritten : Ack::kDurable;
 }
 
 void DbServer::Committed(Db& db, const TransactOutcome& o) {
@@ -389,7 +402,10 @@ void DbServer::Flush() {
   }
   flush_hops_ = flush_quiet_ = 0;
   flush_scheduled_ = false;
-  if (!DirectLogs()) WriteLogs();  // direct logs write and sync in one request (StartSync)
+  if (!DirectLogs()) {  // direct logs write and sync in one request (StartSync)
+    WriteLogs();
+    if (options_.ack_before_sync) ReleaseHeld();  // the acknowledgements that wait only for the write
+  }
   StartSync();
 }
 
@@ -421,6 +437,22 @@ void DbServer::StartSync() {
     return;
   }
   if (written_seq_ <= sync_started_seq_ || syncer_->full()) return;
+  if (options_.ack_before_sync && durable_wanted_seq_ <= sync_started_seq_) {
+    // Nobody waits for this sync: it starts background_sync_after after the
+    // first write it will cover (or with a durable commit, if one comes
+    // first) and covers every write until then.
+    auto now = std::chrono::steady_clock::now();
+    if (!background_timer_armed_) {
+      background_timer_armed_ = true;
+      background_due_ = now + options_.background_sync_after;
+      background_timer_.expires_at(background_due_);
+      background_timer_.async_wait([this](std::error_code ec) {
+        if (!ec) StartSync();
+      });
+      return;
+    }
+    if (now < background_due_) return;
+  }
   if (syncer_->busy()) {
     // While a sync runs, later commits wait for it to finish and then go
     // together in the next one: on an idle disk a sync takes 0.1-0.3 ms, and
@@ -450,6 +482,10 @@ void DbServer::StartSync() {
     }
   }
   stats_.flushes++;
+  if (background_timer_armed_) {  // this sync covers what it was armed for
+    background_timer_armed_ = false;
+    background_timer_.cancel();
+  }
   std::vector<const storage::Log*> logs;
   for (auto& d : dbs_)
     if (d->log) logs.push_back(d->log.get());
@@ -476,7 +512,7 @@ void DbServer::ExitNotDurable(const Status& st) {
 }
 
 void DbServer::ReleaseHeld() {
-  while (!held_.empty() && held_.front().seq <= durable_seq_) {
+  while (!held_.empty() && held_.front().seq <= (held_.front().durable ? durable_seq_ : written_seq_)) {
     Held& h = held_.front();
     if (auto c = h.conn.lock()) c->SendRaw(std::move(h.text));
     auto it = sessions_.find(h.session_id);
@@ -570,9 +606,12 @@ void DbServer::RegisterCommands(ctl::UnixctlServer& ctl) {
                        ss.inline_writes, ss.background,
                        ss.jobs ? static_cast<double>(ss.total_ns) / static_cast<double>(ss.jobs) / 1e3 : 0.0,
                        static_cast<double>(ss.max_ns) / 1e3,
-                       DirectLogs() ? (syncer_->background() ? " (direct writes, in the background)"
-                                                             : " (direct writes, on the loop)")
-                                    : " (write + fdatasync)");
+                       DirectLogs() ? std::string(syncer_->background() ? " (direct writes, in the background)"
+                                                                         : " (direct writes, on the loop)")
+                                    : options_.ack_before_sync
+                                          ? fmt::format(" (write, acknowledged; fdatasync in the background "
+                                                        "within {} ms)", options_.background_sync_after.count())
+                                          : std::string(" (write + fdatasync)"));
     for (auto& d : dbs_) {
       if (!d->log) continue;
       out += fmt::format("{}: file {} ({} bytes, {} records)\n", d->name, d->log->path(),

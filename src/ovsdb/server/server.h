@@ -32,11 +32,16 @@
 // commit that is not on disk. If a write or sync fails the server cannot keep
 // memory and disk apart, so it logs the cause and exits (the log on disk
 // still holds every acknowledged commit).
+// With ServerOptions::ack_before_sync (numavs-db --ack-before-sync, the
+// durability of ovsdb-server's default) a reply waits only until its commit
+// is written to the file, unless the transaction asked for a durable commit;
+// the written commits are synced in the background (StartSync()).
 //
 // Threading: everything runs on the io_context's one thread; the kernel runs
 // the AIO requests (see syncer.h for why no thread of our own).
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -65,6 +70,17 @@ struct ServerOptions {
   // Compact automatically once the log is this big and 4x its size after the
   // last compaction.
   uint64_t compact_min_bytes = 16u << 20;
+  // Acknowledge a commit once its record is written to the file (the
+  // kernel's page cache), as ovsdb-server does by default, instead of once
+  // it is durable. Written commits are made durable in the background,
+  // `background_sync_after` after the first of them; a "commit" operation
+  // with "durable": true still waits for its sync. numavs-db being killed
+  // loses nothing acknowledged; the machine crashing may lose what was
+  // acknowledged in the last `background_sync_after`. Needs logs opened
+  // without direct writes (LoadDatabase(path, false)): a direct write is
+  // itself the sync.
+  bool ack_before_sync = false;
+  std::chrono::milliseconds background_sync_after{10};
 };
 
 // One database file loaded into memory (done before the io_context exists,
@@ -116,6 +132,13 @@ class DbServer {
     uint64_t session_id;
     std::string text;
     uint64_t seq;  // sent once commits up to this one are durable
+    bool durable;  // (false: once they are written; ServerOptions::ack_before_sync)
+  };
+  // What a message sent to a session waits for.
+  enum class Ack {
+    kNone,     // nothing (only for earlier held messages of its session)
+    kWritten,  // every commit so far written to its file
+    kDurable,  // every commit so far durable
   };
 
   DbServer(asio::io_context& io, ServerOptions o);
@@ -128,10 +151,13 @@ class DbServer {
   // A reply whose result is already serialised JSON text.
   void ReplyRaw(Session& s, const Json& id, const std::string& result_text);
   void Notify(Session& s, const std::string& method, Json params);
-  // `ack` marks the reply to a transaction that changed the database: it
-  // waits until every commit so far is durable. Other messages wait only
-  // behind earlier held messages of the same session (order per session).
-  void SendToSession(Session& s, std::string text, bool ack = false);
+  // `ack` marks the reply to a transaction that changed the database (or
+  // asked for durability): it waits until every commit so far is durable, or
+  // only written (AckFor()). Every message also waits behind earlier held
+  // messages of its session (order per session).
+  void SendToSession(Session& s, std::string text, Ack ack = Ack::kNone);
+  // What the reply to a transaction waits for.
+  Ack AckFor(const TransactOutcome& o) const;
   Db* FindDb(const std::string& name);
 
   // Methods (rpc_methods.cc).
@@ -180,6 +206,12 @@ class DbServer {
   std::unique_ptr<Syncer> syncer_;
   asio::steady_timer overlap_timer_{io_};  // see StartSync()
   bool overlap_timer_armed_ = false;
+  // ack_before_sync: the background sync's timer, and the last commit whose
+  // acknowledgement waits for durability all the same ("durable": true).
+  asio::steady_timer background_timer_{io_};
+  bool background_timer_armed_ = false;
+  std::chrono::steady_clock::time_point background_due_;
+  uint64_t durable_wanted_seq_ = 0;
   Stats stats_;
 };
 

@@ -28,6 +28,7 @@ struct DbServer::Session {
   bool db_change_aware = false;
   size_t held = 0;           // messages of this session in DbServer::held_
   uint64_t last_held_seq = 0;
+  bool last_held_durable = true;
 };
 
 struct DbServer::Blocked {

@@ -8,8 +8,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <future>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "jsonrpc/client.h"
 
@@ -43,13 +46,13 @@ class ServerTest : public ::testing::Test {
   }
   void TearDown() override { Stop(); }
 
-  void Start() {
+  void Start(ServerOptions options = {}, bool direct_io = true) {
     io_ = std::make_unique<asio::io_context>();
-    auto db = LoadDatabase(db_path_);
+    auto db = LoadDatabase(db_path_, direct_io);
     ASSERT_TRUE(db.ok()) << db.status().message();
     std::vector<LoadedDb> dbs;
     dbs.push_back(std::move(*db));
-    auto srv = DbServer::Create(*io_, std::move(dbs));
+    auto srv = DbServer::Create(*io_, std::move(dbs), options);
     ASSERT_TRUE(srv.ok()) << srv.status().message();
     server_ = std::move(*srv);
     sock_ = dir_ + "/db.sock";
@@ -85,6 +88,14 @@ class ServerTest : public ::testing::Test {
     auto r = c.Call("transact", params, 5000);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? *r : Json();
+  }
+
+  uint64_t Flushes() {
+    return OnServerThread([this] { return server_->stats().flushes; });
+  }
+  std::string FileText() {
+    std::ifstream f(db_path_, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   }
 
   std::string dir_, db_path_, sock_;
@@ -241,6 +252,92 @@ TEST_F(ServerTest, GarbageClosesOnlyThatConnection) {
   }
   auto r = good->Call("echo", Json::array({1}), 2000);
   EXPECT_TRUE(r.ok());
+}
+
+}  // namespace
+}  // namespace vs::ovsdb::server
+
+namespace vs::ovsdb::server {
+namespace {
+
+// --ack-before-sync: a commit is acknowledged once its record is written to
+// the file, before any sync; a "durable": true commit waits for one; what
+// was acknowledged survives a restart.
+TEST_F(ServerTest, AckBeforeSyncAcknowledgesWrittenCommitsAndDurableOnesAfterTheSync) {
+  Stop();
+  ServerOptions o;
+  o.ack_before_sync = true;
+  o.background_sync_after = std::chrono::hours(1);  // not within this test
+  Start(o, /*direct_io=*/false);
+  auto c = Connect();
+  Json r = Transact(*c, Json::parse(R"([
+      {"op":"insert","table":"Root","row":{"items":["named-uuid","i1"],"counter":1}},
+      {"op":"insert","table":"Item","uuid-name":"i1","row":{"name":"written-only"}}])"));
+  ASSERT_TRUE(r[0].contains("uuid")) << r.dump();
+  EXPECT_EQ(Flushes(), 0u);
+  EXPECT_NE(FileText().find("written-only"), std::string::npos);
+
+  r = Transact(*c, Json::parse(R"([
+      {"op":"mutate","table":"Root","where":[],"mutations":[["items","insert",["named-uuid","i2"]]]},
+      {"op":"insert","table":"Item","uuid-name":"i2","row":{"name":"durable"}},
+      {"op":"commit","durable":true}])"));
+  ASSERT_EQ(r[0]["count"], 1) << r.dump();
+  EXPECT_EQ(Flushes(), 1u);  // one sync, for both commits
+  r = Transact(*c, Json::parse(R"([{"op":"update","table":"Root","where":[],"row":{"counter":3}}])"));
+  ASSERT_EQ(r[0]["count"], 1) << r.dump();
+  EXPECT_EQ(Flushes(), 1u);
+
+  c.reset();
+  Stop();
+  Start();
+  c = Connect();
+  r = Transact(*c, Json::parse(R"([{"op":"select","table":"Item","where":[],"columns":["name"]},
+                                   {"op":"select","table":"Root","where":[],"columns":["counter"]}])"));
+  EXPECT_EQ(r[0]["rows"].size(), 2u) << r.dump();
+  EXPECT_EQ(r[1]["rows"], Json::parse(R"([{"counter":3}])")) << r.dump();
+}
+
+// Written commits are synced in the background, background_sync_after after
+// the first of them, in one sync.
+TEST_F(ServerTest, AckBeforeSyncSyncsInTheBackground) {
+  Stop();
+  ServerOptions o;
+  o.ack_before_sync = true;
+  o.background_sync_after = std::chrono::milliseconds(200);
+  Start(o, false);
+  auto c = Connect();
+  auto t0 = std::chrono::steady_clock::now();
+  Json r = Transact(*c, Json::parse(R"([{"op":"insert","table":"Root","row":{"counter":0}}])"));
+  ASSERT_TRUE(r[0].contains("uuid")) << r.dump();
+  for (int i = 1; i < 5; i++) {
+    r = Transact(*c, Json::parse(fmt::format(R"([{{"op":"update","table":"Root","where":[],"row":{{"counter":{}}}}}])", i)));
+    ASSERT_EQ(r[0]["count"], 1) << r.dump();
+  }
+  bool quick = std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(150);
+  if (quick) EXPECT_EQ(Flushes(), 0u);  // all acknowledged before the sync was due
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Flushes() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(Flushes(), 1u);
+  if (quick) EXPECT_EQ(Flushes(), 1u);
+}
+
+// The mode needs page-cache logs: a direct write is itself a sync.
+TEST_F(ServerTest, AckBeforeSyncRefusesDirectLogs) {
+  Stop();
+  asio::io_context io;
+  auto db = LoadDatabase(db_path_, /*direct_io=*/true);
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  if (!db->log->direct()) GTEST_SKIP() << "this file system refuses O_DIRECT";
+  std::vector<LoadedDb> dbs;
+  dbs.push_back(std::move(*db));
+  ServerOptions o;
+  o.ack_before_sync = true;
+  auto srv = DbServer::Create(io, std::move(dbs), o);
+  ASSERT_FALSE(srv.ok());
+  EXPECT_EQ(srv.status().code(), EINVAL);
+  EXPECT_NE(srv.status().message().find("without direct writes"), std::string::npos) << srv.status().message();
 }
 
 }  // namespace
