@@ -13,7 +13,7 @@ kernel's share of a sync: AIO workers, block-device interrupts, wake-ups), and
 numavs-db's commits per fdatasync group.
 
   bench/ovsdb/latency.py [--numavs-db build/default/bin/numavs-db] [--clients 8] [--txns 500]
-                         [--reps 1]
+                         [--reps 1] [--ack-before-sync]
 """
 import argparse
 import multiprocessing
@@ -104,10 +104,13 @@ def main():
     ap.add_argument("--txns", type=int, default=500)
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--kinds", default="numavs,ovsdb-server")
+    ap.add_argument("--ack-before-sync", action="store_true",
+                    help="run numavs-db with --ack-before-sync (ovsdb-server's durability)")
     a = ap.parse_args()
     harness.require_ovs_tools()
     for kind in (a.kinds.split(",")) * a.reps:
-        srv = harness.Server(kind, numavs_bin=a.numavs_db)
+        srv = harness.Server(kind, numavs_bin=a.numavs_db,
+                             args=["--ack-before-sync"] if kind == "numavs" and a.ack_before_sync else ())
         with srv:
             srv.vsctl("--no-wait", "init")
             q = multiprocessing.Queue()

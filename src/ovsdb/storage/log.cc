@@ -221,7 +221,8 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& path, std::vector<Json
     }
     log->recovery_note_ = fmt::format(
         "{}: {} at byte offset {}; cut off the last {} bytes{}", path, why, off, cut,
-        kept.empty() ? " (an incomplete write of a transaction that was never acknowledged)"
+        kept.empty() ? " (an incomplete write, of a transaction that was never acknowledged unless the "
+                       "machine crashed under --ack-before-sync)"
                      : fmt::format(" (saved to {})", kept));
   }
   log->base_size_ = off;

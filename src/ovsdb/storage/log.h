@@ -57,7 +57,8 @@
 // kept beside the file as PATH.corrupt-OFFSET when the cut follows a valid
 // record boundary with more than one record's worth of data behind it, so
 // nothing is lost silently. A torn last record is by construction one that was
-// never acknowledged.
+// never acknowledged (with the server's ack_before_sync, a machine crash may
+// tear an acknowledged one: that mode acknowledges written, unsynced records).
 //
 // Compaction writes schema + snapshot to PATH.tmp, fsyncs it, renames it over
 // PATH and fsyncs the directory, so a crash at any point leaves either the old
