@@ -55,11 +55,6 @@ void Usage() {
       kProgram);
 }
 
-std::string EnvOr(const char* name, const char* fallback) {
-  const char* v = getenv(name);
-  return v && *v ? v : fallback;
-}
-
 struct Options {
   std::vector<std::string> remotes;
   std::vector<std::string> dbs;
@@ -69,12 +64,6 @@ struct Options {
   bool direct_io = true;
   bool ack_before_sync = false;
 };
-
-// Returns the value of "--name=VALUE" or nullopt when `arg` is not that option.
-std::optional<std::string> OptValue(const std::string& arg, const std::string& name) {
-  if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
-  return std::nullopt;
-}
 
 int Fail(const std::string& msg) {
   fmt::print(stderr, "{}: {}\n", kProgram, msg);
@@ -110,7 +99,7 @@ int Run(const Options& o) {
     vs::Status s = (*srv)->AddRemote(r);
     if (!s.ok()) return Fail(s.message());
   }
-  std::string rundir = EnvOr("OVS_RUNDIR", "/var/run/openvswitch");
+  std::string rundir = vs::ctl::DefaultRunDir();
   std::string ctl_path = o.unixctl.empty() ? fmt::format("{}/{}.{}.ctl", rundir, kProgram, getpid())
                                            : o.unixctl;
   auto ctl = vs::ctl::UnixctlServer::Create(io, ctl_path, kVersion);
@@ -133,8 +122,8 @@ int Run(const Options& o) {
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "create") return Create(argc, argv);
   Options o;
-  std::string rundir = EnvOr("OVS_RUNDIR", "/var/run/openvswitch");
-  std::string logdir = EnvOr("OVS_LOGDIR", "/var/log/openvswitch");
+  std::string rundir = vs::ctl::DefaultRunDir();
+  std::string logdir = vs::ctl::LogDir();
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -143,19 +132,19 @@ int main(int argc, char** argv) {
     } else if (a == "--version" || a == "-V") {
       fmt::print("{}\n", kVersion);
       return 0;
-    } else if (auto v = OptValue(a, "--remote")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--remote")) {
       o.remotes.push_back(*v);
     } else if (a == "--remote" && i + 1 < argc) {
       o.remotes.push_back(argv[++i]);
     } else if (a == "--pidfile") {
       o.pidfile = fmt::format("{}/{}.pid", rundir, kProgram);
-    } else if (auto v = OptValue(a, "--pidfile")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--pidfile")) {
       o.pidfile = *v;
-    } else if (auto v = OptValue(a, "--unixctl")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--unixctl")) {
       o.unixctl = *v;
     } else if (a == "--log-file") {
       o.log_file = fmt::format("{}/{}.log", logdir, kProgram);
-    } else if (auto v = OptValue(a, "--log-file")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--log-file")) {
       o.log_file = *v;
     } else if (a == "--no-direct-io") {
       o.direct_io = false;
@@ -165,10 +154,10 @@ int main(int argc, char** argv) {
       o.detach = true;
     } else if (a == "--no-chdir" || a == "--monitor" || a == "--overwrite-pidfile") {
       // accepted for ovsdb-server compatibility; numavs-db never changes directory
-    } else if (auto v = OptValue(a, "--max-message-size")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--max-message-size")) {
       o.max_message = strtoull(v->c_str(), nullptr, 10);
       if (o.max_message < 4096) return Fail("--max-message-size must be at least 4096");
-    } else if (auto v = OptValue(a, "--verbose")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--verbose")) {
       if (vs::Status s = vs::log::ApplySpec(*v); !s.ok()) return Fail(s.message());
     } else if (a == "-v" && i + 1 < argc) {
       if (vs::Status s = vs::log::ApplySpec(argv[++i]); !s.ok()) return Fail(s.message());

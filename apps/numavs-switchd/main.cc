@@ -26,16 +26,6 @@ vs::log::Module& kLog = vs::log::GetModule("numavs_switchd");
 constexpr const char* kProgram = "numavs-switchd";
 constexpr const char* kVersion = "numavs-switchd (numavs) 0.1.0";
 
-std::string EnvOr(const char* name, const char* fallback) {
-  const char* v = getenv(name);
-  return v && *v ? v : fallback;
-}
-
-std::optional<std::string> OptValue(const std::string& arg, const std::string& name) {
-  if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
-  return std::nullopt;
-}
-
 int Fail(const std::string& msg) {
   fmt::print(stderr, "{}: {}\n", kProgram, msg);
   return 1;
@@ -60,8 +50,8 @@ void Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string rundir = EnvOr("OVS_RUNDIR", "/var/run/openvswitch");
-  std::string logdir = EnvOr("OVS_LOGDIR", "/var/log/openvswitch");
+  std::string rundir = vs::ctl::DefaultRunDir();
+  std::string logdir = vs::ctl::LogDir();
   std::string db = fmt::format("unix:{}/db.sock", rundir);
   std::string pidfile, unixctl, log_file, sysfs_root;
   bool detach = false;
@@ -75,21 +65,21 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--pidfile") {
       pidfile = fmt::format("{}/{}.pid", rundir, kProgram);
-    } else if (auto v = OptValue(a, "--pidfile")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--pidfile")) {
       pidfile = *v;
-    } else if (auto v = OptValue(a, "--unixctl")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--unixctl")) {
       unixctl = *v;
     } else if (a == "--log-file") {
       log_file = fmt::format("{}/{}.log", logdir, kProgram);
-    } else if (auto v = OptValue(a, "--log-file")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--log-file")) {
       log_file = *v;
     } else if (a == "--detach") {
       detach = true;
-    } else if (auto v = OptValue(a, "--sysfs-root")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--sysfs-root")) {
       sysfs_root = *v;
     } else if (a == "--no-chdir" || a == "--monitor" || a == "--mlockall") {
       // accepted for ovs-vswitchd compatibility
-    } else if (auto v = OptValue(a, "--verbose")) {
+    } else if (auto v = vs::ctl::OptionValue(a, "--verbose")) {
       if (vs::Status s = vs::log::ApplySpec(*v); !s.ok()) return Fail(s.message());
     } else if (a == "-v" && i + 1 < argc) {
       if (vs::Status s = vs::log::ApplySpec(argv[++i]); !s.ok()) return Fail(s.message());

@@ -20,6 +20,16 @@ int ready_fd = -1;
 int pidfile_fd = -1;
 }  // namespace
 
+std::string LogDir() {
+  const char* v = getenv("OVS_LOGDIR");
+  return v && *v ? v : "/var/log/openvswitch";
+}
+
+std::optional<std::string> OptionValue(const std::string& arg, const std::string& name) {
+  if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
+  return std::nullopt;
+}
+
 Status WritePidfile(const std::string& path) {
   // Like OVS, the pidfile carries an fcntl write lock held for the process's
   // lifetime: ovs-appctl (read_pidfile) treats an unlocked pidfile as stale.

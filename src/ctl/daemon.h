@@ -3,6 +3,7 @@
 // (RUNDIR/NAME.pid holding the pid, RUNDIR/NAME.PID.ctl the control socket).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <asio.hpp>
@@ -11,6 +12,12 @@
 #include "ctl/unixctl.h"
 
 namespace vs::ctl {
+
+// The log directory of the OVS conventions: $OVS_LOGDIR or
+// /var/log/openvswitch (the run directory: DefaultRunDir(), unixctl.h).
+std::string LogDir();
+// The value of "--name=VALUE" in `arg`, or nullopt when `arg` is not that option.
+std::optional<std::string> OptionValue(const std::string& arg, const std::string& name);
 
 // Writes "PID\n" to `path` (via a temporary file and rename) and holds an
 // fcntl write lock on it until RemovePidfile() or exit, as OVS daemons do
