@@ -167,7 +167,12 @@ void DbServer::SendToSession(Session& s, std::string text, Ack ack) {
     s.held++;
     s.last_held_seq = commit_seq_;
     s.last_held_durable = durable;
-    if (durable) durable_wanted_seq_ = commit_seq_;
+    if (durable) {
+      durable_wanted_seq_ = commit_seq_;
+      // With ack_before_sync the commits may all be written already, with
+      // their sync not yet due: start it now (the flush finds no new commit).
+      if (options_.ack_before_sync) ScheduleFlush();
+    }
   } else if (s.held > 0) {
     held_.push_back(Held{s.conn, s.id, std::move(text), s.last_held_seq, s.last_held_durable});
     s.held++;

@@ -286,6 +286,11 @@ TEST_F(ServerTest, AckBeforeSyncAcknowledgesWrittenCommitsAndDurableOnesAfterThe
   r = Transact(*c, Json::parse(R"([{"op":"update","table":"Root","where":[],"row":{"counter":3}}])"));
   ASSERT_EQ(r[0]["count"], 1) << r.dump();
   EXPECT_EQ(Flushes(), 1u);
+  // A transaction that changes nothing but asks for durability waits for a
+  // sync of what was written before it, started at once.
+  r = Transact(*c, Json::parse(R"([{"op":"commit","durable":true}])"));
+  EXPECT_EQ(r, Json::parse(R"([{}])")) << r.dump();
+  EXPECT_EQ(Flushes(), 2u);
 
   c.reset();
   Stop();
