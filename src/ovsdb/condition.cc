@@ -22,7 +22,7 @@ bool IsRelational(Function f) {
   return f == Function::kLt || f == Function::kLe || f == Function::kGe || f == Function::kGt;
 }
 
-ErrorOr<Clause> ParseClause(const TableSchema& table, const Json& j, const SymbolTable* symtab) {
+ErrorOr<Clause> ParseClause(const TableSchema& table, const Json& j, SymbolTable* symtab) {
   Clause c;
   if (j.is_boolean()) {
     c.function = j.get<bool>() ? Function::kTrue : Function::kFalse;
@@ -36,15 +36,19 @@ ErrorOr<Clause> ParseClause(const TableSchema& table, const Json& j, const Symbo
     return Error(ErrorCode::kUnknownColumn,
                  fmt::format("No column {} in table {}.", col_name, table.name()), j);
   auto fn = ParseFunction(j[1].get_ref<const std::string&>());
-  if (!fn) return Error(ErrorCode::kUnknownFunction, "Unknown function.", j);
+  if (!fn)
+    return Error(ErrorCode::kUnknownFunction,
+                 fmt::format("No function named {}.", j[1].get<std::string>()));
   c.function = *fn;
   c.column = col->index;
   ParseOptions opts;
   opts.symtab = symtab;
-  opts.check_constraints = false;
+  // The argument's type, as in ovsdb-server: the column's, made a scalar for
+  // the relational functions (which also take an optional scalar: the clause
+  // is false when the column is empty), with no minimum for "includes" and
+  // no bounds for "excludes" unless the column is a scalar.
+  ColumnType arg_type = col->type;
   if (IsRelational(*fn)) {
-    // As in ovsdb-server, an optional scalar (min 0, max 1) is allowed too;
-    // the clause is false when the column is empty.
     const bool optional_scalar = !col->type.is_map() && col->type.n_min == 0 &&
                                  col->type.n_max == 1;
     if (!(col->type.is_scalar() || optional_scalar) ||
@@ -52,13 +56,17 @@ ErrorOr<Clause> ParseClause(const TableSchema& table, const Json& j, const Symbo
       return Error(ErrorCode::kSyntaxError,
                    fmt::format("Type mismatch: \"{}\" operator may not be applied to column {} "
                                "of type {}.",
-                               j[1].get<std::string>(), col_name, col->type.ToString()),
+                               j[1].get<std::string>(), col_name, col->type.ToEnglish()),
                    j);
     }
-  } else {
-    opts.relax_cardinality = true;
+    arg_type.n_min = 1;
+  } else if (*fn == Function::kIncludes && !col->type.is_scalar()) {
+    arg_type.n_min = 0;
+  } else if (*fn == Function::kExcludes && !col->type.is_scalar()) {
+    arg_type.n_min = 0;
+    arg_type.n_max = ColumnType::kUnlimited;
   }
-  auto d = Datum::FromJson(j[2], col->type, opts);
+  auto d = Datum::FromJson(j[2], arg_type, opts);
   if (!d.ok()) return d.error();
   c.arg = std::move(d.value());
   return c;
@@ -76,7 +84,7 @@ bool Excludes(const Datum& field, const Datum& arg, bool is_map) {
 }  // namespace
 
 ErrorOr<Condition> Condition::FromJson(const TableSchema& table, const Json& where,
-                                       const SymbolTable* symtab) {
+                                       SymbolTable* symtab) {
   if (!where.is_array()) return Error(ErrorCode::kSyntaxError, "Parse error in condition.", where);
   Condition cond;
   cond.table_ = &table;

@@ -33,7 +33,7 @@ class Condition {
  public:
   // Errors: syntax error, unknown column ("No column X in table T.").
   static ErrorOr<Condition> FromJson(const TableSchema& table, const Json& where,
-                                     const SymbolTable* symtab);
+                                     SymbolTable* symtab);
   static Condition True() { return Condition(); }
 
   const std::vector<Clause>& clauses() const { return clauses_; }

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "ovsdb/schema.h"
+
 namespace vs::ovsdb {
 
 namespace {
@@ -14,24 +16,27 @@ Error Syntax(const Json& j, std::string details) {
   return Error(ErrorCode::kSyntaxError, std::move(details), j);
 }
 
+bool IsTagged(const Json& j, const char* tag) {
+  return j.is_array() && j.size() == 2 && j[0].is_string() &&
+         j[0].get_ref<const std::string&>() == tag;
+}
+
+// As ovsdb-server: ["uuid", "<uuid>"], or with a symbol table
+// ["named-uuid", "<id>"]; a name that no insert defines gets a fresh UUID.
 ErrorOr<Atom> ParseUuidAtom(const Json& j, const ParseOptions& opts) {
-  if (!j.is_array() || j.size() != 2 || !j[0].is_string() || !j[1].is_string())
-    return Syntax(j, "expected uuid");
-  const auto& tag = j[0].get_ref<const std::string&>();
-  const auto& s = j[1].get_ref<const std::string&>();
-  if (tag == "uuid") {
+  if (IsTagged(j, "uuid") && j[1].is_string()) {
+    const auto& s = j[1].get_ref<const std::string&>();
     auto u = Uuid::Parse(s);
     if (!u) return Syntax(j, "\"" + s + "\" is not a valid UUID");
     return Atom(*u);
   }
-  if (tag == "named-uuid") {
-    if (!opts.symtab) return Syntax(j, "named-uuid is not allowed here");
-    auto it = opts.symtab->find(s);
-    if (it == opts.symtab->end())
-      return Syntax(j, "named-uuid \"" + s + "\" is not defined by any insert");
+  if (opts.symtab && IsTagged(j, "named-uuid") && j[1].is_string()) {
+    const auto& name = j[1].get_ref<const std::string&>();
+    if (!IsValidId(name)) return Syntax(j, "named-uuid string is not a valid <id>");
+    auto it = opts.symtab->try_emplace(name, Uuid::Random()).first;
     return Atom(it->second);
   }
-  return Syntax(j, "expected uuid");
+  return Syntax(j, "expected [\"uuid\", <string>]");
 }
 
 ErrorOr<Atom> ParseAtomNoCheck(const Json& j, AtomicType t, const ParseOptions& opts) {
@@ -58,11 +63,6 @@ ErrorOr<Atom> ParseAtomNoCheck(const Json& j, AtomicType t, const ParseOptions& 
   return Syntax(j, "bad type");
 }
 
-bool IsTagged(const Json& j, const char* tag) {
-  return j.is_array() && j.size() == 2 && j[0].is_string() &&
-         j[0].get_ref<const std::string&>() == tag;
-}
-
 }  // namespace
 
 ErrorOr<Atom> AtomFromJson(const Json& j, const BaseType& base, const ParseOptions& opts) {
@@ -83,24 +83,18 @@ Datum Datum::Default(const ColumnType& type) {
 }
 
 ErrorOr<Datum> Datum::FromAtoms(std::vector<Atom> keys, std::vector<Atom> values, bool is_map) {
+  // Duplicates are errors, with ovsdb-server's words and tag.
   Datum d;
-  if (!is_map) {
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    d.keys_ = std::move(keys);
-    return d;
-  }
   std::vector<size_t> order(keys.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
   d.keys_.reserve(keys.size());
-  d.values_.reserve(keys.size());
+  if (is_map) d.values_.reserve(keys.size());
   for (size_t i : order) {
     if (!d.keys_.empty() && d.keys_.back() == keys[i])
-      return Error(ErrorCode::kConstraintViolation,
-                   "map contains duplicate key " + AtomToString(keys[i]));
+      return Error(ErrorCode::kOvsdbError, is_map ? "map contains duplicate key" : "set contains duplicate");
     d.keys_.push_back(std::move(keys[i]));
-    d.values_.push_back(std::move(values[i]));
+    if (is_map) d.values_.push_back(std::move(values[i]));
   }
   return d;
 }
@@ -174,55 +168,44 @@ size_t Datum::Hash() const {
   return h;
 }
 
-ErrorOr<Datum> Datum::FromJson(const Json& j, const ColumnType& type, const ParseOptions& opts_in) {
-  // Cardinality is checked before the atoms' constraints (ovsdb-server's
-  // order: a too-big set is a syntax error even if an element is also out of
-  // range).
-  ParseOptions opts = opts_in;
-  opts.check_constraints = false;
+ErrorOr<Datum> Datum::FromJson(const Json& j, const ColumnType& type, const ParseOptions& opts) {
+  // ovsdb-server's order and words: a set or map (["set", [...]] is a set
+  // even for a scalar column) is checked for its number of elements first, a
+  // syntax error even with a bad element; then each element is parsed and
+  // checked against its constraints; then duplicates. A bare atom is a
+  // one-element set.
   std::vector<Atom> keys, values;
-  if (type.is_map()) {
-    if (!IsTagged(j, "map") || !j[1].is_array()) return Syntax(j, "expected map");
-    keys.reserve(j[1].size());
-    values.reserve(j[1].size());
-    for (const auto& pair : j[1]) {
-      if (!pair.is_array() || pair.size() != 2) return Syntax(pair, "expected [key, value] pair");
-      auto k = AtomFromJson(pair[0], type.key, opts);
+  const bool is_map = type.is_map();
+  if (is_map || (j.is_array() && !j.empty() && j[0].is_string() && j[0] == "set")) {
+    const char* cls = is_map ? "map" : "set";
+    if (!IsTagged(j, cls) || !j[1].is_array())
+      return Syntax(j, fmt::format("expected [\"{}\", <array>]", cls));
+    const Json& elems = j[1];
+    size_t n = elems.size();
+    if (!opts.relax_cardinality && (n < type.n_min || n > type.n_max)) {
+      if (type.n_min == 1 && type.n_max == 1)
+        return Syntax(j, fmt::format("{} must have exactly one member but {} are present", cls, n));
+      return Syntax(j, fmt::format("{} must have {} to {} members but {} are present", cls,
+                                   type.n_min, type.n_max, n));
+    }
+    keys.reserve(n);
+    if (is_map) values.reserve(n);
+    for (const auto& e : elems) {
+      if (is_map && (!e.is_array() || e.size() != 2)) return Syntax(e, "expected 2-element array");
+      auto k = AtomFromJson(is_map ? e[0] : e, type.key, opts);
       if (!k.ok()) return k.error();
-      auto v = AtomFromJson(pair[1], *type.value, opts);
-      if (!v.ok()) return v.error();
       keys.push_back(std::move(k.value()));
-      values.push_back(std::move(v.value()));
+      if (is_map) {
+        auto v = AtomFromJson(e[1], *type.value, opts);
+        if (!v.ok()) return v.error();
+        values.push_back(std::move(v.value()));
+      }
     }
-  } else if (IsTagged(j, "set")) {
-    if (!j[1].is_array()) return Syntax(j, "expected set");
-    keys.reserve(j[1].size());
-    for (const auto& e : j[1]) {
-      auto k = AtomFromJson(e, type.key, opts);
-      if (!k.ok()) return k.error();
-      keys.push_back(std::move(k.value()));
-    }
-  } else {
-    auto k = AtomFromJson(j, type.key, opts);
-    if (!k.ok()) return k.error();
-    keys.push_back(std::move(k.value()));
+    return FromAtoms(std::move(keys), std::move(values), is_map);
   }
-  auto d = FromAtoms(std::move(keys), std::move(values), type.is_map());
-  if (!d.ok()) return d;
-  if (!opts.relax_cardinality) {
-    size_t n = d.value().size();
-    if (n < type.n_min || n > type.n_max) {
-      return Syntax(j, fmt::format("{} must have {} to {} members but {} are present",
-                                   type.is_map() ? "map" : "set", type.n_min,
-                                   type.n_max == ColumnType::kUnlimited
-                                       ? std::string("unlimited")
-                                       : std::to_string(type.n_max),
-                                   n));
-    }
-  }
-  if (opts_in.check_constraints)
-    if (MaybeError e = d.value().CheckConstraints(type)) return *e;
-  return d;
+  auto k = AtomFromJson(j, type.key, opts);
+  if (!k.ok()) return k.error();
+  return FromAtom(std::move(k.value()));
 }
 
 Json Datum::ToJson(const ColumnType& type) const {

@@ -30,9 +30,13 @@ namespace vs::ovsdb {
 using SymbolTable = std::unordered_map<std::string, Uuid>;
 
 struct ParseOptions {
-  const SymbolTable* symtab = nullptr;  // null: "named-uuid" is a syntax error
+  // Null: "named-uuid" is a syntax error. Otherwise a name not in it gets a
+  // fresh UUID there (as in ovsdb-server: a reference to a row that no insert
+  // creates fails the commit's referential integrity check, and a condition
+  // on it matches nothing).
+  SymbolTable* symtab = nullptr;
   bool check_constraints = true;        // enum/range/length
-  bool relax_cardinality = false;       // accept any number of elements (conditions, mutations)
+  bool relax_cardinality = false;       // accept any number of elements (tests reading update2 diffs)
 };
 
 // Errors: syntax error (wrong JSON type, unknown named-uuid), constraint violation.

@@ -27,10 +27,14 @@ std::string Tag(const Error& e) { return e.ToJson()["error"].get<std::string>();
 
 TEST(Datum, ParsesScalarsSetsMapsAndNormalises) {
   ColumnType set = Type(R"({"key":"integer","min":0,"max":"unlimited"})");
-  auto d = Parse(R"(["set",[3,1,2,3]])", set);
+  auto d = Parse(R"(["set",[3,1,2]])", set);
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d.value().size(), 3u);  // duplicate dropped
-  EXPECT_EQ(d.value().ToJson(set), Json::parse(R"(["set",[1,2,3]])"));
+  EXPECT_EQ(d.value().size(), 3u);
+  EXPECT_EQ(d.value().ToJson(set), Json::parse(R"(["set",[1,2,3]])"));  // sorted
+  // Duplicates are an error, in ovsdb-server's words and tag.
+  d = Parse(R"(["set",[3,1,2,3]])", set);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().ToJson(), Json::parse(R"({"error":"ovsdb error","details":"set contains duplicate"})"));
   // A bare atom is a one-element set, rendered bare.
   d = Parse("5", set);
   ASSERT_TRUE(d.ok());
@@ -47,7 +51,7 @@ TEST(Datum, ParsesScalarsSetsMapsAndNormalises) {
   EXPECT_EQ(d.value().value(0), Atom(int64_t{1}));
   d = Parse(R"(["map",[["a",1],["a",2]]])", map);
   ASSERT_FALSE(d.ok());
-  EXPECT_EQ(Tag(d.error()), "constraint violation");
+  EXPECT_EQ(d.error().ToJson(), Json::parse(R"({"error":"ovsdb error","details":"map contains duplicate key"})"));
   EXPECT_EQ(Tag(Parse(R"(["map",[["a"]]])", map).error()), "syntax error");
   EXPECT_EQ(Tag(Parse(R"(["set",["a"]])", map).error()), "syntax error");
 
@@ -65,7 +69,15 @@ TEST(Datum, ParsesScalarsSetsMapsAndNormalises) {
   d = Parse(R"(["named-uuid","x"])", uuid, opts);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(std::get<Uuid>(d.value().key(0)), symtab["x"]);
-  EXPECT_EQ(Tag(Parse(R"(["named-uuid","y"])", uuid, opts).error()), "syntax error");
+  // A name no insert defines gets a fresh UUID, the same at each use.
+  d = Parse(R"(["named-uuid","y"])", uuid, opts);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(std::get<Uuid>(d.value().key(0)), symtab.at("y"));
+  EXPECT_NE(symtab.at("y"), symtab.at("x"));
+  auto again = Parse(R"(["named-uuid","y"])", uuid, opts);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value(), d.value());
+  EXPECT_EQ(Tag(Parse(R"(["named-uuid","9y"])", uuid, opts).error()), "syntax error");  // not an <id>
 }
 
 TEST(Datum, TypeErrors) {
@@ -313,8 +325,13 @@ TEST_F(ConditionTest, Errors) {
   EXPECT_EQ(ErrorOf(R"([["i","==","five"]])"), "syntax error");
   EXPECT_EQ(ErrorOf(R"([["i","=="]])"), "syntax error");
   EXPECT_EQ(ErrorOf(R"({"i":1})"), "syntax error");
-  EXPECT_EQ(ErrorOf(R"([["i","==",1000]])"), "");  // constraints not checked in conditions
-  EXPECT_EQ(ErrorOf(R"([["tags","includes",["set",["a","b","c","d","e"]]]])"), "");
+  // As in ovsdb-server: the argument is checked against the column's
+  // constraints, and "includes" lifts only the minimum size, "excludes" both.
+  EXPECT_EQ(ErrorOf(R"([["i","==",1000]])"), "constraint violation");
+  EXPECT_EQ(ErrorOf(R"([["tags","includes",["set",["a","b","c","d","e"]]]])"), "syntax error");
+  EXPECT_EQ(ErrorOf(R"([["tags","includes",["set",[]]]])"), "");
+  EXPECT_EQ(ErrorOf(R"([["tags","excludes",["set",["a","b","c","d","e"]]]])"), "");
+  EXPECT_EQ(ErrorOf(R"([["i","includes",["set",[1,2]]]])"), "syntax error");  // a scalar stays one
 }
 
 }  // namespace

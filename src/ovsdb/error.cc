@@ -24,6 +24,7 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kNotAllowed: return "not allowed";
     case ErrorCode::kIoError: return "I/O error";
     case ErrorCode::kInternalError: return "internal error";
+    case ErrorCode::kOvsdbError: return "ovsdb error";
   }
   return "internal error";
 }

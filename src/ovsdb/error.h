@@ -40,6 +40,7 @@ enum class ErrorCode {
   kNotAllowed,             // "not allowed"
   kIoError,                // "I/O error"
   kInternalError,          // "internal error"
+  kOvsdbError,             // "ovsdb error" (ovsdb-server's untagged errors: duplicate set/map members)
 };
 
 // The wire string for `code` (always a static string).

@@ -38,12 +38,12 @@ Error TypeMismatch(const Json& j, Mutator m, const ColumnSchema& c) {
   return Error(ErrorCode::kSyntaxError,
                fmt::format("Type mismatch: \"{}\" operator may not be applied to column {} of "
                            "type {}.",
-                           MutatorName(m), c.name, c.type.ToString()),
+                           MutatorName(m), c.name, c.type.ToEnglish()),
                j);
 }
 
 ErrorOr<Mutation> ParseMutation(const TableSchema& table, const Json& j,
-                                const SymbolTable* symtab) {
+                                SymbolTable* symtab) {
   if (!j.is_array() || j.size() != 3 || !j[0].is_string() || !j[1].is_string())
     return Error(ErrorCode::kSyntaxError, "Parse error in mutation.", j);
   const auto& name = j[0].get_ref<const std::string&>();
@@ -52,7 +52,9 @@ ErrorOr<Mutation> ParseMutation(const TableSchema& table, const Json& j,
     return Error(ErrorCode::kUnknownColumn,
                  fmt::format("No column {} in table {}.", name, table.name()), j);
   auto m = ParseMutator(j[1].get_ref<const std::string&>());
-  if (!m) return Error(ErrorCode::kUnknownMutator, "Unknown mutator.", j);
+  if (!m)
+    return Error(ErrorCode::kUnknownMutator,
+                 fmt::format("No mutator named {}.", j[1].get<std::string>()));
   if (!col->is_mutable)
     return Error(ErrorCode::kConstraintViolation,
                  fmt::format("Cannot mutate immutable column {} in table {}.", name, table.name()),
@@ -172,7 +174,7 @@ void ApplySetOp(const Mutation& mu, const ColumnSchema& col, Datum* d) {
 }  // namespace
 
 ErrorOr<MutationSet> MutationSet::FromJson(const TableSchema& table, const Json& mutations,
-                                           const SymbolTable* symtab) {
+                                           SymbolTable* symtab) {
   if (!mutations.is_array())
     return Error(ErrorCode::kSyntaxError, "Parse error in mutations.", mutations);
   MutationSet set;

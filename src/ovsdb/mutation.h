@@ -34,7 +34,7 @@ class MutationSet {
  public:
   // Errors: syntax error, unknown column, constraint violation (immutable column).
   static ErrorOr<MutationSet> FromJson(const TableSchema& table, const Json& mutations,
-                                       const SymbolTable* symtab);
+                                       SymbolTable* symtab);
   // Applies all mutations to `row` in order. Errors: constraint violation,
   // domain error, range error.
   MaybeError Apply(const TableSchema& table, Row* row) const;

@@ -88,10 +88,20 @@ TEST_F(TransactOps, NamedUuidInWhereClause) {
   EXPECT_EQ(Col("Root", ResultUuid(r[0]), "i"), 2);
 }
 
-TEST_F(TransactOps, UnknownNamedUuidIsSyntaxError) {
-  auto out = Run(R"([{"op":"insert","table":"Root","row":{"children":["named-uuid","ghost"]}}])");
+// As in ovsdb-server, a named-uuid that no insert defines stands for a fresh
+// UUID: a reference to it fails the commit's referential integrity check (an
+// extra error element after the operations' results), and a condition on it
+// matches nothing.
+TEST_F(TransactOps, UnknownNamedUuidIsADanglingReference) {
+  auto out = Run(R"([{"op":"insert","table":"Root","row":{"name":"g","children":["named-uuid","ghost"]}}])");
   EXPECT_FALSE(out.committed);
-  EXPECT_EQ(ErrorTag(out.result, 0), "syntax error");
+  ASSERT_EQ(out.result.size(), 2u) << out.result.dump();
+  EXPECT_TRUE(out.result[0].contains("uuid")) << out.result.dump();
+  EXPECT_EQ(ErrorTag(out.result, 1), "referential integrity violation") << out.result.dump();
+  out = Run(R"([{"op":"select","table":"Root","where":[["_uuid","==",["named-uuid","ghost"]]]}])");
+  EXPECT_TRUE(out.result[0]["rows"].empty()) << out.result.dump();
+  out = Run(R"([{"op":"select","table":"Root","where":[["_uuid","==",["named-uuid","1bad"]]]}])");
+  EXPECT_EQ(ErrorTag(out.result, 0), "syntax error");  // not an <id>
 }
 
 TEST_F(TransactOps, DuplicateUuidName) {

@@ -1,5 +1,8 @@
 #include "ovsdb/types.h"
 
+#include <cctype>
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 
@@ -51,12 +54,35 @@ Json AtomToJson(const Atom& a) {
   return Json();
 }
 
+namespace {
+// ovsdb-server's rule for quoting a string in messages: bare if it looks like
+// an identifier (letters, digits, '_', '-', '.', not starting with a digit
+// or '-') and is not "true", "false" or a UUID.
+bool StringNeedsQuotes(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return true;
+  for (unsigned char c : s) {
+    if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') return true;
+  }
+  return s == "true" || s == "false" || Uuid::Parse(s).has_value();
+}
+
+// "%.15g", as ovsdb-server prints reals in messages.
+std::string RealToString(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", 15, v);
+  return buf;
+}
+}  // namespace
+
 std::string AtomToString(const Atom& a) {
   switch (TypeOf(a)) {
     case AtomicType::kInteger: return std::to_string(std::get<int64_t>(a));
-    case AtomicType::kReal: return fmt::format("{}", std::get<double>(a));
+    case AtomicType::kReal: return RealToString(std::get<double>(a));
     case AtomicType::kBoolean: return std::get<bool>(a) ? "true" : "false";
-    case AtomicType::kString: return JsonToString(Json(std::get<std::string>(a)));
+    case AtomicType::kString: {
+      const auto& s = std::get<std::string>(a);
+      return StringNeedsQuotes(s) ? JsonToString(Json(s)) : s;
+    }
     case AtomicType::kUuid: return std::get<Uuid>(a).ToString();
   }
   return "?";
@@ -220,6 +246,10 @@ Json BaseType::ToJson() const {
 }
 
 MaybeError BaseType::CheckConstraints(const Atom& a) const {
+  // The messages are ovsdb-server's, word for word.
+  auto violation = [](std::string details) {
+    return Error(ErrorCode::kConstraintViolation, std::move(details));
+  };
   if (enum_values) {
     if (!std::binary_search(enum_values->begin(), enum_values->end(), a)) {
       std::string allowed;
@@ -227,28 +257,36 @@ MaybeError BaseType::CheckConstraints(const Atom& a) const {
         if (!allowed.empty()) allowed += ", ";
         allowed += AtomToString(e);
       }
-      return Error(ErrorCode::kConstraintViolation,
-                   fmt::format("{} is not one of the allowed values ({}).", AtomToString(a),
-                               allowed));
+      return violation(fmt::format("{} is not one of the allowed values ([{}])", AtomToString(a),
+                                   allowed));
     }
     return std::nullopt;
   }
   switch (type) {
     case AtomicType::kInteger: {
       int64_t v = std::get<int64_t>(a);
-      if (v < min_integer || v > max_integer)
-        return Error(ErrorCode::kConstraintViolation,
-                     fmt::format("{} is not in the valid range {} to {} (inclusive)", v,
-                                 min_integer, max_integer));
-      break;
+      if (v >= min_integer && v <= max_integer) break;
+      if (min_integer != std::numeric_limits<int64_t>::min()) {
+        if (max_integer != std::numeric_limits<int64_t>::max())
+          return violation(fmt::format("{} is not in the valid range {} to {} (inclusive)", v,
+                                       min_integer, max_integer));
+        return violation(fmt::format("{} is less than minimum allowed value {}", v, min_integer));
+      }
+      return violation(fmt::format("{} is greater than maximum allowed value {}", v, max_integer));
     }
     case AtomicType::kReal: {
       double v = std::get<double>(a);
-      if (v < min_real || v > max_real)
-        return Error(ErrorCode::kConstraintViolation,
-                     fmt::format("{} is not in the valid range {} to {} (inclusive)", v,
-                                 min_real, max_real));
-      break;
+      if (v >= min_real && v <= max_real) break;
+      if (min_real != -std::numeric_limits<double>::max()) {
+        if (max_real != std::numeric_limits<double>::max())
+          return violation(fmt::format("{} is not in the valid range {} to {} (inclusive)",
+                                       RealToString(v), RealToString(min_real),
+                                       RealToString(max_real)));
+        return violation(fmt::format("{} is less than minimum allowed value {}", RealToString(v),
+                                     RealToString(min_real)));
+      }
+      return violation(fmt::format("{} is greater than maximum allowed value {}", RealToString(v),
+                                   RealToString(max_real)));
     }
     case AtomicType::kString: {
       const auto& s = std::get<std::string>(a);
@@ -325,5 +363,20 @@ Json ColumnType::ToJson() const {
 }
 
 std::string ColumnType::ToString() const { return JsonToString(ToJson()); }
+
+std::string ColumnType::ToEnglish() const {
+  const char* key_name = AtomicTypeName(key.type);
+  if (is_scalar()) return key_name;
+  std::string s = is_map() ? "map" : "set";
+  if (n_max == kUnlimited) {
+    s += n_min ? fmt::format(" of {} or more", n_min) : std::string(" of");
+  } else if (n_min) {
+    s += fmt::format(" of {} to {}", n_min, n_max);
+  } else {
+    s += fmt::format(" of up to {}", n_max);
+  }
+  if (is_map()) return s + fmt::format(" ({}, {}) pairs", key_name, AtomicTypeName(value->type));
+  return s + fmt::format(" {}s", key_name);
+}
 
 }  // namespace vs::ovsdb

@@ -97,6 +97,9 @@ struct ColumnType {
   bool has_weak_refs() const { return key.is_weak_ref() || (value && value->is_weak_ref()); }
   bool has_refs() const { return key.is_ref() || (value && value->is_ref()); }
   std::string ToString() const;  // for error messages
+  // As ovsdb-server words a type in its error messages: "string",
+  // "set of up to 4096 integers", "map of (string, string) pairs".
+  std::string ToEnglish() const;
 };
 
 }  // namespace vs::ovsdb

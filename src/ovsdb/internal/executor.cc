@@ -15,37 +15,63 @@ Error Syntax(const Json& j, std::string details) {
   return Error(ErrorCode::kSyntaxError, std::move(details), j);
 }
 
-MaybeError CheckMembers(const Json& op, std::initializer_list<const char*> allowed) {
-  for (auto it = op.begin(); it != op.end(); ++it) {
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return it.key() == a; }))
-      return Syntax(op, fmt::format("Member '{}' is present but not allowed here.", it.key()));
-  }
-  return std::nullopt;
+}  // namespace
+
+Error Executor::ParseError(const Json& op, const std::string& details) const {
+  std::string d = fmt::format("Parsing ovsdb operation {} of {} failed: {}", current_ + 1, n_ops_, details);
+  // Like ovsdb-server, no "syntax" when the operation is not an object.
+  return op.is_object() ? Error(ErrorCode::kSyntaxError, std::move(d), op)
+                        : Error(ErrorCode::kSyntaxError, std::move(d));
 }
 
-// Returns the member or null; *err is set if it is present with the wrong type.
-const Json* Member(const Json& op, const char* name, Json::value_t type, bool optional,
-                   MaybeError* err) {
+MaybeError Executor::CheckMembers(const Json& op, std::initializer_list<const char*> allowed) const {
+  std::vector<std::string> unused;
+  for (auto it = op.begin(); it != op.end(); ++it) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return it.key() == a; }))
+      unused.push_back(it.key());
+  }
+  if (unused.empty()) return std::nullopt;
+  if (unused.size() == 1)
+    return ParseError(op, fmt::format("Member '{}' is present but not allowed here.", unused[0]));
+  return ParseError(op, fmt::format("Member '{}' and {} other member{} are present but not allowed here.",
+                                    unused[0], unused.size() - 1, unused.size() > 2 ? "s" : ""));
+}
+
+const Json* Executor::Member(const Json& op, const char* name, MemberType type, bool optional,
+                             MaybeError* err) const {
   auto it = op.find(name);
   if (it == op.end()) {
-    if (!optional && !*err) *err = Syntax(op, fmt::format("Required '{}' member is missing.", name));
+    if (!optional && !*err) *err = ParseError(op, fmt::format("Required '{}' member is missing.", name));
     return nullptr;
   }
-  bool ok = it->type() == type ||
-            (type == Json::value_t::number_integer && it->is_number_integer());
+  bool ok = false;
+  switch (type) {
+    case MemberType::kId: ok = it->is_string() && IsValidId(it->get_ref<const std::string&>()); break;
+    case MemberType::kString: ok = it->is_string(); break;
+    case MemberType::kArray: ok = it->is_array(); break;
+    case MemberType::kObject: ok = it->is_object(); break;
+    case MemberType::kBoolean: ok = it->is_boolean(); break;
+    case MemberType::kInteger: ok = it->is_number_integer(); break;
+  }
   if (!ok) {
-    if (!*err) *err = Syntax(op, fmt::format("Type mismatch for member '{}'.", name));
+    if (!*err) *err = ParseError(op, fmt::format("Type mismatch for member '{}'.", name));
     return nullptr;
   }
   return &*it;
 }
 
-}  // namespace
+const TableSchema* Executor::ParseTable(const Json& op, MaybeError* err) const {
+  const Json* name = Member(op, "table", MemberType::kId, false, err);
+  if (!name) return nullptr;
+  const TableSchema* ts = txn_.schema().FindTable(name->get_ref<const std::string&>());
+  if (!ts && !*err) *err = ParseError(op, fmt::format("No table named {}.", name->get<std::string>()));
+  return ts;
+}
 
 ErrorOr<std::vector<std::pair<int, Datum>>> ParseRow(const TableSchema& ts, const Json& row,
                                                     const ParseOptions& opts,
                                                     MetaColumns meta) {
-  if (!row.is_object()) return Syntax(row, "Row must be a JSON object.");
+  if (!row.is_object()) return Syntax(row, "row must be JSON object");
   std::vector<std::pair<int, Datum>> out;
   out.reserve(row.size());
   for (auto it = row.begin(); it != row.end(); ++it) {
@@ -53,13 +79,12 @@ ErrorOr<std::vector<std::pair<int, Datum>>> ParseRow(const TableSchema& ts, cons
     if (!col)
       return Error(ErrorCode::kUnknownColumn,
                    fmt::format("No column {} in table {}.", it.key(), ts.name()), row);
-    if (col->index < TableSchema::kFirstUserColumn && meta != MetaColumns::kParse) {
-      if (meta == MetaColumns::kSkipVersion && col->index == TableSchema::kVersionColumn) continue;
+    if (meta == MetaColumns::kSkipVersion && col->index == TableSchema::kVersionColumn) continue;
+    if (meta == MetaColumns::kSkipVersion && col->index < TableSchema::kFirstUserColumn)
       return Error(ErrorCode::kConstraintViolation,
                    fmt::format("Cannot update immutable column {} in table {}.", col->name,
                                ts.name()),
                    row);
-    }
     auto d = Datum::FromJson(*it, col->type, opts);
     if (!d.ok()) return d.error();
     out.emplace_back(col->index, std::move(d.value()));
@@ -68,6 +93,7 @@ ErrorOr<std::vector<std::pair<int, Datum>>> ParseRow(const TableSchema& ts, cons
 }
 
 void Executor::CollectNames(const Json& ops) {
+  n_ops_ = ops.size();
   for (size_t i = 0; i < ops.size(); i++) {
     const Json& op = ops[i];
     if (!op.is_object()) continue;
@@ -92,10 +118,13 @@ void Executor::CollectNames(const Json& ops) {
   }
 }
 
+
 ErrorOr<Json> Executor::Execute(size_t index, const Json& op) {
-  if (!op.is_object()) return Syntax(op, "ovsdb operation must be a JSON object.");
-  auto o = op.find("op");
-  if (o == op.end() || !o->is_string()) return Syntax(op, "Required 'op' member is missing.");
+  current_ = index;
+  if (!op.is_object()) return ParseError(op, "Object expected.");
+  MaybeError err;
+  const Json* o = Member(op, "op", MemberType::kId, false, &err);
+  if (err) return *err;
   const auto& name = o->get_ref<const std::string&>();
   if (name == "insert") return Insert(index, op);
   if (name == "select") return Select(op);
@@ -110,38 +139,25 @@ ErrorOr<Json> Executor::Execute(size_t index, const Json& op) {
   }
   if (name == "comment") return Comment(op);
   if (name == "assert") return Assert(op);
-  return Syntax(op, fmt::format("No operation \"{}\"", name));
-}
-
-ErrorOr<const TableSchema*> Executor::ParseTable(const Json& op) {
-  auto it = op.find("table");
-  if (it == op.end()) return Syntax(op, "Required 'table' member is missing.");
-  if (!it->is_string()) return Syntax(op, "Type mismatch for member 'table'.");
-  const TableSchema* ts = txn_.schema().FindTable(it->get_ref<const std::string&>());
-  if (!ts) return Syntax(op, fmt::format("No table named {}.", it->get<std::string>()));
-  return ts;
+  return ParseError(op, fmt::format("No operation \"{}\"", name));
 }
 
 ErrorOr<Json> Executor::Insert(size_t index, const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "table", "row", "uuid-name", "uuid"})) return *e;
-  auto ts = ParseTable(op);
-  if (!ts.ok()) return ts.error();
-  const TableSchema& t = *ts.value();
   MaybeError err;
-  const Json* name = Member(op, "uuid-name", Json::value_t::string, true, &err);
-  const Json* uuid_j = Member(op, "uuid", Json::value_t::string, true, &err);
-  const Json* row_j = Member(op, "row", Json::value_t::object, false, &err);  // RFC: required
+  const TableSchema* ts = ParseTable(op, &err);
+  const Json* uuid_j = Member(op, "uuid", MemberType::kString, true, &err);
+  const Json* name = Member(op, "uuid-name", MemberType::kId, true, &err);
+  const Json* row_j = Member(op, "row", MemberType::kObject, false, &err);
+  if (!err) err = CheckMembers(op, {"op", "table", "row", "uuid-name", "uuid"});
   if (err) return *err;
-  if (name && !IsValidId(name->get_ref<const std::string&>()))
-    return Syntax(op, "Type mismatch for member 'uuid-name'.");
+  const TableSchema& t = *ts;
   if (uuid_j) {
     auto u = Uuid::Parse(uuid_j->get_ref<const std::string&>());
-    if (!u) return Syntax(op, "\"uuid\" is not a valid UUID.");
+    if (!u) return Syntax(*uuid_j, "bad uuid");
     if (!txn_.MayCreateRow(t.index(), *u))
       return Error(ErrorCode::kDuplicateUuid,
-                   fmt::format("UUID {} is already used in table {} by an existing row or by a "
-                               "row inserted or deleted earlier in this transaction.",
-                               u->ToString(), t.name()),
+                   "This UUID would duplicate a UUID already present within the table or "
+                   "deleted within the same transaction.",  // ovsdb-server 3.1's words
                    *uuid_j);
   }
   if (duplicate_names_.count(index))
@@ -151,15 +167,16 @@ ErrorOr<Json> Executor::Insert(size_t index, const Json& op) {
   Uuid uuid = pre != insert_uuids_.end() ? pre->second : Uuid::Random();
   auto row = Row::MakeDefault(t, uuid);
   std::vector<bool> given(t.n_columns(), false);
-  if (row_j) {
-    ParseOptions popts;
-    popts.symtab = &symtab_;
-    auto values = ParseRow(t, *row_j, popts);
-    if (!values.ok()) return values.error();
-    for (auto& [c, d] : values.value()) {
-      row->fields[c] = std::move(d);
-      given[c] = true;
-    }
+  ParseOptions popts;
+  popts.symtab = &symtab_;
+  auto values = ParseRow(t, *row_j, popts);
+  if (!values.ok()) return values.error();
+  for (auto& [c, d] : values.value()) {
+    // As in ovsdb-server, "_uuid" and "_version" in a new row are parsed
+    // and then ignored: the row's UUID is the one above, its version new.
+    if (c < TableSchema::kFirstUserColumn) continue;
+    row->fields[c] = std::move(d);
+    given[c] = true;
   }
   for (size_t c = TableSchema::kFirstUserColumn; c < t.n_columns(); c++) {
     if (given[c] || row->fields[c].size() != 1) continue;
@@ -171,21 +188,20 @@ ErrorOr<Json> Executor::Insert(size_t index, const Json& op) {
   return result;
 }
 
-ErrorOr<std::vector<int>> Executor::ParseColumns(const TableSchema& ts, const Json& op,
-                                                 const char* member) {
+ErrorOr<std::vector<int>> Executor::ParseColumns(const TableSchema& ts, const Json* columns) {
   std::vector<int> cols;
-  auto it = op.find(member);
-  if (it == op.end()) {
+  if (!columns) {
     for (int c = 0; c < static_cast<int>(ts.n_columns()); c++) cols.push_back(c);
     return cols;
   }
-  if (!it->is_array()) return Syntax(op, fmt::format("Type mismatch for member '{}'.", member));
-  for (const auto& c : *it) {
-    if (!c.is_string()) return Syntax(c, "Array of column names expected.");
+  // ovsdb-server's words, with the whole array as "syntax".
+  for (const auto& c : *columns) {
+    if (!c.is_string()) return Syntax(*columns, "array of distinct column names expected");
     const ColumnSchema* col = ts.FindColumn(c.get_ref<const std::string&>());
-    if (!col) return Syntax(c, fmt::format("{} is not a valid column name", c.get<std::string>()));
-    if (std::find(cols.begin(), cols.end(), col->index) != cols.end())  // as ovsdb-server
-      return Syntax(*it, "array of distinct column names expected");
+    if (!col)
+      return Syntax(*columns, fmt::format("{} is not a valid column name", c.get<std::string>()));
+    if (std::find(cols.begin(), cols.end(), col->index) != cols.end())
+      return Syntax(*columns, "array of distinct column names expected");
     cols.push_back(col->index);
   }
   return cols;
@@ -203,43 +219,71 @@ Json CountResult(size_t n) {
   result["count"] = n;
   return result;
 }
+
+// ovsdb-server's order of datums: fewer elements first, then keys, then values.
+int CompareDatums(const Datum& a, const Datum& b) {
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (a.key(i) < b.key(i)) return -1;
+    if (b.key(i) < a.key(i)) return 1;
+  }
+  if (!a.has_values()) return 0;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (a.value(i) < b.value(i)) return -1;
+    if (b.value(i) < a.value(i)) return 1;
+  }
+  return 0;
+}
 }  // namespace
 
 ErrorOr<Json> Executor::Select(const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "table", "where", "columns", "sort"})) return *e;
-  auto ts = ParseTable(op);
-  if (!ts.ok()) return ts.error();
-  const TableSchema& t = *ts.value();
   MaybeError err;
-  const Json* where = Member(op, "where", Json::value_t::array, false, &err);
+  const TableSchema* ts = ParseTable(op, &err);
+  const Json* where = Member(op, "where", MemberType::kArray, false, &err);
+  const Json* columns = Member(op, "columns", MemberType::kArray, true, &err);
+  const Json* sort = Member(op, "sort", MemberType::kArray, true, &err);
+  if (!err) err = CheckMembers(op, {"op", "table", "where", "columns", "sort"});
   if (err) return *err;
+  const TableSchema& t = *ts;
   auto matches = Matching(t, *where);
   if (!matches.ok()) return matches.error();
-  auto cols = ParseColumns(t, op, "columns");
+  auto cols = ParseColumns(t, columns);
   if (!cols.ok()) return cols.error();
-  Json rows = Json::array();
-  for (const Uuid& u : matches.value())
-    rows.push_back(RowToJson(*txn_.Get(t.index(), u), t, &cols.value()));
+  std::vector<const Row*> rows;
+  rows.reserve(matches.value().size());
+  for (const Uuid& u : matches.value()) rows.push_back(txn_.Get(t.index(), u));
+  if (sort) {
+    auto by = ParseColumns(t, sort);
+    if (!by.ok()) return by.error();
+    std::stable_sort(rows.begin(), rows.end(), [&](const Row* a, const Row* b) {
+      for (int c : by.value()) {
+        int r = CompareDatums(a->fields[c], b->fields[c]);
+        if (r) return r < 0;
+      }
+      return false;
+    });
+  }
+  Json out = Json::array();
+  for (const Row* r : rows) out.push_back(RowToJson(*r, t, &cols.value()));
   Json result = Json::object();
-  result["rows"] = std::move(rows);
+  result["rows"] = std::move(out);
   return result;
 }
 
 ErrorOr<Json> Executor::Update(const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "table", "where", "row"})) return *e;
-  auto ts = ParseTable(op);
-  if (!ts.ok()) return ts.error();
-  const TableSchema& t = *ts.value();
   MaybeError err;
-  const Json* where = Member(op, "where", Json::value_t::array, false, &err);
-  const Json* row_j = Member(op, "row", Json::value_t::object, false, &err);
+  const TableSchema* ts = ParseTable(op, &err);
+  const Json* where = Member(op, "where", MemberType::kArray, false, &err);
+  const Json* row_j = Member(op, "row", MemberType::kObject, false, &err);
+  if (!err) err = CheckMembers(op, {"op", "table", "where", "row"});
   if (err) return *err;
+  const TableSchema& t = *ts;
   ParseOptions popts;
   popts.symtab = &symtab_;
   auto values = ParseRow(t, *row_j, popts);
   if (!values.ok()) return values.error();
   for (const auto& [c, d] : values.value()) {
-    if (!t.column(c).is_mutable)
+    if (!t.column(c).is_mutable)  // including _uuid and _version
       return Error(ErrorCode::kConstraintViolation,
                    fmt::format("Cannot update immutable column {} in table {}.",
                                t.column(c).name, t.name()),
@@ -259,14 +303,13 @@ ErrorOr<Json> Executor::Update(const Json& op) {
 }
 
 ErrorOr<Json> Executor::Mutate(const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "table", "where", "mutations"})) return *e;
-  auto ts = ParseTable(op);
-  if (!ts.ok()) return ts.error();
-  const TableSchema& t = *ts.value();
   MaybeError err;
-  const Json* where = Member(op, "where", Json::value_t::array, false, &err);
-  const Json* muts = Member(op, "mutations", Json::value_t::array, false, &err);
+  const TableSchema* ts = ParseTable(op, &err);
+  const Json* where = Member(op, "where", MemberType::kArray, false, &err);
+  const Json* muts = Member(op, "mutations", MemberType::kArray, false, &err);
+  if (!err) err = CheckMembers(op, {"op", "table", "where", "mutations"});
   if (err) return *err;
+  const TableSchema& t = *ts;
   auto ms = MutationSet::FromJson(t, *muts, &symtab_);
   if (!ms.ok()) return ms.error();
   auto matches = Matching(t, *where);
@@ -279,13 +322,12 @@ ErrorOr<Json> Executor::Mutate(const Json& op) {
 }
 
 ErrorOr<Json> Executor::Delete(const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "table", "where"})) return *e;
-  auto ts = ParseTable(op);
-  if (!ts.ok()) return ts.error();
-  const TableSchema& t = *ts.value();
   MaybeError err;
-  const Json* where = Member(op, "where", Json::value_t::array, false, &err);
+  const TableSchema* ts = ParseTable(op, &err);
+  const Json* where = Member(op, "where", MemberType::kArray, false, &err);
+  if (!err) err = CheckMembers(op, {"op", "table", "where"});
   if (err) return *err;
+  const TableSchema& t = *ts;
   auto matches = Matching(t, *where);
   if (!matches.ok()) return matches.error();
   for (const Uuid& u : matches.value()) txn_.Delete(t.index(), u);
@@ -295,16 +337,15 @@ ErrorOr<Json> Executor::Delete(const Json& op) {
 // As in ovsdb-server, the expected rows and the rows matching "where" are
 // compared as sets of distinct projections onto `cols`: duplicates on either
 // side count once.
-ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& op,
+ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& where, const Json& rows,
                                     const std::vector<int>& cols) {
-  auto cond = Condition::FromJson(t, op["where"], &symtab_);
+  auto cond = Condition::FromJson(t, where, &symtab_);
   if (!cond.ok()) return cond.error();
   ParseOptions popts;
   popts.symtab = &symtab_;
-  popts.check_constraints = false;
   std::vector<std::vector<Datum>> expected;  // distinct projections
-  for (const auto& rj : op["rows"]) {
-    auto values = ParseRow(t, rj, popts, MetaColumns::kParse);
+  for (const auto& rj : rows) {
+    auto values = ParseRow(t, rj, popts);
     if (!values.ok()) return values.error();
     std::vector<Datum> proj;
     for (int c : cols) {
@@ -333,28 +374,32 @@ ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& op,
 }
 
 ErrorOr<Json> Executor::Wait(const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "table", "where", "columns", "until", "rows", "timeout"}))
-    return *e;
-  auto ts = ParseTable(op);
-  if (!ts.ok()) return ts.error();
-  const TableSchema& t = *ts.value();
+  // ovsdb-server's order: members, then where, columns, timeout, until, rows.
   MaybeError err;
-  Member(op, "where", Json::value_t::array, false, &err);
-  const Json* until = Member(op, "until", Json::value_t::string, false, &err);
-  Member(op, "rows", Json::value_t::array, false, &err);
-  Member(op, "columns", Json::value_t::array, true, &err);  // optional in ovsdb-server
-  const Json* timeout = Member(op, "timeout", Json::value_t::number_integer, true, &err);
+  const Json* timeout = Member(op, "timeout", MemberType::kInteger, true, &err);
+  const Json* where = Member(op, "where", MemberType::kArray, false, &err);
+  const Json* columns = Member(op, "columns", MemberType::kArray, true, &err);
+  const Json* until = Member(op, "until", MemberType::kString, false, &err);
+  const Json* rows = Member(op, "rows", MemberType::kArray, false, &err);
+  const TableSchema* ts = ParseTable(op, &err);
+  if (!err) err = CheckMembers(op, {"op", "table", "where", "columns", "until", "rows", "timeout"});
   if (err) return *err;
-  if (*until != "==" && *until != "!=") return Syntax(op, "\"until\" must be \"==\" or \"!=\".");
-  int64_t timeout_ms = timeout ? timeout->get<int64_t>() : std::numeric_limits<int64_t>::max();
-  if (timeout_ms < 0) return Syntax(op, "\"timeout\" must be nonnegative.");
-  auto cols = ParseColumns(t, op, "columns");
+  const TableSchema& t = *ts;
+  auto cond = Condition::FromJson(t, *where, &symtab_);
+  if (!cond.ok()) return cond.error();
+  auto cols = ParseColumns(t, columns);
   if (!cols.ok()) return cols.error();
-  auto eq = WaitMatches(t, op, cols.value());
+  int64_t timeout_ms = std::numeric_limits<int64_t>::max();
+  if (timeout) {
+    timeout_ms = timeout->get<int64_t>();
+    if (timeout_ms < 0) return Syntax(*timeout, "timeout must be nonnegative");
+  }
+  if (*until != "==" && *until != "!=") return Syntax(*until, "\"until\" must be \"==\" or \"!=\"");
+  auto eq = WaitMatches(t, *where, *rows, cols.value());
   if (!eq.ok()) return eq.error();
   if (eq.value() == (*until == "==")) return Json::object();
   if (timeout_ms == 0 || !opts_.wait_may_block || opts_.elapsed_ms >= timeout_ms)
-    return Error(ErrorCode::kTimedOut, "");
+    return Error(ErrorCode::kTimedOut, "\"where\" clause test failed");
   blocked_ = true;
   block_timeout_ms_ = timeout_ms == std::numeric_limits<int64_t>::max()
                           ? timeout_ms
@@ -363,27 +408,27 @@ ErrorOr<Json> Executor::Wait(const Json& op) {
 }
 
 ErrorOr<Json> Executor::Commit(const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "durable"})) return *e;
   MaybeError err;
-  const Json* durable = Member(op, "durable", Json::value_t::boolean, true, &err);
+  const Json* durable = Member(op, "durable", MemberType::kBoolean, false, &err);  // required, as in ovsdb-server
+  if (!err) err = CheckMembers(op, {"op", "durable"});
   if (err) return *err;
-  if (durable && durable->get<bool>()) durable_ = true;
+  if (durable->get<bool>()) durable_ = true;
   return Json::object();
 }
 
 ErrorOr<Json> Executor::Comment(const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "comment"})) return *e;
   MaybeError err;
-  const Json* c = Member(op, "comment", Json::value_t::string, false, &err);
+  const Json* c = Member(op, "comment", MemberType::kString, false, &err);
+  if (!err) err = CheckMembers(op, {"op", "comment"});
   if (err) return *err;
   txn_.AddComment(c->get<std::string>());
   return Json::object();
 }
 
 ErrorOr<Json> Executor::Assert(const Json& op) {
-  if (auto e = CheckMembers(op, {"op", "lock"})) return *e;
   MaybeError err;
-  const Json* lock = Member(op, "lock", Json::value_t::string, false, &err);
+  const Json* lock = Member(op, "lock", MemberType::kId, false, &err);
+  if (!err) err = CheckMembers(op, {"op", "lock"});
   if (err) return *err;
   const auto& name = lock->get_ref<const std::string&>();
   if (!opts_.owns_lock || !opts_.owns_lock(name))

@@ -245,8 +245,8 @@ MaybeError Txn::CheckMaxRows() const {
     }
     if (n > static_cast<int64_t>(*max)) {
       return Error(ErrorCode::kConstraintViolation,
-                   fmt::format("Transaction causes \"{}\" table to contain {} rows, greater than "
-                               "the schema-defined limit of {} row(s).",
+                   fmt::format("transaction causes \"{}\" table to contain {} rows, greater than "
+                               "the schema-defined limit of {} row(s)",
                                schema().table(t).name(), n, *max));
     }
   }
