@@ -12,6 +12,38 @@ Error MonSyntax(const Json& j, std::string details) {
   return Error(ErrorCode::kSyntaxError, std::move(details), j);
 }
 
+// ovsdb-server's parser errors: "Parsing <what> failed: <details>", with the
+// object as "syntax" (none when it is not an object).
+Error ParserError(const Json& j, const std::string& what, const std::string& details) {
+  std::string d = fmt::format("Parsing {} failed: {}", what, details);
+  return j.is_object() ? Error(ErrorCode::kSyntaxError, std::move(d), j)
+                       : Error(ErrorCode::kSyntaxError, std::move(d));
+}
+
+// Checks an object's members as ovsdb-server's parser does: each allowed one
+// optional and of its type (in the order given), then none other present.
+MaybeError CheckObject(const Json& j, const std::string& what,
+                       std::initializer_list<std::pair<const char*, Json::value_t>> allowed) {
+  if (!j.is_object()) return ParserError(j, what, "Object expected.");
+  for (const auto& [name, type] : allowed) {
+    auto it = j.find(name);
+    if (it != j.end() && it->type() != type)
+      return ParserError(j, what, fmt::format("Type mismatch for member '{}'.", name));
+  }
+  std::vector<std::string> unused;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = std::any_of(allowed.begin(), allowed.end(),
+                             [&](const auto& a) { return it.key() == a.first; });
+    if (!known) unused.push_back(it.key());
+  }
+  if (unused.empty()) return std::nullopt;
+  if (unused.size() == 1)
+    return ParserError(j, what, fmt::format("Member '{}' is present but not allowed here.", unused[0]));
+  return ParserError(j, what,
+                     fmt::format("Member '{}' and {} other member{} are present but not allowed here.",
+                                 unused[0], unused.size() - 1, unused.size() > 2 ? "s" : ""));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Monitor>> Monitor::Create(const Database& db, MonitorVersion v,
@@ -24,14 +56,14 @@ Result<std::unique_ptr<Monitor>> Monitor::Create(const Database& db, MonitorVers
 ErrorOr<std::unique_ptr<Monitor>> Monitor::CreateOrError(const Database& db, MonitorVersion v,
                                                          const Json& monitor_requests) {
   if (!monitor_requests.is_object())
-    return MonSyntax(monitor_requests, "<monitor-requests> must be a JSON object");
+    return MonSyntax(monitor_requests, "monitor-requests must be object");
   std::unique_ptr<Monitor> m(new Monitor(db, v));
   m->by_table_.assign(db.n_tables(), -1);
   // Tables in ascending index order so updates come out in a stable order.
   std::vector<std::pair<int, const Json*>> reqs;
   for (auto it = monitor_requests.begin(); it != monitor_requests.end(); ++it) {
     const TableSchema* ts = db.schema().FindTable(it.key());
-    if (!ts) return MonSyntax(monitor_requests, fmt::format("no table named {}", it.key()));
+    if (!ts) return Error(ErrorCode::kSyntaxError, fmt::format("no table named {}", it.key()));
     reqs.emplace_back(ts->index(), &*it);
   }
   std::sort(reqs.begin(), reqs.end(),
@@ -58,17 +90,30 @@ ErrorOr<std::unique_ptr<Monitor>> Monitor::CreateOrError(const Database& db, Mon
 }
 
 ErrorOr<bool> Monitor::AddRequest(const TableSchema& t, const Json& req) {
+  // ovsdb-server's order and words: the request's members, then "select",
+  // then "columns", then "where".
   TableMonitor& tm = tables_.back();
-  if (!req.is_object()) return MonSyntax(req, "<monitor-request> must be a JSON object");
-  for (auto it = req.begin(); it != req.end(); ++it) {
-    const std::string& k = it.key();
-    if (k != "columns" && k != "select" && k != "where")
-      return MonSyntax(req, fmt::format("Member '{}' is present but not allowed here.", k));
+  const std::string what = "table " + t.name();
+  const auto arr = Json::value_t::array, obj = Json::value_t::object;
+  MaybeError e = version_ == MonitorVersion::kUpdate
+                     ? CheckObject(req, what, {{"columns", arr}, {"select", obj}})
+                     : CheckObject(req, what, {{"where", arr}, {"columns", arr}, {"select", obj}});
+  if (e) return *e;
+  bool initial = true, insert = true, del = true, modify = true;
+  auto sel = req.find("select");
+  if (sel != req.end()) {
+    const auto b = Json::value_t::boolean;
+    if (auto se = CheckObject(*sel, what + " select",
+                              {{"initial", b}, {"insert", b}, {"delete", b}, {"modify", b}}))
+      return *se;
+    initial = sel->value("initial", true);
+    insert = sel->value("insert", true);
+    del = sel->value("delete", true);
+    modify = sel->value("modify", true);
   }
-  auto add_column = [&](int c) -> MaybeError {
+  auto add_column = [&](int c, const Json& columns) -> MaybeError {
     if (std::find(tm.columns.begin(), tm.columns.end(), c) != tm.columns.end())
-      return MonSyntax(req, fmt::format("column {} mentioned more than once",
-                                        t.column(c).name));
+      return MonSyntax(columns, fmt::format("column {} mentioned more than once", t.column(c).name));
     tm.columns.push_back(c);
     return std::nullopt;
   };
@@ -79,31 +124,12 @@ ErrorOr<bool> Monitor::AddRequest(const TableSchema& t, const Json& req) {
         tm.columns.push_back(c);
     }
   } else {
-    if (!cols->is_array()) return MonSyntax(req, "Type mismatch for member 'columns'.");
     for (const Json& c : *cols) {
-      if (!c.is_string()) return MonSyntax(c, "array of column names expected");
+      if (!c.is_string()) return MonSyntax(*cols, "array of column names expected");
       const ColumnSchema* col = t.FindColumn(c.get_ref<const std::string&>());
       if (!col)
-        return MonSyntax(c, fmt::format("{} is not a valid column name", c.get<std::string>()));
-      if (auto e = add_column(col->index)) return *e;
-    }
-  }
-  bool initial = true, insert = true, del = true, modify = true;
-  auto sel = req.find("select");
-  if (sel != req.end()) {
-    if (!sel->is_object()) return MonSyntax(req, "Type mismatch for member 'select'.");
-    for (auto it = sel->begin(); it != sel->end(); ++it) {
-      bool* flag = it.key() == "initial"  ? &initial
-                   : it.key() == "insert" ? &insert
-                   : it.key() == "delete" ? &del
-                   : it.key() == "modify" ? &modify
-                                          : nullptr;
-      if (!flag)
-        return MonSyntax(*sel, fmt::format("Member '{}' is present but not allowed here.",
-                                           it.key()));
-      if (!it->is_boolean())
-        return MonSyntax(*sel, fmt::format("Type mismatch for member '{}'.", it.key()));
-      *flag = it->get<bool>();
+        return MonSyntax(*cols, fmt::format("{} is not a valid column name", c.get<std::string>()));
+      if (auto ce = add_column(col->index, *cols)) return *ce;
     }
   }
   tm.initial |= initial;
@@ -112,8 +138,6 @@ ErrorOr<bool> Monitor::AddRequest(const TableSchema& t, const Json& req) {
   tm.modify |= modify;
   auto where = req.find("where");
   if (where != req.end()) {
-    if (version_ == MonitorVersion::kUpdate)
-      return MonSyntax(req, "Member 'where' is present but not allowed here.");
     auto cond = Condition::FromJson(t, *where, nullptr);
     if (!cond.ok()) return cond.error();
     tm.where = std::move(cond.value());
@@ -219,30 +243,36 @@ std::optional<Json> Monitor::Compose(const ChangeSet& changes) const {
 }
 
 Status Monitor::ChangeConditions(const Json& table_conditions, Json* update) {
+  MaybeError e = ChangeConditionsOrError(table_conditions, update);
+  return e ? e->ToStatus() : Status();
+}
+
+MaybeError Monitor::ChangeConditionsOrError(const Json& table_conditions, Json* update) {
   if (update) *update = nullptr;
+  // ovsdb-server's checks and words. Everything is parsed first, so that a
+  // bad request changes nothing.
   if (!table_conditions.is_object())
-    return Status(EINVAL, "syntax error: monitor_cond_change requests must be a JSON object");
-  // Parse everything first so a bad request changes nothing.
+    return Error(ErrorCode::kSyntaxError, "monitor-cond-change-requests must be object");
   std::vector<std::pair<int, Condition>> parsed;
   for (auto it = table_conditions.begin(); it != table_conditions.end(); ++it) {
     const TableSchema* ts = db_.schema().FindTable(it.key());
-    if (!ts || by_table_[ts->index()] < 0)
-      return Status(EINVAL, fmt::format("syntax error: no table named {} in this monitor",
-                                        it.key()));
-    const Json* req = &*it;
-    if (req->is_array()) {
-      if (req->size() != 1)
-        return Status(EINVAL, fmt::format("syntax error: table {}: exactly one "
-                                          "<monitor-cond-change-request> expected", it.key()));
-      req = &(*req)[0];
+    if (!ts) return Error(ErrorCode::kSyntaxError, fmt::format("no table named {}", it.key()));
+    if (by_table_[ts->index()] < 0)
+      return Error(ErrorCode::kSyntaxError,
+                   fmt::format("no table named {} in monitor session", it.key()));
+    if (!it->is_array())
+      return Error(ErrorCode::kSyntaxError,
+                   fmt::format("table {} no monitor-cond-change JSON array", it.key()));
+    for (const Json& req : *it) {
+      const auto arr = Json::value_t::array;
+      if (auto ce = CheckObject(req, "table " + ts->name(), {{"columns", arr}, {"where", arr}})) return *ce;
+      if (req.contains("columns")) return MonSyntax(req, "changing columns is unsupported");
+      auto w = req.find("where");
+      if (w == req.end()) continue;  // condition unchanged
+      auto cond = Condition::FromJson(*ts, *w, nullptr);
+      if (!cond.ok()) return cond.error();
+      parsed.emplace_back(ts->index(), std::move(cond.value()));
     }
-    if (!req->is_object())
-      return Status(EINVAL, "syntax error: <monitor-cond-change-request> must be an object");
-    auto w = req->find("where");
-    if (w == req->end()) continue;  // condition unchanged
-    auto cond = Condition::FromJson(*ts, *w, nullptr);
-    if (!cond.ok()) return cond.error().ToStatus();
-    parsed.emplace_back(ts->index(), std::move(cond.value()));
   }
   Json out = Json::object();
   for (auto& [ti, cond] : parsed) {
@@ -266,7 +296,7 @@ Status Monitor::ChangeConditions(const Json& table_conditions, Json* update) {
     if (!rows.empty()) out[tm.table->name()] = std::move(rows);
   }
   if (update && !out.empty()) *update = std::move(out);
-  return Status();
+  return std::nullopt;
 }
 
 }  // namespace vs::ovsdb

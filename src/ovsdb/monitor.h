@@ -56,6 +56,8 @@ class Monitor {
   // leaving the conditions), or null JSON if none. Errors: EINVAL (bad table,
   // column or condition).
   Status ChangeConditions(const Json& table_conditions, Json* update = nullptr);
+  // Same, with the error as an RFC error object (ovsdb-server's words).
+  MaybeError ChangeConditionsOrError(const Json& table_conditions, Json* update = nullptr);
 
  private:
   struct TableMonitor {

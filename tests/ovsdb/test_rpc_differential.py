@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ovsdb_rpc_differential: transact results, word for word, against the real
+"""ovsdb_rpc_differential: replies, word for word, against the real
 ovsdb-server.
 
 One corpus of transactions (malformed operations, ill-typed values,
@@ -9,7 +9,10 @@ connection, to numavs-db and to the real Debian ovsdb-server, each on a
 fresh database after `ovs-vsctl --no-wait init`. The results must be equal
 as JSON (error tags, "details" and "syntax" included), with UUIDs
 normalised. Clients print these objects to users (ovs-vsctl: "transaction
-error: {...}") and some match on them.
+error: {...}") and some match on them. Then the other methods (get_schema,
+monitor*, lock/steal/unlock, list_dbs, echo, set_db_change_aware) with bad
+and good parameters, each on a connection of its own, compared the same way
+(reply and error alike).
 
   test_rpc_differential.py --numavs-db PATH
 """
@@ -173,8 +176,78 @@ CORPUS = [
 ]
 
 
+# (method, params). Not sent: "monitor" with fewer than three parameters,
+# which makes ovsdb-server 3.1 crash (numavs-db answers "invalid parameters").
+CALLS = [
+    ("get_schema", ["Nope"]), ("get_schema", []), ("get_schema", [1]),
+    ("transact", ["Nope", {"op": "select", "table": "Bridge", "where": []}]), ("transact", []),
+    ("transact", [1]),
+    ("monitor", ["Open_vSwitch", None, {"Nope": {}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": {"columns": ["nope"]}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": {"columns": ["name", "name"]}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": {"columns": [1]}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": {"columns": "name"}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": {"select": {"bogus": True}}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": {"select": {"initial": 1}}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": {"bogus": 1}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": {"where": []}}]),
+    ("monitor", ["Open_vSwitch", None, {"Bridge": "x"}]),
+    ("monitor", ["Open_vSwitch", None, "x"]),
+    ("monitor", ["Nope", None, {}]),
+    ("monitor", ["Open_vSwitch", None, {"Open_vSwitch": {"columns": ["next_cfg"]}}]),
+    ("monitor_cond", ["Open_vSwitch", "m1", {"Bridge": [{"columns": ["name"], "where": [["name", "~=", "x"]]}]}]),
+    ("monitor_cond", ["Open_vSwitch", "m2", {"Bridge": [{"columns": ["name"], "where": [["nope", "==", "x"]]}]}]),
+    ("monitor_cond", ["Open_vSwitch", "m3", {"Bridge": [{"columns": ["name"], "where": "x"}]}]),
+    ("monitor_cond", ["Open_vSwitch", "m4", {"Bridge": [{"columns": ["name"]}]}, 1]),
+    ("monitor_cond", ["Open_vSwitch", "m5", {"Open_vSwitch": [{"columns": ["next_cfg"], "where": [True]}]}]),
+    ("monitor_cond_since", ["Open_vSwitch", "s1", {"Bridge": [{"columns": ["name"]}]}, "zz"]),
+    ("monitor_cond_since", ["Open_vSwitch", "s1", {"Bridge": [{"columns": ["name"]}]}, 5]),
+    ("monitor_cond_since", ["Open_vSwitch", "s2", {"Bridge": [{"columns": ["name"]}]}]),
+    ("monitor_cancel", ["nope"]), ("monitor_cancel", []),
+    ("monitor_cond_change", ["nope", "new", {}]), ("monitor_cond_change", []),
+    ("lock", []), ("lock", [1]), ("lock", ["a", "b"]), ("lock", ["1a"]), ("lock", ["l1"]),
+    ("unlock", ["never"]), ("steal", []), ("steal", ["l2"]),
+    ("echo", []), ("echo", [1, "a"]), ("list_dbs", []),
+    ("set_db_change_aware", []), ("set_db_change_aware", [True]), ("set_db_change_aware", [1]),
+]
+
+# On one connection: a monitor, then what is asked of it and of its locks.
+SESSION = [
+    ("monitor_cond", ["Open_vSwitch", "m", {"Bridge": [{"columns": ["name"]}]}]),
+    ("monitor_cond", ["Open_vSwitch", "m", {"Bridge": [{"columns": ["name"]}]}]),
+    ("monitor_cond", ["Open_vSwitch", "n", {"Port": [{"columns": ["name"]}]}]),
+    ("monitor_cond_change", ["m", "n", {"Bridge": [{"where": [["name", "==", "x"]]}]}]),
+    ("monitor_cond_change", ["m", "m", "x"]),
+    ("monitor_cond_change", ["m", "m", {"Nope": []}]),
+    ("monitor_cond_change", ["m", "m", {"Port": []}]),
+    ("monitor_cond_change", ["m", "m", {"Bridge": {}}]),
+    ("monitor_cond_change", ["m", "m", {"Bridge": [{"columns": ["name"]}]}]),
+    ("monitor_cond_change", ["m", "m", {"Bridge": [{"bogus": 1}]}]),
+    ("monitor_cond_change", ["m", "m", {"Bridge": [{"where": [["nope", "==", 1]]}]}]),
+    ("monitor_cond_change", ["m", "m2", {"Bridge": [{"where": [["name", "==", "x"]]}]}]),
+    ("monitor_cancel", ["m2"]),
+    ("monitor_cancel", ["m2"]),
+    ("lock", ["l"]), ("lock", ["l"]), ("steal", ["l"]), ("unlock", ["l"]), ("unlock", ["l"]),
+]
+
+
+def _canon(x):
+    """UUIDs become "U"; an object keyed by UUIDs (rows in monitor replies)
+    becomes the sorted list of its values, since the two servers' UUIDs, and
+    so the order of those keys, differ."""
+    if isinstance(x, dict):
+        if x and all(UUID_RE.fullmatch(k) for k in x):
+            return ["U-keyed"] + sorted((_canon(v) for v in x.values()), key=json.dumps)
+        return {k: _canon(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_canon(v) for v in x]
+    if isinstance(x, str):
+        return UUID_RE.sub("U", x)
+    return x
+
+
 def norm(x):
-    return UUID_RE.sub("U", json.dumps(x, sort_keys=True))
+    return json.dumps(_canon(x), sort_keys=True)
 
 
 def results(kind, numavs_bin):
@@ -187,6 +260,16 @@ def results(kind, numavs_bin):
         for ops in CORPUS:
             r = c.wait_reply(c.request("transact", [DB] + ops), timeout=20)
             out.append(norm(r.get("result") if r.get("error") is None else {"jsonrpc-error": r.get("error")}))
+        c.close()
+        for method, params in CALLS:
+            c = harness.RpcClient(srv.remote().replace("unix:", ""), timeout=20)
+            r = c.wait_reply(c.request(method, params), timeout=20)
+            out.append(norm({"result": r.get("result"), "error": r.get("error")}))
+            c.close()
+        c = harness.RpcClient(srv.remote().replace("unix:", ""), timeout=20)
+        for method, params in SESSION:
+            r = c.wait_reply(c.request(method, params), timeout=20)
+            out.append(norm({"result": r.get("result"), "error": r.get("error")}))
         c.close()
         srv.stop()
         srv.check_log(allow=[])
@@ -201,10 +284,12 @@ def main():
     f = harness.Failures()
     got = results("numavs", numavs_bin)
     want = results("ovsdb-server", numavs_bin)
-    for ops, g, w in zip(CORPUS, got, want):
-        f.check(g == w, "transaction %s:\n  numavs-db:    %s\n  ovsdb-server: %s"
-                % (harness._short(ops, 300), g, w))
-    harness.log("%d transactions compared" % len(CORPUS))
+    asked = [("transact", ops) for ops in CORPUS] + CALLS + SESSION
+    for (method, params), g, w in zip(asked, got, want):
+        f.check(g == w, "%s %s:\n  numavs-db:    %s\n  ovsdb-server: %s"
+                % (method, harness._short(params, 300), g, w))
+    harness.log("%d transactions and %d other requests compared"
+                % (len(CORPUS), len(CALLS) + len(SESSION)))
     f.finish("ovsdb_rpc_differential")
 
 

@@ -7,14 +7,12 @@
 namespace vs::ovsdb::server {
 namespace {
 
-Json UnknownDb(const Json& name) {
-  return {{"error", "unknown database"},
-          {"details", fmt::format("{} is not a valid database name",
-                                  name.is_string() ? name.get<std::string>() : JsonToString(name))}};
-}
-
-Json SyntaxError(const std::string& details) {
-  return {{"error", "syntax error"}, {"details", details}};
+// An RFC error object; "syntax" (the offending JSON as text) when given.
+// The words are ovsdb-server's: clients print them.
+Json SyntaxError(const std::string& details, const Json* syntax = nullptr) {
+  Json e = {{"error", "syntax error"}, {"details", details}};
+  if (syntax) e["syntax"] = JsonToString(*syntax);
+  return e;
 }
 
 bool IsWriteOp(const Json& op) {
@@ -25,31 +23,33 @@ bool IsWriteOp(const Json& op) {
 
 }  // namespace
 
-void DbServer::HandleGetSchema(Session& s, const Json& id, const Json& params) {
-  // The Python IDL sends ["_Server", <uuid>]: extra parameters are ignored.
+DbServer::Db* DbServer::LookupDb(Session& s, const Json& id, const std::string& method,
+                                 const Json& params) {
   if (params.empty() || !params[0].is_string()) {
-    ReplyError(s, id, SyntaxError("get_schema expects [<db-name>]"));
-    return;
+    ReplyError(s, id, SyntaxError(method + " request params must begin with <db-name>", &params));
+    return nullptr;
   }
   Db* db = FindDb(params[0].get<std::string>());
   if (!db) {
-    ReplyError(s, id, UnknownDb(params[0]));
-    return;
+    ReplyError(s, id, {{"error", "unknown database"},
+                       {"details", fmt::format("{} request specifies unknown database {}", method,
+                                               params[0].get<std::string>())},
+                       {"syntax", JsonToString(params)}});
   }
+  return db;
+}
+
+void DbServer::HandleGetSchema(Session& s, const Json& id, const Json& params) {
+  // The Python IDL sends ["_Server", <uuid>]: extra parameters are ignored.
+  Db* db = LookupDb(s, id, "get_schema", params);
+  if (!db) return;
   if (db->schema_text.empty()) db->schema_text = JsonToString(db->schema->ToJson());
   ReplyRaw(s, id, db->schema_text);
 }
 
 void DbServer::HandleTransact(Session& s, const Json& id, Json&& params) {
-  if (params.empty() || !params[0].is_string()) {
-    ReplyError(s, id, SyntaxError("transact expects [<db-name>, <operation>*]"));
-    return;
-  }
-  Db* db = FindDb(params[0].get<std::string>());
-  if (!db) {
-    ReplyError(s, id, UnknownDb(params[0]));
-    return;
-  }
+  Db* db = LookupDb(s, id, "transact", params);
+  if (!db) return;
   params.erase(params.begin());  // the ops, without copying them
   Json& ops = params;
   if (db == dbs_[0].get()) {
@@ -67,20 +67,22 @@ void DbServer::HandleTransact(Session& s, const Json& id, Json&& params) {
 void DbServer::HandleMonitor(Session& s, const Json& id, const std::string& method,
                              const Json& params) {
   bool since = method == "monitor_cond_since";
+  Db* db = LookupDb(s, id, method, params);
+  if (!db) return;
+  // ovsdb-server's checks, in its order and words. (It does not check the
+  // number of "monitor" parameters, and crashes on fewer than three.)
   size_t want = since ? 4 : 3;
-  if (params.size() < 3 || params.size() > want || !params[0].is_string()) {
-    ReplyError(s, id, SyntaxError(fmt::format("{} expects [<db-name>, <monitor-id>, <monitor-requests>{}]",
-                                              method, since ? ", <last-txn-id>" : "")));
+  if (method == "monitor" ? params.size() < 3 : params.size() != want) {
+    ReplyError(s, id, SyntaxError("invalid parameters", &params));
     return;
   }
-  Db* db = FindDb(params[0].get<std::string>());
-  if (!db) {
-    ReplyError(s, id, UnknownDb(params[0]));
+  if (!params[2].is_object()) {
+    ReplyError(s, id, SyntaxError("monitor-requests must be object", &params[2]));
     return;
   }
   std::string key = JsonToString(params[1]);
   if (s.monitors.count(key)) {
-    ReplyError(s, id, SyntaxError("duplicate monitor ID " + key));
+    ReplyError(s, id, SyntaxError("duplicate monitor ID", &params[1]));
     return;
   }
   MonitorVersion v = method == "monitor"        ? MonitorVersion::kUpdate
@@ -90,6 +92,17 @@ void DbServer::HandleMonitor(Session& s, const Json& id, const std::string& meth
   if (!m.ok()) {
     ReplyError(s, id, m.error().ToJson());
     return;
+  }
+  if (since) {
+    const Json& last = params[3];
+    if (!last.is_string()) {
+      ReplyError(s, id, SyntaxError("last-txn-id must be string", &last));
+      return;
+    }
+    if (!Uuid::Parse(last.get_ref<const std::string&>())) {
+      ReplyError(s, id, SyntaxError("last-txn-id must be UUID format.", &last));
+      return;
+    }
   }
   Json initial = m.value()->Initial();
   Session::MonitorEntry e;
@@ -108,19 +121,24 @@ void DbServer::HandleMonitor(Session& s, const Json& id, const std::string& meth
 }
 
 void DbServer::HandleMonitorCondChange(Session& s, const Json& id, const Json& params) {
+  // ovsdb-server's checks, in its order and words.
   if (params.size() != 3) {
-    ReplyError(s, id, SyntaxError("monitor_cond_change expects [<monitor-id>, <new-monitor-id>, <requests>]"));
+    ReplyError(s, id, SyntaxError("invalid parameters", &params));
     return;
   }
   auto it = s.monitors.find(JsonToString(params[0]));
   if (it == s.monitors.end()) {
-    ReplyError(s, id, {{"error", "unknown monitor"}, {"details", "no monitor " + JsonToString(params[0])}});
+    ReplyError(s, id, SyntaxError("unknown monitor session", &params[0]));
+    return;
+  }
+  std::string new_key = JsonToString(params[1]);
+  if (new_key != it->first && s.monitors.count(new_key)) {
+    ReplyError(s, id, SyntaxError("duplicate monitor ID", &params[1]));
     return;
   }
   Json update;
-  Status st = it->second.monitor->ChangeConditions(params[2], &update);
-  if (!st.ok()) {
-    ReplyError(s, id, SyntaxError(st.message()));
+  if (MaybeError e = it->second.monitor->ChangeConditionsOrError(params[2], &update)) {
+    ReplyError(s, id, e->ToJson());
     return;
   }
   // Rows that enter or leave the new condition reach the client as an
@@ -132,12 +150,7 @@ void DbServer::HandleMonitorCondChange(Session& s, const Json& id, const Json& p
       Notify(s, "update2", Json::array({params[1], update}));
     }
   }
-  std::string new_key = JsonToString(params[1]);
   if (new_key != it->first) {
-    if (s.monitors.count(new_key)) {
-      ReplyError(s, id, SyntaxError("duplicate monitor ID " + new_key));
-      return;
-    }
     Session::MonitorEntry e = std::move(it->second);
     e.monid = params[1];
     s.monitors.erase(it);
@@ -147,9 +160,13 @@ void DbServer::HandleMonitorCondChange(Session& s, const Json& id, const Json& p
 }
 
 void DbServer::HandleMonitorCancel(Session& s, const Json& id, const Json& params) {
-  if (params.size() != 1 || !s.monitors.erase(JsonToString(params[0]))) {
-    ReplyError(s, id, {{"error", "unknown monitor"},
-                       {"details", params.empty() ? "missing monitor id" : "no monitor " + JsonToString(params[0])}});
+  // As ovsdb-server: these two errors are bare strings, not error objects.
+  if (params.size() != 1) {
+    ReplyError(s, id, "invalid parameters");
+    return;
+  }
+  if (!s.monitors.erase(JsonToString(params[0]))) {
+    ReplyError(s, id, "unknown monitor");
     return;
   }
   Reply(s, id, Json::object());
@@ -161,17 +178,18 @@ bool DbServer::OwnsLock(const Session& s, const std::string& name) const {
 }
 
 void DbServer::HandleLock(Session& s, const Json& id, const std::string& method, const Json& params) {
-  if (params.size() != 1 || !params[0].is_string()) {
-    ReplyError(s, id, SyntaxError(method + " expects [<lock-name>]"));
+  if (params.size() != 1 || !params[0].is_string() ||
+      !IsValidId(params[0].get_ref<const std::string&>())) {
+    ReplyError(s, id, SyntaxError(method + " request params must be <id>", &params));
     return;
   }
   const std::string name = params[0].get<std::string>();
   auto& waiters = locks_[name];
+  if (method != "unlock" && s.locks.count(name)) {
+    ReplyError(s, id, SyntaxError(fmt::format("must issue \"unlock\" before new \"{}\"", method), &params));
+    return;
+  }
   if (method == "lock") {
-    if (s.locks.count(name)) {
-      ReplyError(s, id, SyntaxError("lock " + name + " is already held or requested by this session"));
-      return;
-    }
     s.locks.insert(name);
     waiters.push_back(&s);
     Reply(s, id, {{"locked", waiters.front() == &s}});
@@ -184,7 +202,7 @@ void DbServer::HandleLock(Session& s, const Json& id, const std::string& method,
     Reply(s, id, {{"locked", true}});
   } else {  // unlock
     if (!s.locks.erase(name)) {
-      ReplyError(s, id, SyntaxError("lock " + name + " is not held or requested by this session"));
+      ReplyError(s, id, SyntaxError("unlock: \"unlock\" without \"lock\" or \"steal\"", &params));
       return;
     }
     bool was_owner = !waiters.empty() && waiters.front() == &s;

@@ -252,14 +252,23 @@ void DbServer::OnMessage(Session& s, Json&& msg) {
     } else if (method == "echo") {
       Reply(s, id, params);
     } else if (method == "list_dbs") {
-      Json names = Json::array();
+      // Sorted: ovsdb-server lists them in its hash order, which for
+      // Open_vSwitch and _Server is this one (ovsdb_rpc_differential compares it).
+      std::vector<std::string> names;
       for (auto& d : dbs_) names.push_back(d->name);
-      Reply(s, id, names);
+      std::sort(names.begin(), names.end());
+      Reply(s, id, Json(names));
     } else if (method == "lock" || method == "steal" || method == "unlock") {
       HandleLock(s, id, method, params);
     } else if (method == "set_db_change_aware") {
-      s.db_change_aware = !params.empty() && params[0].is_boolean() && params[0].get<bool>();
-      Reply(s, id, Json::object());
+      if (params.size() != 1 || !params[0].is_boolean()) {
+        ReplyError(s, id, {{"error", "syntax error"},
+                           {"details", "set_db_change_aware: true or false parameter expected"},
+                           {"syntax", JsonToString(params)}});
+      } else {
+        s.db_change_aware = params[0].get<bool>();
+        Reply(s, id, Json::object());
+      }
     } else if (method == "get_server_id") {
       Reply(s, id, server_id_.ToString());
     } else {

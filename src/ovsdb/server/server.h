@@ -159,6 +159,9 @@ class DbServer {
   // What the reply to a transaction waits for.
   Ack AckFor(const TransactOutcome& o) const;
   Db* FindDb(const std::string& name);
+  // The database named by params[0], or null after replying with
+  // ovsdb-server's error ("<method> request specifies unknown database ...").
+  Db* LookupDb(Session& s, const Json& id, const std::string& method, const Json& params);
 
   // Methods (rpc_methods.cc).
   void HandleGetSchema(Session& s, const Json& id, const Json& params);
