@@ -12,13 +12,17 @@ normalised. Clients print these objects to users (ovs-vsctl: "transaction
 error: {...}") and some match on them. Then the other methods (get_schema,
 monitor*, lock/steal/unlock, list_dbs, echo, set_db_change_aware) with bad
 and good parameters, each on a connection of its own, compared the same way
-(reply and error alike).
+(reply and error alike). Last, four monitors (monitor, monitor_cond,
+monitor_cond_since with a condition, and one selecting only inserts and
+deletes) watch a series of commits: their replies and every update,
+update2 and update3 notification must be the same.
 
   test_rpc_differential.py --numavs-db PATH
 """
 import json
 import os
 import re
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -231,6 +235,38 @@ SESSION = [
 ]
 
 
+MONITORS = [
+    ("monitor", ["Open_vSwitch", "v1", {
+        "Bridge": {"columns": ["name", "stp_enable", "flood_vlans", "other_config"]},
+        "Open_vSwitch": {"columns": ["bridges", "next_cfg"]}}]),
+    ("monitor_cond", ["Open_vSwitch", "v2", {
+        "Bridge": [{"columns": ["name", "stp_enable", "flood_vlans", "other_config"]}],
+        "Open_vSwitch": [{"columns": ["bridges", "next_cfg"]}]}]),
+    ("monitor_cond_since", ["Open_vSwitch", "v3", {
+        "Bridge": [{"columns": ["name", "flood_vlans", "other_config"],
+                    "where": [["stp_enable", "==", True]]}]},
+        "00000000-0000-0000-0000-000000000000"]),
+    ("monitor_cond", ["Open_vSwitch", "v4", {
+        "Bridge": [{"columns": ["name", "flood_vlans"], "select": {"initial": False, "modify": False}}]}]),
+]
+
+WATCHED = [
+    [{"op": "insert", "table": "Bridge", "uuid-name": "a",
+      "row": {"name": "a", "stp_enable": True, "flood_vlans": ["set", [1, 2]],
+              "other_config": ["map", [["k", "v"]]]}},
+     {"op": "mutate", "table": "Open_vSwitch", "where": [],
+      "mutations": [["bridges", "insert", ["named-uuid", "a"]]]}],
+    [{"op": "update", "table": "Bridge", "where": [["name", "==", "a"]],
+      "row": {"flood_vlans": ["set", [2, 3]], "other_config": ["map", [["k", "w"], ["x", "y"]]]}}],
+    [{"op": "update", "table": "Bridge", "where": [["name", "==", "a"]], "row": {"stp_enable": False}}],
+    [{"op": "update", "table": "Bridge", "where": [["name", "==", "a"]], "row": {"stp_enable": True}}],
+    [{"op": "mutate", "table": "Open_vSwitch", "where": [], "mutations": [["next_cfg", "+=", 1]]}],
+    [{"op": "update", "table": "Bridge", "where": [["name", "==", "a"]],
+      "row": {"flood_vlans": ["set", []], "other_config": ["map", []]}}],
+    [{"op": "update", "table": "Open_vSwitch", "where": [], "row": {"bridges": ["set", []]}}],
+]
+
+
 def _canon(x):
     """UUIDs become "U"; an object keyed by UUIDs (rows in monitor replies)
     becomes the sorted list of its values, since the two servers' UUIDs, and
@@ -271,11 +307,40 @@ def results(kind, numavs_bin):
             r = c.wait_reply(c.request(method, params), timeout=20)
             out.append(norm({"result": r.get("result"), "error": r.get("error")}))
         c.close()
+        out += watched(srv)
         srv.stop()
         srv.check_log(allow=[])
         return out
     finally:
         srv.cleanup()
+
+
+def watched(srv):
+    """The monitors' replies, then per commit the notifications they got
+    (sorted by monitor id), as normalised text."""
+    mc = harness.RpcClient(srv.remote().replace("unix:", ""), timeout=20)
+    out = []
+    # Bridges left by the transactions above: out of the way first.
+    c = harness.RpcClient(srv.remote().replace("unix:", ""), timeout=20)
+    c.wait_reply(c.request("transact", [DB, {"op": "update", "table": "Open_vSwitch", "where": [],
+                                             "row": {"bridges": ["set", []]}}]), timeout=20)
+    for method, params in MONITORS:
+        r = mc.wait_reply(mc.request(method, params), timeout=20)
+        out.append(norm({"monitor": params[1], "result": r.get("result"), "error": r.get("error")}))
+    for ops in WATCHED:
+        c.wait_reply(c.request("transact", [DB] + ops), timeout=20)
+        mc.wait_reply(mc.request("echo", ["after"]), timeout=20)
+        try:  # anything still on its way
+            while True:
+                mc.read_some(0.15)
+        except socket.timeout:
+            pass
+        notes, mc.notifications = mc.notifications, []
+        out.append(norm({"after": ops, "notifications": sorted(
+            (norm(n.get("params")) for n in notes), key=lambda t: t)}))
+    c.close()
+    mc.close()
+    return out
 
 
 def main():
@@ -284,12 +349,15 @@ def main():
     f = harness.Failures()
     got = results("numavs", numavs_bin)
     want = results("ovsdb-server", numavs_bin)
-    asked = [("transact", ops) for ops in CORPUS] + CALLS + SESSION
+    asked = ([("transact", ops) for ops in CORPUS] + CALLS + SESSION
+             + [("monitor", m) for m in MONITORS] + [("watched transact", ops) for ops in WATCHED])
     for (method, params), g, w in zip(asked, got, want):
         f.check(g == w, "%s %s:\n  numavs-db:    %s\n  ovsdb-server: %s"
                 % (method, harness._short(params, 300), g, w))
-    harness.log("%d transactions and %d other requests compared"
-                % (len(CORPUS), len(CALLS) + len(SESSION)))
+    f.check(len(got) == len(want) == len(asked), "%d/%d results for %d requests"
+            % (len(got), len(want), len(asked)))
+    harness.log("%d transactions, %d other requests, %d monitors over %d commits compared"
+                % (len(CORPUS), len(CALLS) + len(SESSION), len(MONITORS), len(WATCHED)))
     f.finish("ovsdb_rpc_differential")
 
 
