@@ -45,6 +45,10 @@ struct TransactOptions {
   int64_t elapsed_ms = 0;
   // For the "assert" op: does the session own this lock? null = owns nothing.
   std::function<bool(const std::string&)> owns_lock;
+  // Non-empty: the name of a database clients may read but not write
+  // (_Server). A write operation that would succeed fails with
+  // ovsdb-server's "not allowed" error instead.
+  std::string reserved_db;
 };
 
 struct TransactOutcome {

@@ -212,6 +212,19 @@ CALLS = [
     ("lock", []), ("lock", [1]), ("lock", ["a", "b"]), ("lock", ["1a"]), ("lock", ["l1"]),
     ("unlock", ["never"]), ("steal", []), ("steal", ["l2"]),
     ("echo", []), ("echo", [1, "a"]), ("list_dbs", []),
+    # _Server, read-only to clients (its "schema" column holds each server's
+    # own schema text, and ovsdb-server's _Server schema carries a checksum
+    # of its file: neither is compared).
+    ("transact", ["_Server", {"op": "select", "table": "Database", "where": [],
+                              "columns": ["name", "model", "connected", "leader", "index", "sid", "cid"],
+                              "sort": ["name"]}]),
+    ("transact", ["_Server", {"op": "insert", "table": "Database", "row": {"name": "x"}}]),
+    ("transact", ["_Server", {"op": "insert", "table": "Database",
+                              "row": {"name": "x", "model": "standalone"}}]),
+    ("transact", ["_Server", {"op": "update", "table": "Database", "where": [], "row": {"leader": False}}]),
+    ("transact", ["_Server", {"op": "delete", "table": "Database", "where": [["name", "==", "nope"]]}]),
+    ("transact", ["_Server", {"op": "mutate", "table": "Database", "where": [],
+                              "mutations": [["index", "insert", ["set", [1]]]]}]),
     ("set_db_change_aware", []), ("set_db_change_aware", [True]), ("set_db_change_aware", [1]),
 ]
 

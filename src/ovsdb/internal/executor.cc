@@ -126,11 +126,19 @@ ErrorOr<Json> Executor::Execute(size_t index, const Json& op) {
   const Json* o = Member(op, "op", MemberType::kId, false, &err);
   if (err) return *err;
   const auto& name = o->get_ref<const std::string&>();
-  if (name == "insert") return Insert(index, op);
+  if (name == "insert" || name == "update" || name == "mutate" || name == "delete") {
+    ErrorOr<Json> r = name == "insert"   ? Insert(index, op)
+                      : name == "update" ? Update(op)
+                      : name == "mutate" ? Mutate(op)
+                                         : Delete(op);
+    // As ovsdb-server: the operation's own errors first.
+    if (r.ok() && !opts_.reserved_db.empty())
+      return Error(ErrorCode::kNotAllowed,
+                   fmt::format("{} operation not allowed on table in reserved database {}", name,
+                               opts_.reserved_db));
+    return r;
+  }
   if (name == "select") return Select(op);
-  if (name == "update") return Update(op);
-  if (name == "mutate") return Mutate(op);
-  if (name == "delete") return Delete(op);
   if (name == "wait") return Wait(op);
   if (name == "commit") return Commit(op);
   if (name == "abort") {

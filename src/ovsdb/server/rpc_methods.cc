@@ -15,12 +15,6 @@ Json SyntaxError(const std::string& details, const Json* syntax = nullptr) {
   return e;
 }
 
-bool IsWriteOp(const Json& op) {
-  if (!op.is_object() || !op.contains("op") || !op["op"].is_string()) return false;
-  const std::string& name = op["op"].get_ref<const std::string&>();
-  return name == "insert" || name == "update" || name == "mutate" || name == "delete";
-}
-
 }  // namespace
 
 DbServer::Db* DbServer::LookupDb(Session& s, const Json& id, const std::string& method,
@@ -52,15 +46,6 @@ void DbServer::HandleTransact(Session& s, const Json& id, Json&& params) {
   if (!db) return;
   params.erase(params.begin());  // the ops, without copying them
   Json& ops = params;
-  if (db == dbs_[0].get()) {
-    for (const Json& op : ops) {
-      if (IsWriteOp(op)) {
-        Reply(s, id, Json::array({{{"error", "not allowed"},
-                                   {"details", "the _Server database is read-only"}}}));
-        return;
-      }
-    }
-  }
   RunTransaction(&s, id, *db, ops, true, nullptr);
 }
 

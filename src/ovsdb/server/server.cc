@@ -293,6 +293,7 @@ void DbServer::RunTransaction(Session* s, const Json& id, Db& db, const Json& op
                           .count();
   }
   opts.owns_lock = [this, s](const std::string& name) { return s && OwnsLock(*s, name); };
+  if (&db == dbs_[0].get()) opts.reserved_db = db.name;  // _Server: read-only to clients
   TransactOutcome o = db.db->Transact(ops, opts);
   if (o.blocked && may_block) {
     if (!blocked) {

@@ -321,7 +321,9 @@ TEST_F(ServerTest, AckBeforeSyncSyncsInTheBackground) {
   auto written = std::chrono::steady_clock::now() - t0;  // every commit written by then
   uint64_t flushes = Flushes();
   // Read before 150 ms had passed (the sync is due 200 ms after the first write):
-  if (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(150)) EXPECT_EQ(flushes, 0u);
+  if (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(150)) {
+    EXPECT_EQ(flushes, 0u);
+  }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (Flushes() == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
