@@ -1,5 +1,7 @@
 #include "ovsdb/error.h"
 
+#include <fmt/format.h>
+
 namespace vs::ovsdb {
 
 const char* ErrorCodeName(ErrorCode code) {
@@ -27,6 +29,12 @@ const char* ErrorCodeName(ErrorCode code) {
     case ErrorCode::kOvsdbError: return "ovsdb error";
   }
   return "internal error";
+}
+
+std::string NotAllowedMembers(const std::vector<std::string>& names) {
+  if (names.size() == 1) return fmt::format("Member '{}' is present but not allowed here.", names[0]);
+  return fmt::format("Member '{}' and {} other member{} are present but not allowed here.", names[0],
+                     names.size() - 1, names.size() > 2 ? "s" : "");
 }
 
 Json Error::ToJson() const {

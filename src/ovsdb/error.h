@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
@@ -45,6 +46,11 @@ enum class ErrorCode {
 
 // The wire string for `code` (always a static string).
 const char* ErrorCodeName(ErrorCode code);
+
+// ovsdb-server's words for the members an object may not have (`names` not
+// empty): "Member 'a' is present but not allowed here." or "Member 'a' and 2
+// other members are present but not allowed here."
+std::string NotAllowedMembers(const std::vector<std::string>& names);
 
 class Error {
  public:

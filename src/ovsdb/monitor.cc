@@ -37,11 +37,7 @@ MaybeError CheckObject(const Json& j, const std::string& what,
     if (!known) unused.push_back(it.key());
   }
   if (unused.empty()) return std::nullopt;
-  if (unused.size() == 1)
-    return ParserError(j, what, fmt::format("Member '{}' is present but not allowed here.", unused[0]));
-  return ParserError(j, what,
-                     fmt::format("Member '{}' and {} other member{} are present but not allowed here.",
-                                 unused[0], unused.size() - 1, unused.size() > 2 ? "s" : ""));
+  return ParserError(j, what, NotAllowedMembers(unused));
 }
 
 }  // namespace

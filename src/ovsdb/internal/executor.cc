@@ -31,10 +31,7 @@ MaybeError Executor::CheckMembers(const Json& op, std::initializer_list<const ch
       unused.push_back(it.key());
   }
   if (unused.empty()) return std::nullopt;
-  if (unused.size() == 1)
-    return ParseError(op, fmt::format("Member '{}' is present but not allowed here.", unused[0]));
-  return ParseError(op, fmt::format("Member '{}' and {} other member{} are present but not allowed here.",
-                                    unused[0], unused.size() - 1, unused.size() > 2 ? "s" : ""));
+  return ParseError(op, NotAllowedMembers(unused));
 }
 
 const Json* Executor::Member(const Json& op, const char* name, MemberType type, bool optional,
