@@ -28,7 +28,7 @@ class FakeServer {
     EXPECT_EQ(listen(listen_fd_, 1), 0);
   }
   ~FakeServer() {
-    if (thread_.joinable()) thread_.join();
+    Join();
     close(listen_fd_);
     unlink(path_.c_str());
     rmdir(dir_.c_str());
@@ -43,6 +43,10 @@ class FakeServer {
     });
   }
   std::string remote() const { return "unix:" + path_; }
+  // Waits for the script to end.
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
 
  private:
   std::string dir_, path_;
@@ -59,8 +63,8 @@ std::string ReadSome(int fd) {
 }
 
 TEST(ClientTest, CallReturnsResultAndQueuesNotifications) {
+  std::string seen_echo_reply;  // before `server`: its thread writes it until joined
   FakeServer server;
-  std::string seen_echo_reply;
   server.Serve([&](int fd) {
     std::string req = ReadSome(fd);  // {"id":1,"method":"list_dbs",...}
     // An echo request and a notification arrive before the reply, split oddly.
@@ -77,7 +81,9 @@ TEST(ClientTest, CallReturnsResultAndQueuesNotifications) {
   ASSERT_TRUE(note.ok());
   EXPECT_EQ(note->method, "update");
   client->reset();
-  // The server thread records the echo reply; it is joined by ~FakeServer.
+  server.Join();
+  // The client answered the server's echo request while waiting for its reply.
+  EXPECT_NE(seen_echo_reply.find(R"("id":"e1")"), std::string::npos) << seen_echo_reply;
 }
 
 TEST(ClientTest, ErrorReplyIsRemoteError) {
