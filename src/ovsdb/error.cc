@@ -37,6 +37,12 @@ std::string NotAllowedMembers(const std::vector<std::string>& names) {
                      names.size() - 1, names.size() > 2 ? "s" : "");
 }
 
+Error ParserError(const Json& j, const std::string& what, const std::string& details) {
+  std::string d = fmt::format("Parsing {} failed: {}", what, details);
+  return j.is_object() ? Error(ErrorCode::kSyntaxError, std::move(d), j)
+                       : Error(ErrorCode::kSyntaxError, std::move(d));
+}
+
 Json Error::ToJson() const {
   Json j = Json::object();
   j["error"] = ErrorCodeName(code_);

@@ -75,6 +75,10 @@ class Error {
   std::optional<std::string> syntax_;
 };
 
+// ovsdb-server's parser errors: "syntax error", "Parsing <what> failed:
+// <details>", with `j` as "syntax" when it is an object (none otherwise).
+Error ParserError(const Json& j, const std::string& what, const std::string& details);
+
 // A success value or one Error. Used throughout the engine instead of exceptions.
 template <typename T>
 class [[nodiscard]] ErrorOr {

@@ -12,14 +12,6 @@ Error MonSyntax(const Json& j, std::string details) {
   return Error(ErrorCode::kSyntaxError, std::move(details), j);
 }
 
-// ovsdb-server's parser errors: "Parsing <what> failed: <details>", with the
-// object as "syntax" (none when it is not an object).
-Error ParserError(const Json& j, const std::string& what, const std::string& details) {
-  std::string d = fmt::format("Parsing {} failed: {}", what, details);
-  return j.is_object() ? Error(ErrorCode::kSyntaxError, std::move(d), j)
-                       : Error(ErrorCode::kSyntaxError, std::move(d));
-}
-
 // Checks an object's members as ovsdb-server's parser does: each allowed one
 // optional and of its type (in the order given), then none other present.
 MaybeError CheckObject(const Json& j, const std::string& what,

@@ -18,10 +18,7 @@ Error Syntax(const Json& j, std::string details) {
 }  // namespace
 
 Error Executor::ParseError(const Json& op, const std::string& details) const {
-  std::string d = fmt::format("Parsing ovsdb operation {} of {} failed: {}", current_ + 1, n_ops_, details);
-  // Like ovsdb-server, no "syntax" when the operation is not an object.
-  return op.is_object() ? Error(ErrorCode::kSyntaxError, std::move(d), op)
-                        : Error(ErrorCode::kSyntaxError, std::move(d));
+  return ParserError(op, fmt::format("ovsdb operation {} of {}", current_ + 1, n_ops_), details);
 }
 
 MaybeError Executor::CheckMembers(const Json& op, std::initializer_list<const char*> allowed) const {
@@ -342,10 +339,8 @@ ErrorOr<Json> Executor::Delete(const Json& op) {
 // As in ovsdb-server, the expected rows and the rows matching "where" are
 // compared as sets of distinct projections onto `cols`: duplicates on either
 // side count once.
-ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& where, const Json& rows,
+ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Condition& cond, const Json& rows,
                                     const std::vector<int>& cols) {
-  auto cond = Condition::FromJson(t, where, &symtab_);
-  if (!cond.ok()) return cond.error();
   ParseOptions popts;
   popts.symtab = &symtab_;
   std::vector<std::vector<Datum>> expected;  // distinct projections
@@ -363,7 +358,7 @@ ErrorOr<bool> Executor::WaitMatches(const TableSchema& t, const Json& where, con
   }
   std::vector<bool> seen(expected.size(), false);
   size_t n_seen = 0;
-  for (const Uuid& u : txn_.Query(t.index(), cond.value())) {
+  for (const Uuid& u : txn_.Query(t.index(), cond)) {
     const Row* r = txn_.Get(t.index(), u);
     auto same = [&](const std::vector<Datum>& e) {
       for (size_t k = 0; k < cols.size(); k++)
@@ -400,7 +395,7 @@ ErrorOr<Json> Executor::Wait(const Json& op) {
     if (timeout_ms < 0) return Syntax(*timeout, "timeout must be nonnegative");
   }
   if (*until != "==" && *until != "!=") return Syntax(*until, "\"until\" must be \"==\" or \"!=\"");
-  auto eq = WaitMatches(t, *where, *rows, cols.value());
+  auto eq = WaitMatches(t, cond.value(), *rows, cols.value());
   if (!eq.ok()) return eq.error();
   if (eq.value() == (*until == "==")) return Json::object();
   if (timeout_ms == 0 || !opts_.wait_may_block || opts_.elapsed_ms >= timeout_ms)

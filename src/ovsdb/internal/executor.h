@@ -69,7 +69,7 @@ class Executor {
   ErrorOr<Json> Comment(const Json& op);
   // A "columns" or "sort" member (null: every column).
   ErrorOr<std::vector<int>> ParseColumns(const TableSchema& ts, const Json* columns);
-  ErrorOr<bool> WaitMatches(const TableSchema& ts, const Json& where, const Json& rows,
+  ErrorOr<bool> WaitMatches(const TableSchema& ts, const Condition& cond, const Json& rows,
                             const std::vector<int>& cols);
 
   Txn& txn_;
