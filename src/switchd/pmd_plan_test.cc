@@ -9,7 +9,7 @@ namespace {
 const std::map<int, std::vector<int>> kTwoNodes = {{0, {0, 1}}, {1, {2, 3}}};
 
 PortQueues Port(const char* name, uint32_t dp, int eth, uint16_t rxq, int numa) {
-  return PortQueues{name, dp, eth, rxq, 1, numa};
+  return PortQueues{name, dp, nullptr, eth, rxq, 1, numa};
 }
 
 TEST(PmdPlan, DefaultIsOnePmdPerNodeWithPorts) {
@@ -19,7 +19,7 @@ TEST(PmdPlan, DefaultIsOnePmdPerNodeWithPorts) {
   EXPECT_EQ(p->pmds[0].core, 2);  // lowest core of node 1
   ASSERT_EQ(p->pmds[0].rxqs.size(), 2u);
   EXPECT_FALSE(p->pmds[0].rxqs[0].remote);
-  EXPECT_EQ(p->tx[1], (std::pair<int, uint16_t>{0, 1}));
+  EXPECT_EQ(p->tx[1], (PmdPlan::Tx{nullptr, 0, 1}));
 }
 
 TEST(PmdPlan, QueuesGoToTheirNodeRoundRobin) {
@@ -56,10 +56,10 @@ TEST(PmdPlan, BadMasksAreNamed) {
 }
 
 TEST(PmdPlan, PortsWithoutDevicesAreNotPolled) {
-  auto p = Plan({PortQueues{"br0", 3, -1, 0, 0, 0}}, kTwoNodes, "", 64);
+  auto p = Plan({PortQueues{"br0", 3, nullptr, -1, 0, 0, 0}}, kTwoNodes, "", 64);
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(p->pmds.empty());
-  EXPECT_EQ(p->tx[3].first, -1);
+  EXPECT_EQ(p->tx[3].n_txq, 0);
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
       all += (all.empty() ? "" : ",") + std::to_string(c);
     }
   PmdPlan plan;
-  plan.tx.assign(max_ports, {-1, 0});
+  plan.tx.assign(max_ports, {});
   std::set<int> cores;
   if (!pmd_cpu_mask.empty()) {
     auto parsed = ParseCpuMask(pmd_cpu_mask);
@@ -79,7 +79,7 @@ Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
   } else {
     std::set<int> nodes;
     for (const auto& p : ports)
-      if (p.eth_port >= 0 && p.n_rxq > 0) nodes.insert(p.numa);
+      if (p.n_rxq > 0) nodes.insert(p.numa);
     for (int n : nodes) {
       auto it = cores_by_node.find(n);
       if (it != cores_by_node.end() && !it->second.empty()) {
@@ -91,8 +91,8 @@ Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
   }
   for (int c : cores) plan.pmds.push_back({c, node_of_core[c], {}});
   for (const auto& p : ports) {
-    if (p.eth_port < 0) continue;
-    if (p.dp_port < max_ports) plan.tx[p.dp_port] = {p.eth_port, p.n_txq};
+    if (p.n_rxq == 0 && p.n_txq == 0) continue;
+    if (p.dp_port < max_ports) plan.tx[p.dp_port] = {p.dev, p.eth_port, p.n_txq};
     for (uint16_t q = 0; q < p.n_rxq && !plan.pmds.empty(); q++) {
       // The least loaded PMD of the device's node; else of any node (cross-NUMA).
       PmdPlan::Pmd* best = nullptr;
@@ -102,8 +102,7 @@ Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
       if (remote)
         for (auto& pmd : plan.pmds)
           if (!best || pmd.rxqs.size() < best->rxqs.size()) best = &pmd;
-      best->rxqs.push_back(RxqRef{p.name, p.dp_port, static_cast<uint16_t>(p.eth_port), q, p.numa,
-                                  remote});
+      best->rxqs.push_back(RxqRef{p.name, p.dp_port, p.dev, p.eth_port, q, p.numa, remote});
     }
   }
   return plan;
@@ -116,7 +115,7 @@ struct PmdThreads::Worker {
   size_t n_pmds = 1;
   dp::Pmd* pmd = nullptr;
   std::vector<RxqRef> rxqs;
-  std::vector<std::pair<int, uint16_t>> tx;
+  std::vector<PmdPlan::Tx> tx;
   std::atomic_flag* locks = nullptr;
   std::atomic<uint64_t> tx_dropped{0};
   std::thread th;
@@ -143,7 +142,11 @@ void PmdThreads::Run(Worker* w) {
   uint64_t tsc = rte_rdtsc();
   while (!stop_.load(std::memory_order_relaxed)) {
     for (const RxqRef& q : w->rxqs) {
-      uint16_t n = rte_eth_rx_burst(q.eth_port, q.queue, pkts, dp::kMaxBurst);
+      // An ethdev queue is polled directly; any other device with one call per burst.
+      uint16_t n = q.eth_port >= 0
+                       ? rte_eth_rx_burst(static_cast<uint16_t>(q.eth_port), q.queue, pkts,
+                                          dp::kMaxBurst)
+                       : q.dev->RxBurst(q.queue, pkts, dp::kMaxBurst);
       uint64_t t = rte_rdtsc();
       if (n == 0) {
         w->pmd->AddIdleCycles(t - tsc);
@@ -157,15 +160,17 @@ void PmdThreads::Run(Worker* w) {
       for (uint32_t i = 0; i < tx.n_touched(); i++) {
         uint32_t port = tx.touched(i);
         dp::TxBatches::Queue& out = tx.queue(port);
-        auto [eth, n_txq] = w->tx[port];
+        const PmdPlan::Tx& dst = w->tx[port];
         uint16_t sent = 0;
-        if (eth >= 0 && n_txq > 0) {
-          uint16_t txq = static_cast<uint16_t>(w->index % n_txq);
-          bool shared = n_txq < w->n_pmds;
-          std::atomic_flag* lock = shared ? &w->locks[eth * kMaxTxqPerPort + txq] : nullptr;
+        if (dst.n_txq > 0) {
+          uint16_t txq = static_cast<uint16_t>(w->index % dst.n_txq);
+          bool shared = dst.n_txq < w->n_pmds;
+          std::atomic_flag* lock = shared ? &w->locks[port * kMaxTxqPerPort + txq] : nullptr;
           if (lock)
             while (lock->test_and_set(std::memory_order_acquire)) rte_pause();
-          sent = rte_eth_tx_burst(static_cast<uint16_t>(eth), txq, out.pkts, out.count);
+          sent = dst.eth_port >= 0 ? rte_eth_tx_burst(static_cast<uint16_t>(dst.eth_port), txq,
+                                                      out.pkts, out.count)
+                                   : dst.dev->TxBurst(txq, out.pkts, out.count);
           if (lock) lock->clear(std::memory_order_release);
         }
         if (sent < out.count) {
@@ -205,7 +210,10 @@ void PmdThreads::Run(Worker* w) {
 Status PmdThreads::Apply(const PmdPlan& plan) {
   if (plan == plan_ && threads_.size() == plan.pmds.size()) return Status::Ok();
   Stop();
-  if (!locks_) locks_.reset(new std::atomic_flag[RTE_MAX_ETHPORTS * kMaxTxqPerPort]);
+  if (n_locks_ < plan.tx.size() * kMaxTxqPerPort) {
+    n_locks_ = plan.tx.size() * kMaxTxqPerPort;
+    locks_.reset(new std::atomic_flag[n_locks_]);
+  }
   // Drop the PMDs of cores no longer in the plan; create the new ones.
   std::set<int> cores;
   for (const auto& p : plan.pmds) cores.insert(p.core);
@@ -272,11 +280,11 @@ std::string PmdThreads::PerfText() const {
     out += w->pmd->PerfText();
     out += fmt::format("    tx device full or no device: {}\n",
                        w->tx_dropped.load(std::memory_order_relaxed));
-    std::set<uint16_t> seen;
+    std::set<int> seen;
     for (const RxqRef& q : w->rxqs) {
-      if (!seen.insert(q.eth_port).second) continue;
+      if (q.eth_port < 0 || !seen.insert(q.eth_port).second) continue;
       rte_eth_stats st;
-      if (rte_eth_stats_get(q.eth_port, &st) != 0) continue;
+      if (rte_eth_stats_get(static_cast<uint16_t>(q.eth_port), &st) != 0) continue;
       out += fmt::format("    rx no buffer ({}): {}\n    rx missed ({}): {}\n", q.port_name,
                          st.rx_nombuf, q.port_name, st.imissed);
     }

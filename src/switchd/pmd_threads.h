@@ -5,16 +5,19 @@
 // and exits), keeps the dp::Pmd of every core still in the plan (so its
 // caches and statistics survive), and starts one thread per core, pinned to
 // it and registered with DPDK (so mempool caches work). A thread polls its rx
-// queues in turn: rte_eth_rx_burst, dp::Pmd::ProcessBurst, then one
-// rte_eth_tx_burst per output port touched. Each thread sends on tx queue
-// (pmd index mod n_txq) of a port; when a port has fewer tx queues than there
-// are PMDs, the sharers take a spinlock per burst — never per packet.
-// Packets for ports without a DPDK device (dummy, internal) are dropped and
-// counted.
+// queues in turn: one rx burst, dp::Pmd::ProcessBurst, then one tx burst per
+// output port touched. A burst is rte_eth_rx_burst/rte_eth_tx_burst called
+// directly for a device whose queues are an ethdev's (Netdev::ethdev_port()),
+// else one virtual Netdev::RxBurst/TxBurst call per burst (vhost-user and
+// other non-ethdev types). Each thread sends on tx queue (pmd index mod n_txq)
+// of a port; when a port has fewer tx queues than there are PMDs, the sharers
+// take a spinlock per burst — never per packet. Packets for ports without
+// queues (dummy, or internal before DPDK runs) are dropped and counted.
 //
 // Planning (Plan()): PMD cores come from other_config:pmd-cpu-mask, or by
-// default the lowest core of each NUMA node that has a DPDK port. Each rx
-// queue goes to a PMD on its device's node, round robin; if the node has none,
+// default the lowest core of each NUMA node that has a port with rx queues.
+// Each rx queue goes to a PMD on its device's node (Netdev::numa_node()),
+// round robin; if the node has none,
 // to the least loaded PMD of another node, and the queue is marked
 // cross-NUMA (a warning and a flag in pmd-rxq-show).
 //
@@ -33,13 +36,15 @@
 #include "base/status.h"
 #include "dp/datapath.h"
 #include "dp/pmd.h"
+#include "netdev/netdev.h"
 
 namespace vs::switchd {
 
 struct RxqRef {
   std::string port_name;
   uint32_t dp_port = 0;  // datapath port id
-  uint16_t eth_port = 0;
+  netdev::Netdev* dev = nullptr;
+  int eth_port = -1;     // >= 0: poll with rte_eth_rx_burst directly
   uint16_t queue = 0;
   int numa = 0;          // of the device
   bool remote = false;   // polled from another node
@@ -54,15 +59,23 @@ struct PmdPlan {
     bool operator==(const Pmd&) const = default;
   };
   std::vector<Pmd> pmds;
-  // dp port id -> (eth port, n_txq); eth port -1 = no device (drop).
-  std::vector<std::pair<int, uint16_t>> tx;
+  // By dp port id; n_txq 0 = no device queues (drop).
+  struct Tx {
+    netdev::Netdev* dev = nullptr;
+    int eth_port = -1;  // >= 0: send with rte_eth_tx_burst directly
+    uint16_t n_txq = 0;
+    bool operator==(const Tx&) const = default;
+  };
+  std::vector<Tx> tx;
   bool operator==(const PmdPlan&) const = default;
 };
 
+// A port's queues as the planner sees them (Switchd fills it from the Netdev).
 struct PortQueues {
   std::string name;
   uint32_t dp_port = 0;
-  int eth_port = -1;
+  netdev::Netdev* dev = nullptr;
+  int eth_port = -1;  // dev->ethdev_port()
   uint16_t n_rxq = 0, n_txq = 0;
   int numa = 0;
 };
@@ -98,8 +111,9 @@ class PmdThreads {
   std::map<int, std::unique_ptr<dp::Pmd>> pmds_;  // by core
   std::vector<std::unique_ptr<Worker>> threads_;
   std::atomic<bool> stop_{false};
-  // Tx queue locks for ports shared by more PMDs than queues: [eth_port * 64 + queue].
+  // Tx queue locks for ports shared by more PMDs than queues: [dp_port * 64 + queue].
   std::unique_ptr<std::atomic_flag[]> locks_;
+  size_t n_locks_ = 0;
 };
 
 }  // namespace vs::switchd

@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "netdev/registry.h"
+#include "numa/appctl.h"
 
 namespace vs::switchd {
 namespace {
@@ -28,12 +30,19 @@ Json OptionalString(const std::string& s) {
   return s.empty() ? MakeSet({}) : Json(s);
 }
 
+netdev::Config NetdevConfig(const InterfaceConfig& c) {
+  return netdev::Config{c.name, c.type, c.options, c.mtu_request};
+}
+
+// PMD threads poll its rx queues or send on its tx queues.
+bool Polled(const netdev::Netdev& d) { return d.n_rxq() > 0 || d.n_txq() > 0; }
+
 }  // namespace
 
 Switchd::Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_root)
     : io_(io),
       idl_(io, std::move(db_remote), "Open_vSwitch", MonitoredTables()),
-      dpdk_(std::move(sysfs_root)),
+      ctx_(std::move(sysfs_root)),
       tick_(io) {}
 
 Switchd::~Switchd() {
@@ -46,6 +55,8 @@ Status Switchd::Start() {
   if (!dp.ok()) return dp.status();
   dp_ = std::move(*dp);
   pmds_ = std::make_unique<PmdThreads>(*dp_);
+  // A device's reconfiguration request (any thread) wakes the loop.
+  ctx_.set_notifier([this] { asio::post(io_, [this] { OnDbChange(); }); });
   Tick();
   return idl_.Start([this] { OnDbChange(); });
 }
@@ -76,7 +87,7 @@ int64_t Switchd::OfportOf(const Iface& in) const {
 }
 
 void Switchd::CloseInterface(Iface* in) {
-  if (in->dev && in->dev->ethdev().port >= 0) pmds_->Stop();  // no PMD may poll a closing device
+  if (in->dev && Polled(*in->dev)) pmds_->Stop();  // no PMD may use a closing device
   if (in->dp_port != dp::kNoPort) {
     if (Status s = dp_->DelPort(in->cfg.name); !s.ok())
       VS_LOG_WARN(kLog, "datapath: removing port {}: {}", in->cfg.name, s.message());
@@ -91,11 +102,10 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
   std::vector<uint16_t> trunks;
   for (int64_t t : p.trunks)
     if (t >= 0 && t < 4096) trunks.push_back(static_cast<uint16_t>(t));
-  // Internal ports carry traffic as DPDK net_tap devices once DPDK runs; a
-  // plain TAP opened before that is reopened then.
-  const bool dpdk_tap = cfg.type == "internal" && dpdk_.initialized() && !dpdk_.simulated();
-  const bool changed = !(in->cfg == cfg) || in->bridge != b.name ||
-                       (in->dev && dpdk_tap && in->dev->ethdev().port < 0);
+  // A device that would be opened differently now (an internal port opened
+  // as a plain TAP before DPDK ran) is reopened.
+  const bool reopen = in->dev && in->dev->reopen_wanted();
+  const bool changed = !(in->cfg == cfg) || in->bridge != b.name || reopen;
   if (in->dev && !changed) {
     if (in->tag != tag || in->trunks != trunks) {
       in->tag = tag;
@@ -105,9 +115,8 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
     }
     return;  // running and untouched
   }
-  const bool upgrade_tap = in->dev && dpdk_tap && in->dev->ethdev().port < 0;
-  if (in->dev && !upgrade_tap && in->bridge == b.name && in->cfg.type == cfg.type &&
-      in->cfg.name == cfg.name && in->dev->Reconfigure(cfg)) {
+  if (in->dev && !reopen && in->bridge == b.name && in->cfg.type == cfg.type &&
+      in->cfg.name == cfg.name && in->dev->Reconfigure(NetdevConfig(cfg))) {
     VS_LOG_INFO(kLog, "bridge {}: reconfigured interface {}", b.name, cfg.name);
     in->cfg = cfg;
     return;
@@ -122,14 +131,7 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
   in->bridge = b.name;
   in->tag = tag;
   in->trunks = trunks;
-  Result<std::unique_ptr<Netdev>> dev = Status(EINVAL, "");
-  if (cfg.type == "dpdk" || dpdk_tap) {
-    Status common = CheckCommonOptions(cfg);
-    if (!common.ok()) dev = common;
-    else dev = dpdk_tap ? dpdk_.OpenTapPort(cfg) : dpdk_.OpenPort(cfg);
-  } else {
-    dev = OpenNetdev(cfg);
-  }
+  Result<std::unique_ptr<netdev::Netdev>> dev = netdev::Open(ctx_, NetdevConfig(cfg));
   if (dev.ok()) {
     dp::PortConfig pc;
     pc.name = cfg.name;
@@ -173,16 +175,33 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
   }
 }
 
+// Devices that asked for a reconfiguration (netdev.h) apply it now, with no
+// PMD using them; UpdatePmds() then re-homes their queues.
+void Switchd::ApplyRequests() {
+  for (auto& [u, in] : ifaces_) {
+    if (!in.dev || !in.dev->reconfigure_requested()) continue;
+    if (Polled(*in.dev)) pmds_->Stop();
+    Status s = in.dev->ApplyRequest();
+    if (s.ok()) {
+      VS_LOG_INFO(kLog, "bridge {}: interface {} reconfigured (NUMA node {}, {} rx queue(s))",
+                  in.bridge, in.cfg.name, in.dev->numa_node(), in.dev->n_rxq());
+    } else if (in.error != s.message()) {
+      VS_LOG_WARN(kLog, "bridge {}: {}", in.bridge, s.message());
+    }
+    in.error = s.ok() ? "" : s.message();
+  }
+}
+
 void Switchd::UpdatePmds(const SwitchConfig& cfg) {
   std::vector<PortQueues> ports;
   for (const auto& [u, in] : ifaces_) {
-    if (!in.dev || in.dp_port == dp::kNoPort) continue;
-    Netdev::Ethdev e = in.dev->ethdev();
-    if (e.port < 0) continue;
-    ports.push_back(PortQueues{in.cfg.name, in.dp_port, e.port, e.n_rxq, e.n_txq, e.numa});
+    if (!in.dev || in.dp_port == dp::kNoPort || !Polled(*in.dev)) continue;
+    netdev::Netdev& d = *in.dev;
+    ports.push_back(PortQueues{in.cfg.name, in.dp_port, &d, d.ethdev_port(), d.n_rxq(), d.n_txq(),
+                               d.numa_node()});
   }
   std::map<int, std::vector<int>> cores;
-  if (const numa::Topology* topo = dpdk_.topology())
+  if (const numa::Topology* topo = ctx_.topology())
     for (const auto& n : topo->nodes()) cores[n.id] = n.cpus;
   auto mask = cfg.other_config.find("pmd-cpu-mask");
   auto plan = Plan(ports, cores, mask == cfg.other_config.end() ? "" : mask->second,
@@ -200,7 +219,11 @@ void Switchd::Reconcile() {
   SwitchConfig cfg = ReadConfig(idl_);
   if (!cfg.present) return;
   applied_seqno_ = idl_.seqno();
-  (void)dpdk_.Configure(cfg.other_config);  // failures are logged and reported by dpdk ports
+  (void)ctx_.Configure(cfg.other_config);  // failures are logged and reported by dpdk ports
+  if (ctl_ && !memory_commands_ && ctx_.registry()) {
+    numa::RegisterMemoryCommands(*ctl_, *ctx_.registry());
+    memory_commands_ = true;
+  }
   std::set<std::string> wanted_bridges;
   for (const auto& b : cfg.bridges) wanted_bridges.insert(b.name);
   std::set<Uuid> wanted_ifaces;
@@ -247,6 +270,7 @@ void Switchd::Reconcile() {
       }
     }
   }
+  ApplyRequests();
   UpdatePmds(cfg);
   Json ops = WriteBackOps(cfg);
   if (ops.empty()) return;
@@ -320,16 +344,16 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     Json set = Json::object();
     if (cfg.cur_cfg != cfg.next_cfg) set["cur_cfg"] = cfg.next_cfg;
     std::vector<Json> types;
-    for (const auto& t : SupportedTypes()) types.push_back(t);
+    for (const auto& t : netdev::SupportedTypes()) types.push_back(t);
     Json want_types = MakeSet(types);
     if (row.value("iface_types", Json()) != want_types) set["iface_types"] = want_types;
     Json want_dp = "netdev";
     if (row.value("datapath_types", Json()) != want_dp && row.value("datapath_types", Json()) != MakeSet({"netdev"}))
       set["datapath_types"] = want_dp;
-    bool dpdk_up = dpdk_.initialized();
+    bool dpdk_up = ctx_.dpdk_ready();
     if (GetBool(row, "dpdk_initialized") != dpdk_up || !row.contains("dpdk_initialized"))
       set["dpdk_initialized"] = dpdk_up;
-    std::string version = dpdk_up ? dpdk_.version() : "";
+    std::string version = dpdk_up ? ctx_.version() : "";
     if (GetString(row, "dpdk_version") != version) set["dpdk_version"] = OptionalString(version);
     if (!set.empty())
       ops.push_back({{"op", "update"}, {"table", "Open_vSwitch"},
@@ -373,7 +397,7 @@ Result<std::string> WithNewline(Result<std::string> r) {
 }  // namespace
 
 void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
-  dpdk_.SetControl(&ctl);
+  ctl_ = &ctl;
   ctl.Register("dpif/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
                  return ShowText();
                }));

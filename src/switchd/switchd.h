@@ -11,7 +11,11 @@
 // Open_vSwitch cur_cfg = next_cfg (which is what `ovs-vsctl` without
 // --no-wait waits for), iface_types, datapath_types, dpdk_initialized,
 // dpdk_version. DPDK is started from other_config when dpdk-init asks for it
-// (switchd/dpdk.h) before interfaces are opened.
+// (netdev/context.h) before interfaces are opened; interfaces are opened by
+// type through the netdev registry (netdev/registry.h). A device that asks
+// for a reconfiguration (a vhost-user guest connecting: Netdev::
+// RequestReconfigure) wakes this loop, which stops the PMDs, lets the device
+// apply it and replans the PMDs from its new node and queues.
 // A failed interface gets ofport -1 and its error text, as in OVS, so
 // ovs-vsctl prints "Error detected while setting up ...".
 //
@@ -19,9 +23,9 @@
 // its datapath port number is its OpenFlow port number and Interface.ofport
 // (the bridge's own internal interface shows 65534, LOCAL, as in OVS);
 // ofport_request is honoured when free. Port tag/trunks set its VLANs.
-// Then the PMD plan is recomputed from the DPDK ports' rx queues and
+// Then the PMD plan is recomputed from the ports' rx queues and
 // other_config:pmd-cpu-mask (pmd_threads.h); PMD threads are stopped before
-// any DPDK device they poll is closed or reopened.
+// any device they poll or send to is closed, reopened or reconfigured.
 //
 // Not thread-safe: runs on the daemon's io_context thread.
 #pragma once
@@ -36,16 +40,16 @@
 #include "ctl/unixctl.h"
 #include "ovsdb/client/idl.h"
 #include "dp/datapath.h"
+#include "netdev/context.h"
+#include "netdev/netdev.h"
 #include "switchd/config.h"
-#include "switchd/dpdk.h"
-#include "switchd/netdev.h"
 #include "switchd/pmd_threads.h"
 
 namespace vs::switchd {
 
 class Switchd {
  public:
-  // sysfs_root: "" for the real machine, else a simulated topology (see dpdk.h).
+  // sysfs_root: "" for the real machine, else a simulated topology (netdev/context.h).
   Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_root = "");
   ~Switchd();
   // Errors: EINVAL (bad remote), ENOMEM (datapath).
@@ -62,7 +66,7 @@ class Switchd {
     uint32_t dp_port = dp::kNoPort;  // datapath port while open
     int tag = -1;
     std::vector<uint16_t> trunks;
-    std::unique_ptr<Netdev> dev;  // null: failed
+    std::unique_ptr<netdev::Netdev> dev;  // null: failed
     std::string error;
   };
 
@@ -71,6 +75,7 @@ class Switchd {
   void ApplyInterface(const BridgeConfig& b, const PortConfig& p, const InterfaceConfig& cfg,
                       Iface* in);
   void CloseInterface(Iface* in);
+  void ApplyRequests();
   void UpdatePmds(const SwitchConfig& cfg);
   int64_t OfportOf(const Iface& in) const;
   Json WriteBackOps(const SwitchConfig& cfg) const;
@@ -78,7 +83,9 @@ class Switchd {
 
   asio::io_context& io_;
   ovsdb::client::Idl idl_;
-  Dpdk dpdk_;
+  netdev::Context ctx_;
+  ctl::UnixctlServer* ctl_ = nullptr;
+  bool memory_commands_ = false;  // registered on ctl_ once DPDK runs
   std::unique_ptr<dp::Datapath> dp_;
   std::set<std::string> bridges_;  // names, as in the datapath
   std::map<Uuid, Iface> ifaces_;   // by Interface row uuid

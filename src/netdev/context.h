@@ -1,5 +1,8 @@
-// DPDK in numavs-switchd: EAL start-up from Open_vSwitch other_config, the
-// packet-buffer pool registry, and `dpdk` interfaces.
+// What port types share: DPDK (the EAL started from Open_vSwitch
+// other_config), the NUMA topology and the packet-buffer pool registry, and
+// the notifier through which a device asks the switch daemon to reconfigure
+// it (netdev.h). The daemon owns one Context and passes it to every factory
+// (registry.h); src/numa below does the work.
 //
 // Configure() is called on every reconciliation with the current
 // other_config. The first time dpdk-init is true (or try) it parses the dpdk-*
@@ -10,18 +13,11 @@
 // registry. Later changes of keys that need a restart are logged once with
 // that sentence; live keys (numa-fallback) apply at once.
 //
-// OpenPort() resolves the device's NUMA node (PCI sysfs numa_node, devargs
-// numa_node=N, else the node of the first PMD core), attaches the port to a
-// pool of that node (numa::PoolRegistry: shared per node and buffer size,
-// failure as a value with the fix), then opens the device: with real DPDK it
-// probes devargs, configures n_rxq/n_txq queues with their descriptors on the
-// pool and starts the port; simulated, it only records it. The returned
-// Netdev releases device and pool share when destroyed.
-//
-// Not thread-safe: the daemon's control thread only.
+// Not thread-safe: the daemon's control thread only (but notifier() may be
+// called from any thread).
 #pragma once
 
-#include <map>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,42 +26,40 @@
 #include "numa/eal_config.h"
 #include "numa/pool.h"
 #include "numa/topology.h"
-#include "switchd/config.h"
-#include "switchd/netdev.h"
 
-namespace vs::ctl {
-class UnixctlServer;
-}
+namespace vs::netdev {
 
-namespace vs::switchd {
-
-class Dpdk {
+class Context {
  public:
   // sysfs_root "" = the real machine and the real EAL; otherwise the
   // simulated topology under that directory and simulated memory.
-  explicit Dpdk(std::string sysfs_root);
-  ~Dpdk();
+  explicit Context(std::string sysfs_root);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
 
   // Errors: EINVAL (a malformed key, named), ENOMEM/EINVAL from the EAL's own
   // checks, or the EAL's failure; the text is what ports report.
   Status Configure(const numa::OtherConfig& other_config);
-  bool initialized() const { return registry_ != nullptr; }
+  bool dpdk_ready() const { return registry_ != nullptr; }
   bool simulated() const { return !sysfs_root_.empty(); }
   // Why DPDK is not running ("" if it is or was never asked for).
   const std::string& init_error() const { return init_error_; }
   std::string version() const;
   // The topology DPDK was started over (null before).
   const numa::Topology* topology() const { return topo_loaded_ ? &topo_ : nullptr; }
+  // The pool registry (null until DPDK runs).
+  numa::PoolRegistry* registry() { return registry_.get(); }
+  // "" or the keys changed since start-up that need a restart.
+  const std::string& restart_note() const { return restart_note_; }
+  // The error a DPDK-backed port gets while DPDK is not running, naming the
+  // cause and the fix.
+  Status NotReadyError(const std::string& port) const;
 
-  Result<std::unique_ptr<Netdev>> OpenPort(const InterfaceConfig& cfg);
-  // The bridge's internal port as a DPDK net_tap device (kernel interface of
-  // the same name), so PMD threads carry its traffic like any other port.
-  // Needs real DPDK (not simulated).
-  Result<std::unique_ptr<Netdev>> OpenTapPort(const InterfaceConfig& cfg);
-
-  // Registers memory/show, dpdk/get-malloc-stats, dpdk/get-mempool-info once
-  // DPDK runs (they say so before).
-  void SetControl(ctl::UnixctlServer* ctl) { ctl_ = ctl; }
+  // Called (from any thread) by a device that requests a reconfiguration.
+  // Set by the daemon before it opens ports.
+  void set_notifier(std::function<void()> f) { notify_ = std::move(f); }
+  std::function<void()> notifier() const { return notify_; }
 
  private:
   std::string sysfs_root_;
@@ -76,7 +70,7 @@ class Dpdk {
   std::string restart_note_;
   std::unique_ptr<numa::Backend> backend_;
   std::unique_ptr<numa::PoolRegistry> registry_;
-  ctl::UnixctlServer* ctl_ = nullptr;
+  std::function<void()> notify_;
 };
 
-}  // namespace vs::switchd
+}  // namespace vs::netdev

@@ -1,4 +1,4 @@
-#include "switchd/dpdk.h"
+#include "netdev/dpdk.h"
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -12,21 +12,16 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
-#include "ctl/unixctl.h"
-#include "numa/appctl.h"
 #include "numa/dpdk_backend.h"
-#include "numa/eal.h"
-#include "numa/sim_backend.h"
-#include "numa/sysfs.h"
 
-namespace vs::switchd {
+namespace vs::netdev {
 namespace {
 
 log::Module& kLog = log::GetModule("netdev_dpdk");
 constexpr uint32_t kDefaultDesc = 2048;
 
 // Reads a positive integer option; `fallback` when absent.
-Result<uint32_t> UintOption(const InterfaceConfig& cfg, const char* key, uint32_t fallback,
+Result<uint32_t> UintOption(const Config& cfg, const char* key, uint32_t fallback,
                             uint32_t max) {
   auto it = cfg.options.find(key);
   if (it == cfg.options.end()) return fallback;
@@ -43,14 +38,18 @@ Result<uint32_t> UintOption(const InterfaceConfig& cfg, const char* key, uint32_
 // The common part: a port's pool share, released when the device goes.
 class DpdkNetdevBase : public Netdev {
  public:
-  DpdkNetdevBase(const InterfaceConfig& cfg, numa::PoolRegistry& reg, numa::Assignment a,
+  DpdkNetdevBase(const Config& cfg, std::string type, numa::PoolRegistry& reg, numa::Assignment a,
                  numa::PortSpec spec, std::string how)
-      : name_(cfg.name), reg_(reg), a_(std::move(a)), spec_(spec), how_(std::move(how)) {}
-  ~DpdkNetdevBase() override { reg_.Detach(name_); }
-  const std::string& name() const override { return name_; }
+      : Netdev(cfg.name),
+        type_(std::move(type)),
+        reg_(reg),
+        a_(std::move(a)),
+        spec_(spec),
+        how_(std::move(how)) {}
+  ~DpdkNetdevBase() override { reg_.Detach(name()); }
   std::string type() const override { return type_; }
-  void set_type(std::string t) { type_ = std::move(t); }
   int mtu() const override { return spec_.mtu; }
+  int numa_node() const override { return a_.wanted_node; }
   std::map<std::string, std::string> Status() const override {
     std::map<std::string, std::string> s = {
         {"numa_id", std::to_string(a_.wanted_node)},
@@ -67,20 +66,19 @@ class DpdkNetdevBase : public Netdev {
   }
 
  protected:
-  std::string name_;
+  std::string type_;
   numa::PoolRegistry& reg_;
   numa::Assignment a_;
   numa::PortSpec spec_;
   std::string how_;
-  std::string type_ = "dpdk";
 };
 
-// --sysfs-root mode: the device exists only as its memory; no packets.
+// --sysfs-root mode: the device exists only as its memory; no queues, no packets.
 class SimDpdkNetdev : public DpdkNetdevBase {
  public:
   using DpdkNetdevBase::DpdkNetdevBase;
   bool link_up() const override { return true; }
-  bool Reconfigure(const InterfaceConfig&) override { return false; }
+  bool Reconfigure(const Config&) override { return false; }
   std::map<std::string, std::string> Status() const override {
     auto s = DpdkNetdevBase::Status();
     s["driver_name"] = "simulated";
@@ -91,35 +89,34 @@ class SimDpdkNetdev : public DpdkNetdevBase {
 // A real DPDK ethdev.
 class EthNetdev : public DpdkNetdevBase {
  public:
-  EthNetdev(const InterfaceConfig& cfg, numa::PoolRegistry& reg, numa::Assignment a,
+  EthNetdev(const Config& cfg, std::string type, numa::PoolRegistry& reg, numa::Assignment a,
             numa::PortSpec spec, std::string how, uint16_t port_id, std::string driver)
-      : DpdkNetdevBase(cfg, reg, std::move(a), spec, std::move(how)),
+      : DpdkNetdevBase(cfg, std::move(type), reg, std::move(a), spec, std::move(how)),
         port_id_(port_id),
         driver_(std::move(driver)) {}
   ~EthNetdev() override {
     struct rte_eth_dev_info info = {};
     bool have_info = rte_eth_dev_info_get(port_id_, &info) == 0;
     if (int rc = rte_eth_dev_stop(port_id_); rc != 0)
-      VS_LOG_WARN(kLog, "{}: rte_eth_dev_stop: {}", name_, rte_strerror(-rc));
+      VS_LOG_WARN(kLog, "{}: rte_eth_dev_stop: {}", name(), rte_strerror(-rc));
     rte_eth_dev_close(port_id_);
     if (have_info && info.device) {
       if (int rc = rte_dev_remove(info.device); rc != 0)
-        VS_LOG_WARN(kLog, "{}: rte_dev_remove: {}", name_, rte_strerror(-rc));
+        VS_LOG_WARN(kLog, "{}: rte_dev_remove: {}", name(), rte_strerror(-rc));
     }
-    VS_LOG_INFO(kLog, "{}: closed (port {})", name_, port_id_);
+    VS_LOG_INFO(kLog, "{}: closed (port {})", name(), port_id_);
   }
   bool link_up() const override {
     struct rte_eth_link link = {};
     return rte_eth_link_get_nowait(port_id_, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
   }
-  bool Reconfigure(const InterfaceConfig&) override { return false; }
+  bool Reconfigure(const Config&) override { return false; }
   std::map<std::string, std::string> Status() const override {
     auto s = DpdkNetdevBase::Status();
     s["driver_name"] = driver_;
     s["port_no"] = std::to_string(port_id_);
     return s;
   }
-  uint16_t port_id() const { return port_id_; }
   std::map<std::string, int64_t> Statistics() const override {
     struct rte_eth_stats st = {};
     if (rte_eth_stats_get(port_id_, &st) != 0) return {};
@@ -132,10 +129,22 @@ class EthNetdev : public DpdkNetdevBase {
             {"tx_bytes", static_cast<int64_t>(st.obytes)},
             {"tx_errors", static_cast<int64_t>(st.oerrors)}};
   }
-  Ethdev ethdev() const override {
-    return Ethdev{port_id_, static_cast<uint16_t>(spec_.n_rxq), static_cast<uint16_t>(spec_.n_txq),
-                  a_.wanted_node};
+  std::string mac_in_use() const override {
+    struct rte_ether_addr ea;
+    if (rte_eth_macaddr_get(port_id_, &ea) != 0) return {};
+    const uint8_t* b = ea.addr_bytes;
+    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4],
+                       b[5]);
   }
+  uint16_t n_rxq() const override { return static_cast<uint16_t>(spec_.n_rxq); }
+  uint16_t n_txq() const override { return static_cast<uint16_t>(spec_.n_txq); }
+  uint16_t RxBurst(uint16_t q, rte_mbuf** pkts, uint16_t n) override {
+    return rte_eth_rx_burst(port_id_, q, pkts, n);
+  }
+  uint16_t TxBurst(uint16_t q, rte_mbuf** pkts, uint16_t n) override {
+    return rte_eth_tx_burst(port_id_, q, pkts, n);
+  }
+  int ethdev_port() const override { return port_id_; }
 
  private:
   uint16_t port_id_;
@@ -189,7 +198,7 @@ void RemoveDevice(uint16_t port) {
 }
 
 // Attaches the device named by devargs (it must not be in use already).
-Result<Probed> ProbeEthdev(const InterfaceConfig& cfg, const std::string& devargs) {
+Result<Probed> ProbeEthdev(const Config& cfg, const std::string& devargs) {
   std::string dev_name = devargs.substr(0, devargs.find(','));
   Probed p;
   if (rte_eth_dev_get_port_by_name(dev_name.c_str(), &p.port) == 0) {
@@ -216,7 +225,7 @@ Result<Probed> ProbeEthdev(const InterfaceConfig& cfg, const std::string& devarg
 
 // Configures queues on the pool and starts the port. On failure the caller
 // removes the device.
-Status StartEthdev(const InterfaceConfig& cfg, uint16_t port, const numa::PortSpec& spec,
+Status StartEthdev(const Config& cfg, uint16_t port, const numa::PortSpec& spec,
                    const numa::Assignment& a) {
   auto fail = [&](const std::string& what, int rc) {
     return Status(EIO, fmt::format("could not open network device {}: {} failed ({})", cfg.name,
@@ -244,106 +253,13 @@ Status StartEthdev(const InterfaceConfig& cfg, uint16_t port, const numa::PortSp
 
 }  // namespace
 
-Dpdk::Dpdk(std::string sysfs_root) : sysfs_root_(std::move(sysfs_root)) {}
-
-Dpdk::~Dpdk() {
-  // Ports are closed by now (the daemon destroys its interfaces first).
-  registry_.reset();
-  backend_.reset();
-  if (!simulated() && numa::Eal::initialized()) numa::Eal::Shutdown();  // removes its runtime dir
+Result<std::unique_ptr<Netdev>> OpenDpdk(Context& ctx, const Config& cfg) {
+  return OpenEthdev(ctx, cfg, "dpdk");
 }
 
-std::string Dpdk::version() const {
-  return simulated() ? fmt::format("{} (simulated memory and devices)", rte_version())
-                     : std::string(rte_version());
-}
-
-Status Dpdk::Configure(const numa::OtherConfig& other_config) {
-  if (registry_) {
-    auto restart = numa::ChangesNeedingRestart(started_with_, other_config);
-    std::string note;
-    for (const auto& s : restart) note += (note.empty() ? "" : "; ") + s;
-    if (note != restart_note_ && !note.empty()) VS_LOG_WARN(kLog, "{}", note);
-    restart_note_ = note;
-    auto cfg = numa::ParseEalConfig(other_config, topo_);
-    if (cfg.ok()) registry_->SetFallback(cfg->fallback);
-    return Status::Ok();
-  }
-  auto it = other_config.find("dpdk-init");
-  std::string init = it == other_config.end() ? "false" : it->second;
-  if (init != "true" && init != "try") {
-    init_error_.clear();
-    return Status::Ok();
-  }
-  if (!topo_loaded_) {
-    auto topo = numa::ReadTopology(sysfs_root_.empty() ? "/" : sysfs_root_);
-    if (!topo.ok()) {
-      init_error_ = fmt::format("DPDK not started: could not read the NUMA topology: {}",
-                                topo.status().message());
-      return Status(topo.status().code(), init_error_);
-    }
-    topo_ = std::move(*topo);
-    topo_loaded_ = true;
-  }
-  auto cfg = numa::ParseEalConfig(other_config, topo_);
-  if (!cfg.ok()) {
-    if (init_error_ != cfg.status().message()) VS_LOG_ERR(kLog, "{}; DPDK not started", cfg.status().message());
-    init_error_ = cfg.status().message();
-    return cfg.status();
-  }
-  if (simulated()) {
-    auto sim = numa::SimBackend::Create(topo_, *cfg);
-    if (!sim.ok()) {
-      init_error_ = sim.status().message();
-      return sim.status();
-    }
-    backend_ = std::move(*sim);
-    VS_LOG_INFO(kLog, "DPDK memory simulated over {} ({} memory, socket-mem \"{}\")", sysfs_root_,
-                numa::MemoryModeName(cfg->memory), cfg->SocketMemArg());
-  } else {
-    Status st = numa::Eal::InitFromOtherConfig(other_config, topo_);
-    if (!st.ok()) {
-      init_error_ = st.message();
-      return st;
-    }
-    auto be = numa::DpdkBackend::Create(topo_);
-    if (!be.ok()) {
-      init_error_ = be.status().message();
-      return be.status();
-    }
-    backend_ = std::move(*be);
-  }
-  registry_ = std::make_unique<numa::PoolRegistry>(*backend_, *cfg, topo_);
-  started_with_ = other_config;
-  init_error_.clear();
-  if (ctl_) numa::RegisterMemoryCommands(*ctl_, *registry_);
-  VS_LOG_INFO(kLog, "DPDK ready: {}", version());
-  return Status::Ok();
-}
-
-Result<std::unique_ptr<Netdev>> Dpdk::OpenTapPort(const InterfaceConfig& cfg) {
-  if (cfg.name.empty() || cfg.name.size() >= 16) {
-    return Status(EINVAL, fmt::format("could not open network device {}: an internal interface "
-                                      "name must have 1 to 15 characters",
-                                      cfg.name));
-  }
-  InterfaceConfig tap = cfg;
-  tap.options["dpdk-devargs"] = fmt::format("net_tap_{},iface={}", cfg.name, cfg.name);
-  auto dev = OpenPort(tap);
-  if (dev.ok()) static_cast<DpdkNetdevBase*>(dev->get())->set_type("internal");
-  return dev;
-}
-
-Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
-  if (!registry_) {
-    if (!init_error_.empty())
-      return Status(EAFNOSUPPORT, fmt::format("could not open network device {}: {}", cfg.name,
-                                              init_error_));
-    return Status(EAFNOSUPPORT,
-                  fmt::format("could not open network device {}: DPDK is not initialised; run: "
-                              "ovs-vsctl set Open_vSwitch . other_config:dpdk-init=true",
-                              cfg.name));
-  }
+Result<std::unique_ptr<Netdev>> OpenEthdev(Context& ctx, const Config& cfg, std::string type) {
+  numa::PoolRegistry* registry = ctx.registry();
+  if (!registry) return ctx.NotReadyError(cfg.name);
   auto dv = cfg.options.find("dpdk-devargs");
   if (dv == cfg.options.end() || dv->second.empty()) {
     return Status(EINVAL, fmt::format("could not open network device {}: options:dpdk-devargs is "
@@ -352,7 +268,7 @@ Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
                                       cfg.name, cfg.name));
   }
   const std::string& devargs = dv->second;
-  auto loc = numa::ResolveDeviceNode(topo_, devargs, -1);
+  auto loc = numa::ResolveDeviceNode(*ctx.topology(), devargs, -1);
   if (!loc.ok()) {
     return Status(loc.status().code(),
                   fmt::format("could not open network device {}: {}", cfg.name, loc.status().message()));
@@ -376,7 +292,7 @@ Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
   if (Status v = numa::ValidatePort(spec); !v.ok())
     return Status(v.code(), fmt::format("could not open network device {}: {}", cfg.name, v.message()));
   std::optional<Probed> probed;
-  if (!simulated()) {
+  if (!ctx.simulated()) {
     auto p = ProbeEthdev(cfg, devargs);
     if (!p.ok()) return p.status();
     probed = *p;
@@ -396,29 +312,29 @@ Result<std::unique_ptr<Netdev>> Dpdk::OpenPort(const InterfaceConfig& cfg) {
     if (probed->info.driver_name && std::string(probed->info.driver_name) == "net_tap")
       spec.n_txq = spec.n_rxq;
   }
-  numa::AttachResult ar = registry_->Attach(spec);
+  numa::AttachResult ar = registry->Attach(spec);
   if (!ar.ok()) {
     if (probed) RemoveDevice(probed->port);
     std::string msg = ar.error().message;
-    if (!restart_note_.empty() && ar.error().restart_needed && msg.find("restart") == std::string::npos)
+    if (!ctx.restart_note().empty() && ar.error().restart_needed && msg.find("restart") == std::string::npos)
       msg += " (then restart numavs-switchd)";
     return Status(ar.error().code, msg);
   }
   std::string how = loc->how + (loc->guessed ? " (guessed)" : "");
-  if (simulated()) {
+  if (ctx.simulated()) {
     VS_LOG_INFO(kLog, "{}: simulated device \"{}\" on NUMA node {}, pool {} on node {}", cfg.name,
                 devargs, loc->node, ar.value().pool, ar.value().node);
-    return std::unique_ptr<Netdev>(new SimDpdkNetdev(cfg, *registry_, ar.value(), spec, how));
+    return std::unique_ptr<Netdev>(new SimDpdkNetdev(cfg, std::move(type), *registry, ar.value(), spec, how));
   }
   if (Status st = StartEthdev(cfg, probed->port, spec, ar.value()); !st.ok()) {
     RemoveDevice(probed->port);
-    registry_->Detach(cfg.name);
+    registry->Detach(cfg.name);
     return st;
   }
   std::string driver = probed->info.driver_name ? probed->info.driver_name : "?";
   VS_LOG_INFO(kLog, "{}: port {} ({}) on NUMA node {}, {} rx / {} tx queue(s), pool {}", cfg.name,
               probed->port, driver, loc->node, spec.n_rxq, spec.n_txq, ar.value().pool);
   return std::unique_ptr<Netdev>(
-      new EthNetdev(cfg, *registry_, ar.value(), spec, how, probed->port, driver));
+      new EthNetdev(cfg, std::move(type), *registry, ar.value(), spec, how, probed->port, driver));
 }
-}  // namespace vs::switchd
+}  // namespace vs::netdev

@@ -1,0 +1,106 @@
+#include "netdev/context.h"
+
+#include <rte_version.h>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "numa/dpdk_backend.h"
+#include "numa/eal.h"
+#include "numa/sim_backend.h"
+#include "numa/sysfs.h"
+
+namespace vs::netdev {
+namespace {
+
+log::Module& kLog = log::GetModule("netdev_dpdk");
+
+}  // namespace
+
+Context::Context(std::string sysfs_root) : sysfs_root_(std::move(sysfs_root)) {}
+
+Context::~Context() {
+  // Ports are closed by now (the daemon destroys its interfaces first).
+  registry_.reset();
+  backend_.reset();
+  if (!simulated() && numa::Eal::initialized()) numa::Eal::Shutdown();  // removes its runtime dir
+}
+
+std::string Context::version() const {
+  return simulated() ? fmt::format("{} (simulated memory and devices)", rte_version())
+                     : std::string(rte_version());
+}
+
+Status Context::NotReadyError(const std::string& port) const {
+  if (!init_error_.empty())
+    return Status(EAFNOSUPPORT,
+                  fmt::format("could not open network device {}: {}", port, init_error_));
+  return Status(EAFNOSUPPORT,
+                fmt::format("could not open network device {}: DPDK is not initialised; run: "
+                            "ovs-vsctl set Open_vSwitch . other_config:dpdk-init=true",
+                            port));
+}
+
+Status Context::Configure(const numa::OtherConfig& other_config) {
+  if (registry_) {
+    auto restart = numa::ChangesNeedingRestart(started_with_, other_config);
+    std::string note;
+    for (const auto& s : restart) note += (note.empty() ? "" : "; ") + s;
+    if (note != restart_note_ && !note.empty()) VS_LOG_WARN(kLog, "{}", note);
+    restart_note_ = note;
+    auto cfg = numa::ParseEalConfig(other_config, topo_);
+    if (cfg.ok()) registry_->SetFallback(cfg->fallback);
+    return Status::Ok();
+  }
+  auto it = other_config.find("dpdk-init");
+  std::string init = it == other_config.end() ? "false" : it->second;
+  if (init != "true" && init != "try") {
+    init_error_.clear();
+    return Status::Ok();
+  }
+  if (!topo_loaded_) {
+    auto topo = numa::ReadTopology(sysfs_root_.empty() ? "/" : sysfs_root_);
+    if (!topo.ok()) {
+      init_error_ = fmt::format("DPDK not started: could not read the NUMA topology: {}",
+                                topo.status().message());
+      return Status(topo.status().code(), init_error_);
+    }
+    topo_ = std::move(*topo);
+    topo_loaded_ = true;
+  }
+  auto cfg = numa::ParseEalConfig(other_config, topo_);
+  if (!cfg.ok()) {
+    if (init_error_ != cfg.status().message()) VS_LOG_ERR(kLog, "{}; DPDK not started", cfg.status().message());
+    init_error_ = cfg.status().message();
+    return cfg.status();
+  }
+  if (simulated()) {
+    auto sim = numa::SimBackend::Create(topo_, *cfg);
+    if (!sim.ok()) {
+      init_error_ = sim.status().message();
+      return sim.status();
+    }
+    backend_ = std::move(*sim);
+    VS_LOG_INFO(kLog, "DPDK memory simulated over {} ({} memory, socket-mem \"{}\")", sysfs_root_,
+                numa::MemoryModeName(cfg->memory), cfg->SocketMemArg());
+  } else {
+    Status st = numa::Eal::InitFromOtherConfig(other_config, topo_);
+    if (!st.ok()) {
+      init_error_ = st.message();
+      return st;
+    }
+    auto be = numa::DpdkBackend::Create(topo_);
+    if (!be.ok()) {
+      init_error_ = be.status().message();
+      return be.status();
+    }
+    backend_ = std::move(*be);
+  }
+  registry_ = std::make_unique<numa::PoolRegistry>(*backend_, *cfg, topo_);
+  started_with_ = other_config;
+  init_error_.clear();
+  VS_LOG_INFO(kLog, "DPDK ready: {}", version());
+  return Status::Ok();
+}
+
+}  // namespace vs::netdev
