@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "jsonrpc/client.h"
+#include "ovsdb/storage/direct_io_testing.h"
 
 namespace vs::ovsdb::server {
 namespace {
@@ -341,7 +342,7 @@ TEST_F(ServerTest, AckBeforeSyncRefusesDirectLogs) {
   asio::io_context io;
   auto db = LoadDatabase(db_path_, /*direct_io=*/true);
   ASSERT_TRUE(db.ok()) << db.status().message();
-  if (!db->log->direct()) GTEST_SKIP() << "this file system refuses O_DIRECT";
+  VS_REQUIRE_DIRECT_IO(db->log->direct(), db_path_);
   std::vector<LoadedDb> dbs;
   dbs.push_back(std::move(*db));
   ServerOptions o;

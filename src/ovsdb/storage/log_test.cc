@@ -1,4 +1,5 @@
 #include "ovsdb/storage/log.h"
+#include "ovsdb/storage/direct_io_testing.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -247,8 +248,8 @@ TEST_P(DirectLogTest, RecordsAcrossBlocksReadBack) {
     ASSERT_TRUE(log.ok()) << log.status().message();
     if (!direct_io) {
       EXPECT_FALSE((*log)->direct());
-    } else if (!(*log)->direct()) {
-      GTEST_SKIP() << "no O_DIRECT on " << ::testing::TempDir();
+    } else {
+      VS_REQUIRE_DIRECT_IO((*log)->direct(), path_);
     }
     for (int group = 0; group < 40; group++) {
       // Groups of 1-3 records of 100 B to 9 KiB: some end exactly on a block
@@ -285,7 +286,7 @@ INSTANTIATE_TEST_SUITE_P(DirectIo, DirectLogTest, ::testing::Values(true, false)
 
 TEST_F(LogTest, DirectAppendsDuringAWriteGoToTheNext) {
   std::unique_ptr<Log> log = NewDirectLog();
-  if (!log) GTEST_SKIP() << "no O_DIRECT on " << ::testing::TempDir();
+  VS_REQUIRE_DIRECT_IO(log != nullptr, path_);
   std::vector<Json> recs;
   log->Append(Json{{"n", 1}});
   auto w = log->BeginDirectWrite();
@@ -309,7 +310,7 @@ TEST_F(LogTest, DirectAppendsDuringAWriteGoToTheNext) {
 
 TEST_F(LogTest, DirectWriteFailureDropsOnlyItsRecords) {
   std::unique_ptr<Log> log = NewDirectLog();
-  if (!log) GTEST_SKIP() << "no O_DIRECT on " << ::testing::TempDir();
+  VS_REQUIRE_DIRECT_IO(log != nullptr, path_);
   std::vector<Json> recs;
   log->Append(Json{{"n", 1}});
   ASSERT_TRUE(log->WriteDurable().ok());
