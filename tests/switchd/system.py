@@ -74,7 +74,10 @@ class System:
                    timeout=20)
 
     def switchd_alive(self):
-        return self.launcher("status", check=False).stdout.count("is running") == 2
+        r = self.launcher("status", check=False)  # status 0: both running, 3: not
+        if r.returncode not in (0, 3):
+            raise AssertionError("numavs status: rc=%d %s%s" % (r.returncode, r.stdout, r.stderr))
+        return r.returncode == 0 and r.stdout.count("is running") == 2
 
     def read(self, name):
         try:
