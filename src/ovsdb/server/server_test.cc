@@ -178,7 +178,12 @@ TEST_F(ServerTest, WaitWithTimeoutBlocksUntilAnotherClientCommits) {
   ASSERT_TRUE(r[0].contains("uuid"));
   auto b = Connect();
   std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // Commit once a's wait is blocked in the server (not after a guessed delay).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (OnServerThread([this] { return server_->stats().blocked; }) == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling, with a deadline
+    }
     Transact(*b, Json::parse(R"([{"op":"update","table":"Root","where":[],"row":{"counter":5}}])"));
   });
   auto t0 = std::chrono::steady_clock::now();
