@@ -36,16 +36,17 @@ namespace fs = std::filesystem;
   std::abort();
 }
 
-// A private directory for the file, removed at exit.
+// A private directory for the file, removed at exit (never destroyed itself: the exit
+// handler runs after static destructors).
 const std::string& Dir() {
-  static const std::string dir = [] {
+  static const std::string* dir = [] {
     const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/numavs-fuzz-log-XXXXXX";
-    if (!mkdtemp(templ.data())) Fail("mkdtemp", templ);
+    auto* templ = new std::string(std::string(tmp && *tmp ? tmp : "/tmp") + "/numavs-fuzz-log-XXXXXX");
+    if (!mkdtemp(templ->data())) Fail("mkdtemp", *templ);
     std::atexit([] { std::error_code ec; fs::remove_all(Dir(), ec); });
     return templ;
   }();
-  return dir;
+  return *dir;
 }
 
 std::string FileBytes(std::string_view in, bool frame_lines) {
