@@ -9,6 +9,7 @@ PKGS=(
   nlohmann-json3-dev libfmt-dev libasio-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev zlib1g-dev
   libsimdjson-dev
+  clang-16 libclang-rt-16-dev   # libFuzzer and its sanitizers: the fuzz preset, tools/fuzz.sh
   openvswitch-switch openvswitch-common python3-openvswitch
   openvswitch-switch-dpdk   # the real OVS-DPDK 3.1, compared against in bench/dp
   python3 iproute2 procps iputils-ping iperf3 ethtool
