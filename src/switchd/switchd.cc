@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "switchd/identity.h"
 
 namespace vs::switchd {
 namespace {
@@ -329,12 +330,14 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     bool dpdk_up = dpdk_.initialized();
     if (GetBool(row, "dpdk_initialized") != dpdk_up || !row.contains("dpdk_initialized"))
       set["dpdk_initialized"] = dpdk_up;
-    std::string version = dpdk_up ? dpdk_.version() : "";
+    // As ovs-vswitchd: the DPDK version from the start, before DPDK is initialised.
+    std::string version = dpdk_.version();
     if (GetString(row, "dpdk_version") != version) set["dpdk_version"] = OptionalString(version);
     if (!set.empty())
       ops.push_back({{"op", "update"}, {"table", "Open_vSwitch"},
                      {"where", WhereUuid(cfg.ovs_uuid)}, {"row", std::move(set)}});
   }
+  AppendIdentityOps(idl_, cfg, bridges_, &ops);
   return ops;
 }
 
