@@ -12,8 +12,11 @@
 # unchanged: $OVS_RUNDIR (default /var/run/openvswitch) for the database
 # socket, pidfiles and control sockets, $OVS_LOGDIR (default
 # /var/log/openvswitch) for logs, $OVS_DBDIR (default /etc/openvswitch) for
-# conf.db. start creates the database from numavs's schema if it is missing
-# and refuses to start over a running ovsdb-server or ovs-vswitchd. Like
+# the database, numavs.db: not OVS's conf.db, whose format differs, so a
+# distribution's Open vSwitch keeps its own configuration beside numavs's.
+# start creates the database from numavs's schema if it is missing and
+# refuses to start over a running ovsdb-server or ovs-vswitchd (they share the
+# run directory: one of the two runs at a time). Like
 # ovs-ctl, starting numavs-db records the system's identity in the database:
 # ovs_version, external_ids:system-id (a random UUID kept in
 # $OVS_SYSCONFDIR/openvswitch/system-id.conf, the file OVS uses, so the machine
@@ -88,7 +91,7 @@ set_system_ids() {  # what ovs-ctl records when it starts the database
 }
 
 start() {
-  local sysfs_root="" db_file="$DBDIR/conf.db" with_switchd=1 with_db=1
+  local sysfs_root="" db_file="$DBDIR/numavs.db" with_switchd=1 with_db=1
   local -a switchd_args=()
   while [ $# -gt 0 ]; do
     case "$1" in

@@ -10,7 +10,8 @@ that systemd accepts the units (systemd-analyze verify). Then, in a private
 mount namespace where the source and build trees are hidden under empty tmpfs
 mounts, and a private network namespace, the installed launcher starts
 numavs-db and numavs-switchd, the real ovs-vsctl adds a bridge and reads it
-back, `numavs status` reports both daemons, and `numavs stop` stops them.
+back, `numavs status` reports both daemons, and `numavs stop` stops them; the
+database is numavs.db and an OVS conf.db beside it is left as it was.
 
   test_install.py --builddir BUILD --srcdir SRC
 """
@@ -63,6 +64,11 @@ def main():
     prefix = os.path.join(tmp, "prefix")
     run = os.path.join(tmp, "run")
     os.mkdir(run)
+    # A distribution's OVS database where OVS keeps it: numavs must leave it alone.
+    ovs_db = os.path.join(run, "conf.db")
+    subprocess.run(["ovsdb-tool", "create", ovs_db, harness.SYSTEM_SCHEMA], check=True)
+    with open(ovs_db, "rb") as fh:
+        ovs_db_bytes = fh.read()
     ns = "numavs-inst-" + uuid.uuid4().hex[:6]
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
@@ -108,6 +114,9 @@ def main():
         f.check("stopped numavs-switchd" in r.stdout and "stopped numavs-db" in r.stdout,
                 "numavs stop")
         f.check("status rc=3" in r.stdout, "nothing runs after stop")
+        f.check(os.path.isfile(os.path.join(run, "numavs.db")), "numavs's database is numavs.db")
+        with open(ovs_db, "rb") as fh:
+            f.check(fh.read() == ovs_db_bytes, "OVS's conf.db left untouched")
         left = [p for p in os.listdir(run) if p.endswith(".pid")]
         for p in left:
             with open(os.path.join(run, p)) as fh:
