@@ -377,6 +377,7 @@ Result<std::string> WithNewline(Result<std::string> r) {
 
 void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
   dpdk_.SetControl(&ctl);
+  RegisterOvsCommands(ctl);
   ctl.Register("dpif/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
                  return ShowText();
                }));
