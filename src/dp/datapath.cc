@@ -224,6 +224,12 @@ Result<std::string> Datapath::DumpFlows(const std::string& bridge, std::string_v
   return (*b)->table.Dump(Namer(), Now(), f ? &*f : nullptr);
 }
 
+Result<std::string> Datapath::BridgeDumpFlows(const std::string& bridge) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  return (*b)->table.DumpAppctl(Namer(), Now());
+}
+
 Result<std::string> Datapath::Trace(const std::string& bridge, std::string_view flow) {
   auto b = Find(bridge);
   if (!b.ok()) return b.status();

@@ -4,6 +4,7 @@
 //   ofproto/list            the bridges, one per line
 //   dpif/dump-flows BRIDGE  the datapath flows whose input port is on BRIDGE
 //                           (dpctl/dump-flows's lines)
+//   bridge/dump-flows BRIDGE  the OpenFlow rules with their counters, OVS's layout
 //   dpdk/lcore-list         DPDK's lcore table (rte_lcore_dump), once DPDK runs
 #include <rte_lcore.h>
 
@@ -56,6 +57,9 @@ void Switchd::RegisterOvsCommands(ctl::UnixctlServer& ctl) {
       }
     }
     return out;
+  });
+  ctl.Register("bridge/dump-flows", "BRIDGE", 1, 1, [this](const auto& a) -> Result<std::string> {
+    return dp_->BridgeDumpFlows(a[0]);
   });
   ctl.Register("dpdk/lcore-list", "", 0, 0, [this](const auto&) -> Result<std::string> {
     if (!dpdk_.initialized())

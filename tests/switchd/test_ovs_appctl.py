@@ -9,12 +9,15 @@ namespace, DPDK without hugepages, two net_pcap ports on bridge br0):
   * after a few frames from 02:00:00:00:00:01 entered p0 (flow NORMAL),
     dpif/dump-flows br0 prints the datapath flow with in_port(p0) and
     dpif/dump-flows of an unknown bridge is an error;
+  * bridge/dump-flows br0 prints the NORMAL rule with its counters in OVS's
+    layout ("duration=Ns, n_packets=N, n_bytes=N, priority=0,actions=NORMAL");
   * fdb/show prints OpenFlow port numbers, and LOCAL for the bridge's own
     port (an entry added with fdb/add on br0).
 
   test_ovs_appctl.py --bindir DIR
 """
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -86,6 +89,10 @@ def main():
                 "dpif/dump-flows br1: only br1's flows: %r" % other)
         r = s.appctl("dpif/dump-flows", "nosuch")
         f.check(r.returncode != 0 and "no such bridge" in r.stderr, "unknown bridge: %r" % r.stderr)
+        r = s.appctl("bridge/dump-flows", "br0")
+        f.check(re.fullmatch(r"duration=\d+s, n_packets=(\d+), n_bytes=\d+, priority=0,actions=NORMAL\n",
+                             r.stdout) is not None and int(re.search(r"n_packets=(\d+)", r.stdout).group(1)) >= 8,
+                "bridge/dump-flows br0: %r %r" % (r.stdout, r.stderr))
         p0 = s.get("Interface", "p0", "ofport")
         r = s.appctl("fdb/add", "br0", "br0", "0", "02:00:00:00:00:0b")
         f.check(r.returncode == 0, "fdb/add on the bridge's port: %r" % r.stderr)
