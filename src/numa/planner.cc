@@ -194,11 +194,14 @@ Remedy RemedyFor(const EalConfig& cfg, const Topology& topo, int node, const Nod
         // Already remote: local memory needs hugepages, i.e. dpdk-extra without --no-huge/-m.
         std::vector<std::string> rest;
         for (size_t i = 0; i < cfg.extra.size(); i++) {
-          if (cfg.extra[i] == "-m") i++;
-          else if (cfg.extra[i] != "--no-huge") rest.push_back(cfg.extra[i]);
+          if (cfg.extra[i] == "-m")
+            i++;
+          else if (cfg.extra[i] != "--no-huge")
+            rest.push_back(cfg.extra[i]);
         }
-        r.fix = rest.empty() ? "ovs-vsctl remove Open_vSwitch . other_config dpdk-extra"
-                             : VsctlSetCommand("dpdk-extra", fmt::format("{}", fmt::join(rest, " ")));
+        r.fix = rest.empty()
+                    ? "ovs-vsctl remove Open_vSwitch . other_config dpdk-extra"
+                    : VsctlSetCommand("dpdk-extra", fmt::format("{}", fmt::join(rest, " ")));
         r.restart_needed = true;
         return r;
       }

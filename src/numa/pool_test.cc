@@ -304,14 +304,15 @@ TEST(SeedScenario, SocketLimitAndNoHugeFixes) {
             std::string::npos)
       << n1.error().message;
   EXPECT_FALSE(n1.error().restart_needed);
-  Switch nh1r = Switch::Make("two-node", {{"dpdk-extra", "--no-huge -m 512"},
-                                         {"numa-fallback", "remote"}});
+  Switch nh1r =
+      Switch::Make("two-node", {{"dpdk-extra", "--no-huge -m 512"}, {"numa-fallback", "remote"}});
   auto r1 = nh1r.reg->Attach(nh1r.Port("dpdk0", "0000:81:00.1"));
   ASSERT_TRUE(r1.ok());
   // Its status names the way to local memory: hugepages (dpdk-extra without --no-huge).
-  EXPECT_NE(r1.value().status.find("to use local memory: ovs-vsctl remove Open_vSwitch . other_config "
-                            "dpdk-extra"),
-            std::string::npos)
+  EXPECT_NE(
+      r1.value().status.find("to use local memory: ovs-vsctl remove Open_vSwitch . other_config "
+                             "dpdk-extra"),
+      std::string::npos)
       << r1.value().status;
 }
 

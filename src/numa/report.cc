@@ -122,8 +122,9 @@ std::string MemoryReportText(const Json& r) {
   // hugepages are shown for what they are, not as DPDK's.
   const bool no_huge = r["memory_mode"] == "no-huge";
   if (no_huge) {
-    out += "DPDK runs without hugepages (dpdk-extra --no-huge): its memory is ordinary process "
-           "memory; the host's hugepages below are not used by DPDK\n";
+    out +=
+        "DPDK runs without hugepages (dpdk-extra --no-huge): its memory is ordinary process "
+        "memory; the host's hugepages below are not used by DPDK\n";
   }
   for (const Json& n : r["nodes"]) {
     out += fmt::format("NUMA node {}: cpus {}\n", n["node"].get<int>(),

@@ -94,19 +94,32 @@ std::map<std::string, std::string> DatapathCapabilities() {
   // What dp/ implements: one 802.1Q tag parsed and pushed/popped, output,
   // NORMAL/FLOOD and MAC rewrites translated to plain actions; no
   // recirculation, conntrack, MPLS, tunnels, sampling, hashing or truncation.
-  return {{"max_vlan_headers", "1"}, {"max_mpls_depth", "0"},
-          {"recirc", "false"},       {"ct_state", "false"},
-          {"ct_zone", "false"},      {"ct_mark", "false"},
-          {"ct_label", "false"},     {"ct_state_nat", "false"},
-          {"ct_orig_tuple", "false"}, {"ct_orig_tuple6", "false"},
-          {"nd_ext", "false"},       {"masked_set_action", "false"},
-          {"tnl_push_pop", "false"}, {"ufid", "false"},
-          {"trunc", "false"},        {"clone", "false"},
-          {"sample_nesting", "false"}, {"ct_eventmask", "false"},
-          {"ct_clear", "false"},     {"max_hash_alg", "0"},
-          {"check_pkt_len", "false"}, {"ct_timeout", "false"},
-          {"explicit_drop_action", "false"}, {"lb_output_action", "false"},
-          {"ct_zero_snat", "false"}, {"add_mpls", "false"},
+  return {{"max_vlan_headers", "1"},
+          {"max_mpls_depth", "0"},
+          {"recirc", "false"},
+          {"ct_state", "false"},
+          {"ct_zone", "false"},
+          {"ct_mark", "false"},
+          {"ct_label", "false"},
+          {"ct_state_nat", "false"},
+          {"ct_orig_tuple", "false"},
+          {"ct_orig_tuple6", "false"},
+          {"nd_ext", "false"},
+          {"masked_set_action", "false"},
+          {"tnl_push_pop", "false"},
+          {"ufid", "false"},
+          {"trunc", "false"},
+          {"clone", "false"},
+          {"sample_nesting", "false"},
+          {"ct_eventmask", "false"},
+          {"ct_clear", "false"},
+          {"max_hash_alg", "0"},
+          {"check_pkt_len", "false"},
+          {"ct_timeout", "false"},
+          {"explicit_drop_action", "false"},
+          {"lb_output_action", "false"},
+          {"ct_zero_snat", "false"},
+          {"add_mpls", "false"},
           {"ct_flush", "false"}};
 }
 
@@ -125,8 +138,10 @@ void AppendIdentityOps(const ovsdb::client::Idl& idl, const SwitchConfig& cfg,
     for (const PortConfig& p : bc.ports) {
       if (p.interfaces.empty()) continue;
       const InterfaceConfig& first = p.interfaces.front();  // sorted by name
-      if (first.name == bc.name) in.local_mac = mac_of(first.uuid);
-      else in.port_macs.push_back(mac_of(first.uuid));
+      if (first.name == bc.name)
+        in.local_mac = mac_of(first.uuid);
+      else
+        in.port_macs.push_back(mac_of(first.uuid));
     }
     Json set = Json::object();
     std::string dpid = DatapathIdString(PickDatapathId(in));

@@ -23,8 +23,10 @@ TEST(DatapathId, ParsesMacs) {
 }
 
 TEST(DatapathId, ConfiguredIdWins) {
-  BridgeAddressInput in{"br0", {{"datapath-id", "00000000cafe0001"}, {"hwaddr", "00:11:22:33:44:55"}},
-                        {"00:00:00:00:00:01"}, ""};
+  BridgeAddressInput in{"br0",
+                        {{"datapath-id", "00000000cafe0001"}, {"hwaddr", "00:11:22:33:44:55"}},
+                        {"00:00:00:00:00:01"},
+                        ""};
   EXPECT_EQ(PickDatapathId(in), 0xcafe0001u);
   in.other_config["datapath-id"] = "cafe";  // invalid: ignored, as in OVS
   EXPECT_EQ(PickDatapathId(in), 0x001122334455ull);
@@ -38,7 +40,8 @@ TEST(DatapathId, HwaddrMustBeUnicastAndNonZero) {
 }
 
 TEST(DatapathId, LowestGlobalUnicastPortMac) {
-  BridgeAddressInput in{"br0", {},
+  BridgeAddressInput in{"br0",
+                        {},
                         {"", "02:00:00:00:00:01", "01:00:00:00:00:02", "00:1b:21:00:00:09",
                          "00:1b:21:00:00:03", "bogus"},
                         "aa:bb:cc:dd:ee:ff"};
@@ -51,9 +54,9 @@ TEST(DatapathId, LocalMacThenStableFallback) {
   in.local_mac = "";
   uint64_t a = PickDatapathId(in);
   EXPECT_EQ(a, PickDatapathId(in));
-  EXPECT_EQ(a >> 48, 0u);                  // a MAC-sized value
-  EXPECT_TRUE(a & (1ull << 41));           // locally administered
-  EXPECT_FALSE(a & (1ull << 40));          // unicast
+  EXPECT_EQ(a >> 48, 0u);          // a MAC-sized value
+  EXPECT_TRUE(a & (1ull << 41));   // locally administered
+  EXPECT_FALSE(a & (1ull << 40));  // unicast
   in.name = "br1";
   EXPECT_NE(PickDatapathId(in), a);
 }
