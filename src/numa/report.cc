@@ -129,7 +129,7 @@ std::string MemoryReportText(const Json& r) {
   for (const Json& n : r["nodes"]) {
     out += fmt::format("NUMA node {}: cpus {}\n", n["node"].get<int>(),
                        CpuRanges(n["cpus"].get<std::vector<int>>()));
-    const char* whose = no_huge ? "host hugepages (unused)" : "hugepages";
+    const char* whose = no_huge ? "host hugepages (not DPDK's)" : "hugepages";
     if (n["hugepages"].empty()) out += fmt::format("  {}: none\n", whose);
     for (const Json& h : n["hugepages"]) {
       out += fmt::format("  {} {} kB: {} total, {} free\n", whose, h["page_kb"].get<uint64_t>(),
