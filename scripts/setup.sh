@@ -32,4 +32,18 @@ if ((${#missing[@]})); then
   fi
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # The distribution's Open vSwitch is installed for its clients (ovs-vsctl,
+  # ovs-appctl, ovsdb-client) and as a reference the tests start by hand; its
+  # services would start at the next boot on /var/run/openvswitch, the run
+  # directory numavs uses too. Mask them (what `systemctl mask` does, also
+  # where systemd is not running), as this run installed them. To run OVS
+  # instead of numavs: systemctl unmask openvswitch-switch ovsdb-server
+  # ovs-vswitchd ovs-record-hostname (see README.md).
+  if [[ " ${missing[*]} " == *" openvswitch-switch "* ]]; then
+    for unit in openvswitch-switch ovsdb-server ovs-vswitchd ovs-record-hostname; do
+      ln -sfn /dev/null "/etc/systemd/system/$unit.service"
+    done
+    systemctl daemon-reload >/dev/null 2>&1 || true
+    echo "numavs setup: masked the openvswitch-switch services (they would share numavs's run directory at boot)"
+  fi
 fi
