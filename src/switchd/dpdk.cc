@@ -16,6 +16,7 @@
 #include "numa/appctl.h"
 #include "numa/dpdk_backend.h"
 #include "numa/eal.h"
+#include "numa/eal_log.h"
 #include "numa/sim_backend.h"
 #include "numa/sysfs.h"
 
@@ -258,6 +259,18 @@ std::string Dpdk::version() const {
                      : std::string(rte_version());
 }
 
+void Dpdk::SetControl(ctl::UnixctlServer* ctl) {
+  ctl_ = ctl;
+  ctl->Register("dpdk/log-list", "", 0, 0, [](const std::vector<std::string>&) -> Result<std::string> {
+    return numa::DpdkLogList();
+  });
+  ctl->Register("dpdk/log-set", "[{level | pattern:level}]...", 0, 100,
+                [](const std::vector<std::string>& a) -> Result<std::string> {
+                  VS_RETURN_IF_ERROR(numa::DpdkLogSet(a));
+                  return std::string();
+                });
+}
+
 Status Dpdk::Configure(const numa::OtherConfig& other_config) {
   if (registry_) {
     auto restart = numa::ChangesNeedingRestart(started_with_, other_config);
@@ -272,8 +285,16 @@ Status Dpdk::Configure(const numa::OtherConfig& other_config) {
   auto it = other_config.find("dpdk-init");
   std::string init = it == other_config.end() ? "false" : it->second;
   if (init != "true" && init != "try") {
-    init_error_.clear();
-    return Status::Ok();
+    if (init == "false") {
+      init_error_.clear();
+      return Status::Ok();
+    }
+    std::string msg = fmt::format("other_config:dpdk-init=\"{}\" is invalid: expected true, try or "
+                                  "false; DPDK stays off",
+                                  init);
+    if (init_error_ != msg) VS_LOG_WARN(kLog, "{}", msg);
+    init_error_ = msg;
+    return Status(EINVAL, msg);
   }
   if (!topo_loaded_) {
     auto topo = numa::ReadTopology(sysfs_root_.empty() ? "/" : sysfs_root_);
@@ -303,6 +324,7 @@ Status Dpdk::Configure(const numa::OtherConfig& other_config) {
   } else {
     Status st = numa::Eal::InitFromOtherConfig(other_config, topo_);
     if (!st.ok()) {
+      if (init_error_ != st.message()) VS_LOG_ERR(kLog, "DPDK not started: {}", st.message());
       init_error_ = st.message();
       return st;
     }

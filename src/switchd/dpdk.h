@@ -65,7 +65,8 @@ class Dpdk {
 
   // Registers memory/show, dpdk/get-malloc-stats, dpdk/get-mempool-info once
   // DPDK runs (they say so before).
-  void SetControl(ctl::UnixctlServer* ctl) { ctl_ = ctl; }
+  // Also registers dpdk/log-list and dpdk/log-set (numa/eal_log.h).
+  void SetControl(ctl::UnixctlServer* ctl);
 
  private:
   std::string sysfs_root_;
