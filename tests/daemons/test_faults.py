@@ -7,7 +7,8 @@
 * numavs-ofctl add-flows sends the file's contents: /dev/zero is refused by
   the client (bounded), and the daemon never opens a path a client names (a
   secret file's text never comes back, a FIFO does not block it);
-* pmd-cpu-mask=0x0 and dpdk-init=maybe are refused with the key named;
+* pmd-cpu-mask=0x0, dpdk-init=maybe and n_rxq_desc=3 are refused with the
+  key named;
 * the EAL's own start-up lines reach the detached daemon's log (module dpdk),
   dpdk/log-list and dpdk/log-set work through plain ovs-appctl, and an EAL
   start refused because its --file-prefix is in use names the holder.
@@ -153,6 +154,13 @@ def eal_log(s, bindir):
     F.eq(r.returncode, 0, "dpdk/log-set lib.eal:debug")
     F.check(re.search(r"lib\.eal, level is debug", s.appctl("dpdk/log-list").stdout) is not None,
             "lib.eal at debug after log-set")
+    # Descriptor ring sizes: powers of two, as in OVS.
+    check_rc(s.vsctl("add-port", "br0", "pn", "--", "set", "Interface", "pn", "type=dpdk",
+                     "options:dpdk-devargs=net_null7", "options:n_rxq_desc=3"), 0, "add-port n_rxq_desc=3")
+    err = s.get("Interface", "pn", "error").replace("\\\"", "\"")
+    F.check('options:n_rxq_desc="3" is invalid: descriptor ring sizes are powers of two' in err
+            and "options:n_rxq_desc=2" in err, "n_rxq_desc=3 refused: %r" % err)
+    check_rc(s.vsctl("del-port", "br0", "pn"), 0, "del-port pn")
     r = s.appctl("dpdk/log-set", "lib.eal:loud")
     F.check(r.returncode == 2 and "invalid log level" in r.stderr, "dpdk/log-set with a bad level: %r" % r.stderr)
     # A second switch with the same --file-prefix: refused before rte_eal_init, holder named.
@@ -188,7 +196,7 @@ def main():
         ofctl_contents(s)
         bad_keys(s)
         eal_log(s, bindir)
-        allow = [r"accept failed: Too many open files", r"dpdk-init=\"maybe\" is invalid",
+        allow = [r"accept failed: Too many open files", r"n_rxq_desc=\"3\" is invalid", r"dpdk-init=\"maybe\" is invalid",
                  r"pmd-cpu-mask=\"0x0\" is invalid", r"datapath_type", r"\|dpdk\|WARN\|EAL: No free",
                  r"\|dpdk\|(WARN|ERR)\|"]
         for name in ("numavs-db", "numavs-switchd"):
