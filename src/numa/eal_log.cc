@@ -36,10 +36,21 @@ ssize_t WriteToVlog(void*, const char* buf, size_t size) {
   thread_local std::string pending;
   pending.append(buf, size);
   size_t start = 0;
+  // A device that cannot be opened is retried on every reconfiguration, and
+  // DPDK says why each time: its warnings and errors are rate-limited.
+  static vs::log::RateLimit rl(60, 30);
   for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-    if (nl > start)
-      vs::log::Emit(kDpdkLog, VlogLevel(rte_log_cur_msg_loglevel()),
-                    std::string_view(pending).substr(start, nl - start));
+    if (nl == start) continue;
+    vs::log::Level level = VlogLevel(rte_log_cur_msg_loglevel());
+    std::string_view text = std::string_view(pending).substr(start, nl - start);
+    unsigned suppressed = 0;
+    if (level > vs::log::Level::kWarn) {
+      vs::log::Emit(kDpdkLog, level, text);
+    } else if (kDpdkLog.Enabled(level) && rl.Allow(&suppressed)) {
+      vs::log::Emit(kDpdkLog, level,
+                    suppressed ? fmt::format("{} ({} similar messages suppressed)", text, suppressed)
+                               : std::string(text));
+    }
   }
   pending.erase(0, start);
   return static_cast<ssize_t>(size);

@@ -83,7 +83,9 @@ def main():
         s.launcher("stop")
         f.check(not os.path.exists("/var/run/dpdk/" + prefix), "EAL runtime dir left behind")
         for line in s.log().splitlines():
-            if "|EMER|" in line or "|ERR|" in line:
+            # numavs's own errors; DPDK's (module dpdk) follow from the bad
+            # devices this test adds on purpose.
+            if ("|EMER|" in line or "|ERR|" in line) and "|dpdk|" not in line:
                 f.check(False, line)
     finally:
         s.close()
