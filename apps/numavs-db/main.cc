@@ -35,7 +35,11 @@ void Usage() {
       "\n"
       "  --remote=punix:PATH        listen on a unix socket (repeatable)\n"
       "  --remote=ptcp:PORT[:IP]    listen on TCP (IP defaults to 127.0.0.1)\n"
-      "  --pidfile[=FILE]           write a pidfile (default RUNDIR/{0}.pid)\n"
+      "  --remote=db:DB,TABLE,COLUMN  listen on the remotes that column holds, as it\n"
+      "                             changes (db:Open_vSwitch,Open_vSwitch,manager_options)\n"
+      "  --pidfile[=FILE]           write a pidfile (default RUNDIR/{0}.pid; the default\n"
+      "                             also takes RUNDIR/ovsdb-server.pid and\n"
+      "                             ovsdb-server.PID.ctl: ovs-appctl -t ovsdb-server)\n"
       "  --unixctl=PATH             control socket (default RUNDIR/{0}.PID.ctl)\n"
       "  --log-file[=FILE]          log to FILE (default LOGDIR/{0}.log)\n"
       "  --detach                   run in the background\n"
@@ -56,14 +60,13 @@ void Usage() {
 }
 
 struct Options {
-  std::vector<std::string> remotes;
-  std::vector<std::string> dbs;
-  std::string pidfile, unixctl, log_file;
-  bool detach = false;
+  vs::ctl::DaemonOptions d;
   size_t max_message = 128u << 20;
   bool direct_io = true;
   bool ack_before_sync = false;
 };
+
+const vs::ctl::DaemonNames kNames{kProgram, "ovsdb-server"};
 
 int Fail(const std::string& msg) {
   fmt::print(stderr, "{}: {}\n", kProgram, msg);
@@ -77,33 +80,46 @@ int Create(int argc, char** argv) {
   return 0;
 }
 
+// Start-up, in the order that keeps a second instance from touching anything
+// of a running one: the pidfiles are checked first, taken right after
+// --detach, then each database file is locked as it is loaded (as
+// ovsdb-server locks it), and only then are sockets made.
 int Run(const Options& o) {
-  std::vector<vs::ovsdb::server::LoadedDb> dbs;
-  for (const std::string& path : o.dbs) {
-    // --ack-before-sync writes through the page cache: a direct write is the sync.
-    auto l = vs::ovsdb::server::LoadDatabase(path, o.direct_io && !o.ack_before_sync);
-    if (!l.ok()) return Fail(l.status().message());
-    dbs.push_back(std::move(*l));
+  std::vector<std::string> pidfiles = vs::ctl::Pidfiles(o.d, kNames);
+  if (vs::Status s = vs::ctl::CheckNotRunning(pidfiles); !s.ok()) return Fail(s.message());
+  if (!o.d.log_file.empty()) {
+    if (vs::Status s = vs::log::SetLogFile(o.d.log_file); !s.ok()) return Fail(s.message());
   }
-  if (o.detach) {
+  if (o.d.detach) {
     vs::Status s = vs::ctl::Detach();
     if (!s.ok()) return Fail(s.message());
+  }
+  auto fail = [&](const std::string& msg) {
+    for (const std::string& p : pidfiles) vs::ctl::RemovePidfile(p);
+    return Fail(msg);
+  };
+  for (const std::string& p : pidfiles) {
+    if (vs::Status s = vs::ctl::WritePidfile(p); !s.ok()) return fail(s.message());
+  }
+  std::vector<vs::ovsdb::server::LoadedDb> dbs;
+  for (const std::string& path : o.d.args) {
+    // --ack-before-sync writes through the page cache: a direct write is the sync.
+    auto l = vs::ovsdb::server::LoadDatabase(path, o.direct_io && !o.ack_before_sync);
+    if (!l.ok()) return fail(l.status().message());
+    dbs.push_back(std::move(*l));
   }
   asio::io_context io(1);
   vs::ovsdb::server::ServerOptions so;
   so.max_message = o.max_message;
   so.ack_before_sync = o.ack_before_sync;
   auto srv = vs::ovsdb::server::DbServer::Create(io, std::move(dbs), so);
-  if (!srv.ok()) return Fail(srv.status().message());
-  for (const std::string& r : o.remotes) {
+  if (!srv.ok()) return fail(srv.status().message());
+  for (const std::string& r : o.d.remotes) {
     vs::Status s = (*srv)->AddRemote(r);
-    if (!s.ok()) return Fail(s.message());
+    if (!s.ok()) return fail(s.message());
   }
-  std::string rundir = vs::ctl::DefaultRunDir();
-  std::string ctl_path = o.unixctl.empty() ? fmt::format("{}/{}.{}.ctl", rundir, kProgram, getpid())
-                                           : o.unixctl;
-  auto ctl = vs::ctl::UnixctlServer::Create(io, ctl_path, kVersion);
-  if (!ctl.ok()) return Fail(ctl.status().message());
+  auto ctl = vs::ctl::CreateControl(io, o.d, kNames, kVersion);
+  if (!ctl.ok()) return fail(ctl.status().message());
   (*srv)->RegisterCommands(**ctl);
   VS_LOG_INFO(kLog, "{} started, pid {}", kVersion, getpid());
   if (o.ack_before_sync) {
@@ -111,8 +127,7 @@ int Run(const Options& o) {
                 "within {} ms; a crash of the machine may lose the commits of those last ms",
                 so.background_sync_after.count());
   }
-  auto run = vs::ctl::RunDaemon(io, **ctl, o.pidfile);
-  if (!run.ok()) return Fail(run.status().message());
+  vs::ctl::RunDaemon(io, **ctl, pidfiles);
   (*srv)->FlushNow();
   return 0;
 }
@@ -122,56 +137,39 @@ int Run(const Options& o) {
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "create") return Create(argc, argv);
   Options o;
-  std::string rundir = vs::ctl::DefaultRunDir();
-  std::string logdir = vs::ctl::LogDir();
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      Usage();
-      return 0;
-    } else if (a == "--version" || a == "-V") {
-      fmt::print("{}\n", kVersion);
-      return 0;
-    } else if (auto v = vs::ctl::OptionValue(a, "--remote")) {
-      o.remotes.push_back(*v);
-    } else if (a == "--remote" && i + 1 < argc) {
-      o.remotes.push_back(argv[++i]);
-    } else if (a == "--pidfile") {
-      o.pidfile = fmt::format("{}/{}.pid", rundir, kProgram);
-    } else if (auto v = vs::ctl::OptionValue(a, "--pidfile")) {
-      o.pidfile = *v;
-    } else if (auto v = vs::ctl::OptionValue(a, "--unixctl")) {
-      o.unixctl = *v;
-    } else if (a == "--log-file") {
-      o.log_file = fmt::format("{}/{}.log", logdir, kProgram);
-    } else if (auto v = vs::ctl::OptionValue(a, "--log-file")) {
-      o.log_file = *v;
-    } else if (a == "--no-direct-io") {
-      o.direct_io = false;
-    } else if (a == "--ack-before-sync") {
-      o.ack_before_sync = true;
-    } else if (a == "--detach") {
-      o.detach = true;
-    } else if (a == "--no-chdir" || a == "--monitor" || a == "--overwrite-pidfile") {
-      // accepted for ovsdb-server compatibility; numavs-db never changes directory
-    } else if (auto v = vs::ctl::OptionValue(a, "--max-message-size")) {
-      o.max_message = strtoull(v->c_str(), nullptr, 10);
-      if (o.max_message < 4096) return Fail("--max-message-size must be at least 4096");
-    } else if (auto v = vs::ctl::OptionValue(a, "--verbose")) {
-      if (vs::Status s = vs::log::ApplySpec(*v); !s.ok()) return Fail(s.message());
-    } else if (a == "-v" && i + 1 < argc) {
-      if (vs::Status s = vs::log::ApplySpec(argv[++i]); !s.ok()) return Fail(s.message());
-    } else if (a == "-v" || a == "--verbose") {
-      (void)vs::log::ApplySpec("dbg");
-    } else if (!a.empty() && a[0] == '-') {
-      return Fail(fmt::format("unknown option \"{}\" (use --help for help)", a));
-    } else {
-      o.dbs.push_back(a);
-    }
+  using vs::ctl::ExtraOption;
+  std::vector<ExtraOption> extra = {
+      {"max-message-size", ExtraOption::Arg::kRequired,
+       [&](const std::string& v) -> vs::Status {
+         char* end = nullptr;
+         o.max_message = strtoull(v.c_str(), &end, 10);
+         if (v.empty() || *end || o.max_message < 4096)
+           return vs::Status(EINVAL, fmt::format("--max-message-size={}: expected a number of bytes, "
+                                                 "at least 4096", v));
+         return vs::Status::Ok();
+       }},
+      {"no-direct-io", ExtraOption::Arg::kNone,
+       [&](const std::string&) {
+         o.direct_io = false;
+         return vs::Status::Ok();
+       }},
+      {"ack-before-sync", ExtraOption::Arg::kNone,
+       [&](const std::string&) {
+         o.ack_before_sync = true;
+         return vs::Status::Ok();
+       }},
+  };
+  auto d = vs::ctl::ParseDaemonOptions(argc, argv, kProgram, extra, true);
+  if (!d.ok()) return Fail(d.status().message());
+  o.d = std::move(*d);
+  if (o.d.help) {
+    Usage();
+    return 0;
   }
-  if (o.dbs.empty()) return Fail("no database file given (use --help for help)");
-  if (!o.log_file.empty()) {
-    if (vs::Status s = vs::log::SetLogFile(o.log_file); !s.ok()) return Fail(s.message());
+  if (o.d.version) {
+    fmt::print("{}\n", kVersion);
+    return 0;
   }
+  if (o.d.args.empty()) return Fail("no database file given (use --help for help)");
   return Run(o);
 }

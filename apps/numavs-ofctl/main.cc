@@ -33,6 +33,9 @@ using vs::Json;
 namespace {
 
 constexpr const char* kProgram = "numavs-ofctl";
+// What add-flows sends at most (numavs-switchd's control socket takes
+// requests up to 24 MiB).
+constexpr size_t kMaxFlowsBytes = 16u << 20;
 
 int Fail(const std::string& msg) {
   fmt::print(stderr, "{}: {}\n", kProgram, msg);
@@ -46,6 +49,26 @@ std::string DefaultTarget() {
   long pid = 0;
   if (!(in >> pid) || pid <= 0) return "";
   return fmt::format("{}/numavs-switchd.{}.ctl", rundir, pid);
+}
+
+// The contents of a flows file ('-': stdin), at most kMaxFlowsBytes.
+vs::Result<std::string> ReadFlowsFile(const std::string& name) {
+  FILE* f = name == "-" ? stdin : std::fopen(name.c_str(), "r");
+  if (!f) return vs::Status::FromErrno(errno, name);
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    text.append(buf, n);
+    if (text.size() > kMaxFlowsBytes) break;
+  }
+  bool err = std::ferror(f);
+  if (f != stdin) std::fclose(f);
+  if (text.size() > kMaxFlowsBytes)
+    return vs::Status(EFBIG, fmt::format("{}: larger than {} MiB; split it into several files",
+                                         name, kMaxFlowsBytes >> 20));
+  if (err) return vs::Status(EIO, fmt::format("{}: read error", name));
+  return text;
 }
 
 void Usage() {
@@ -102,39 +125,19 @@ int main(int argc, char** argv) {
   if (target.empty())
     return Fail("numavs-switchd is not running (no pidfile in $OVS_RUNDIR); use -t SOCKET");
   if (strict && pos[0] != "del-flows") return Fail("--strict applies to del-flows only");
-  // add-flows: numavs-switchd reads the file itself, so it gets an absolute path; stdin ('-')
-  // is copied to a temporary file first.
-  std::string tmp;
+  // add-flows: the file is read here and its contents sent (numavs-switchd
+  // never opens a file a client names); '-' is stdin.
   if (pos[0] == "add-flows") {
-    std::string& file = pos[2];
-    if (file == "-") {
-      std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-      char path[] = "/tmp/numavs-ofctl-flows.XXXXXX";
-      int fd = mkstemp(path);
-      if (fd < 0) return Fail(fmt::format("cannot create a temporary file: {}", strerror(errno)));
-      bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-      close(fd);
-      tmp = file = path;
-      if (!ok) {
-        unlink(path);
-        return Fail("cannot write the temporary file");
-      }
-    } else {
-      char real[PATH_MAX];
-      if (!realpath(file.c_str(), real)) return Fail(fmt::format("{}: {}", file, strerror(errno)));
-      file = real;
-    }
+    auto text = ReadFlowsFile(pos[2]);
+    if (!text.ok()) return Fail(text.status().message());
+    pos.push_back(std::move(*text));  // BRIDGE NAME TEXT
   }
   Json params = Json::array();
   for (size_t i = 1; i < pos.size(); i++) params.push_back(pos[i]);
   if (strict) params.insert(params.begin() + 1, "--strict");
   auto client = vs::jsonrpc::Client::Connect("unix:" + target, 10000);
-  if (!client.ok()) {
-    if (!tmp.empty()) unlink(tmp.c_str());
-    return Fail(client.status().message());
-  }
+  if (!client.ok()) return Fail(client.status().message());
   auto r = (*client)->Call("ofctl/" + pos[0], params, 60000);
-  if (!tmp.empty()) unlink(tmp.c_str());
   if (!r.ok()) {
     std::string msg = r.status().message();
     // A control-socket error reply carries the text as a JSON string.

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <asio.hpp>
 #include <fmt/format.h>
@@ -36,7 +37,9 @@ void Usage() {
       "{0}: the numavs switch daemon\n"
       "usage: {0} [DATABASE] [OPTIONS]\n"
       "DATABASE is unix:PATH or tcp:IP:PORT (default unix:RUNDIR/db.sock)\n"
-      "  --pidfile[=FILE]    write a pidfile (default RUNDIR/{0}.pid)\n"
+      "  --pidfile[=FILE]    write a pidfile (default RUNDIR/{0}.pid; the default also\n"
+      "                      takes RUNDIR/ovs-vswitchd.pid and ovs-vswitchd.PID.ctl, so\n"
+      "                      that ovs-appctl without -t reaches numavs-switchd)\n"
       "  --unixctl=PATH      control socket (default RUNDIR/{0}.PID.ctl)\n"
       "  --log-file[=FILE]   log to FILE (default LOGDIR/{0}.log)\n"
       "  --detach            run in the background\n"
@@ -50,61 +53,52 @@ void Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string rundir = vs::ctl::DefaultRunDir();
-  std::string logdir = vs::ctl::LogDir();
-  std::string db = fmt::format("unix:{}/db.sock", rundir);
-  std::string pidfile, unixctl, log_file, sysfs_root;
-  bool detach = false;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      Usage();
-      return 0;
-    } else if (a == "--version" || a == "-V") {
-      fmt::print("{}\n", kVersion);
-      return 0;
-    } else if (a == "--pidfile") {
-      pidfile = fmt::format("{}/{}.pid", rundir, kProgram);
-    } else if (auto v = vs::ctl::OptionValue(a, "--pidfile")) {
-      pidfile = *v;
-    } else if (auto v = vs::ctl::OptionValue(a, "--unixctl")) {
-      unixctl = *v;
-    } else if (a == "--log-file") {
-      log_file = fmt::format("{}/{}.log", logdir, kProgram);
-    } else if (auto v = vs::ctl::OptionValue(a, "--log-file")) {
-      log_file = *v;
-    } else if (a == "--detach") {
-      detach = true;
-    } else if (auto v = vs::ctl::OptionValue(a, "--sysfs-root")) {
-      sysfs_root = *v;
-    } else if (a == "--no-chdir" || a == "--monitor" || a == "--mlockall") {
-      // accepted for ovs-vswitchd compatibility
-    } else if (auto v = vs::ctl::OptionValue(a, "--verbose")) {
-      if (vs::Status s = vs::log::ApplySpec(*v); !s.ok()) return Fail(s.message());
-    } else if (a == "-v" && i + 1 < argc) {
-      if (vs::Status s = vs::log::ApplySpec(argv[++i]); !s.ok()) return Fail(s.message());
-    } else if (!a.empty() && a[0] == '-') {
-      return Fail(fmt::format("unknown option \"{}\" (use --help for help)", a));
-    } else {
-      db = a;
-    }
+  std::string sysfs_root;
+  using vs::ctl::ExtraOption;
+  std::vector<ExtraOption> extra = {
+      {"sysfs-root", ExtraOption::Arg::kRequired, [&](const std::string& v) {
+         sysfs_root = v;
+         return vs::Status::Ok();
+       }}};
+  auto parsed = vs::ctl::ParseDaemonOptions(argc, argv, kProgram, extra, false);
+  if (!parsed.ok()) return Fail(parsed.status().message());
+  const vs::ctl::DaemonOptions& o = *parsed;
+  if (o.help) {
+    Usage();
+    return 0;
   }
-  if (!log_file.empty()) {
-    if (vs::Status s = vs::log::SetLogFile(log_file); !s.ok()) return Fail(s.message());
+  if (o.version) {
+    fmt::print("{}\n", kVersion);
+    return 0;
   }
-  if (detach) {
+  if (o.args.size() > 1) return Fail("at most one database may be named (use --help for help)");
+  std::string db = o.args.empty() ? fmt::format("unix:{}/db.sock", vs::ctl::DefaultRunDir())
+                                  : o.args[0];
+  // Start-up order: see numavs-db's Run(); a second instance stops at the
+  // pidfile before it touches any socket.
+  const vs::ctl::DaemonNames names{kProgram, "ovs-vswitchd"};
+  std::vector<std::string> pidfiles = vs::ctl::Pidfiles(o, names);
+  if (vs::Status s = vs::ctl::CheckNotRunning(pidfiles); !s.ok()) return Fail(s.message());
+  if (!o.log_file.empty()) {
+    if (vs::Status s = vs::log::SetLogFile(o.log_file); !s.ok()) return Fail(s.message());
+  }
+  if (o.detach) {
     if (vs::Status s = vs::ctl::Detach(); !s.ok()) return Fail(s.message());
+  }
+  auto fail = [&](const std::string& msg) {
+    for (const std::string& p : pidfiles) vs::ctl::RemovePidfile(p);
+    return Fail(msg);
+  };
+  for (const std::string& p : pidfiles) {
+    if (vs::Status s = vs::ctl::WritePidfile(p); !s.ok()) return fail(s.message());
   }
   asio::io_context io(1);
   vs::switchd::Switchd sw(io, db, sysfs_root);
-  if (vs::Status s = sw.Start(); !s.ok()) return Fail(s.message());
-  std::string ctl_path =
-      unixctl.empty() ? fmt::format("{}/{}.{}.ctl", rundir, kProgram, getpid()) : unixctl;
-  auto ctl = vs::ctl::UnixctlServer::Create(io, ctl_path, kVersion);
-  if (!ctl.ok()) return Fail(ctl.status().message());
+  if (vs::Status s = sw.Start(); !s.ok()) return fail(s.message());
+  auto ctl = vs::ctl::CreateControl(io, o, names, kVersion);
+  if (!ctl.ok()) return fail(ctl.status().message());
   sw.RegisterCommands(**ctl);
   VS_LOG_INFO(kLog, "{} started, pid {}, database {}", kVersion, getpid(), db);
-  auto run = vs::ctl::RunDaemon(io, **ctl, pidfile);
-  if (!run.ok()) return Fail(run.status().message());
+  vs::ctl::RunDaemon(io, **ctl, pidfiles);
   return 0;
 }

@@ -40,11 +40,31 @@ export OVS_RUNDIR=$RUNDIR OVS_LOGDIR=$LOGDIR
 say() { echo "numavs: $*"; }
 die() { echo "numavs: $*" >&2; exit 1; }
 
-pid_of() {  # NAME -> pid if its pidfile names a live process
-  local f="$RUNDIR/$1.pid" pid
+proc_state() {  # PID -> "alive", "exiting" (killed, still releasing memory) or "gone"
+  local stat rest state flags
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return; }
+  rest=${stat##*) }            # after "pid (comm) ": state ppid pgrp ... flags is field 9
+  set -- $rest
+  state=$1 flags=${7:-0}
+  case "$state" in Z | X | x) echo gone; return ;; esac
+  # PF_EXITING (0x4): the process is in exit(); a SIGKILLed DPDK daemon can
+  # take seconds there while its hugepages are unmapped.
+  if (( flags & 4 )); then echo exiting; else echo alive; fi
+}
+
+pid_of() {  # NAME -> pid if its pidfile names a live process (waits for one that is exiting)
+  local f="$RUNDIR/$1.pid" pid i
   [ -f "$f" ] || return 1
   pid=$(cat "$f" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [ -n "$pid" ] || return 1
+  for ((i = 0; i < 100; i++)); do
+    case $(proc_state "$pid") in
+      alive) echo "$pid"; return 0 ;;
+      gone) return 1 ;;
+    esac
+    sleep 0.1
+  done
+  echo "$pid"
 }
 
 wait_gone() {  # PID SECONDS
@@ -104,8 +124,12 @@ start() {
     esac
     shift
   done
-  for other in ovsdb-server ovs-vswitchd; do
-    if pid=$(pid_of "$other"); then
+  # numavs's daemons also hold OVS's pidfiles (so that ovs-appctl finds
+  # them): an OVS pidfile naming a numavs daemon is not a running OVS.
+  local other ours pid
+  for other in ovsdb-server:numavs-db ovs-vswitchd:numavs-switchd; do
+    ours=${other#*:} other=${other%%:*}
+    if pid=$(pid_of "$other") && [ "$pid" != "$(pid_of "$ours" || true)" ]; then
       die "$other is running in $RUNDIR (pid $pid); stop it (systemctl stop openvswitch-switch) or set OVS_RUNDIR to another directory"
     fi
   done
@@ -118,7 +142,10 @@ start() {
     if pid=$(pid_of numavs-db); then
       say "numavs-db is already running (pid $pid)"
     else
-      "$SBINDIR/numavs-db" --remote="punix:$RUNDIR/db.sock" --pidfile --log-file --detach "$db_file"
+      # As ovs-ctl starts ovsdb-server: the remotes in Open_vSwitch.manager_options
+      # (ovs-vsctl set-manager) are served too.
+      "$SBINDIR/numavs-db" --remote="punix:$RUNDIR/db.sock" \
+        --remote=db:Open_vSwitch,Open_vSwitch,manager_options --pidfile --log-file --detach "$db_file"
       say "started numavs-db (pid $(pid_of numavs-db)), database $db_file"
     fi
     vsctl init

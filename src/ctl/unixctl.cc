@@ -9,7 +9,8 @@
 namespace vs::ctl {
 namespace {
 log::Module& kLog = log::GetModule("unixctl");
-constexpr size_t kMaxRequest = 1u << 20;
+// numavs-ofctl add-flows sends a flows file's contents (up to 16 MiB).
+constexpr size_t kMaxRequest = 24u << 20;
 }  // namespace
 
 std::string DefaultRunDir() {
@@ -22,20 +23,7 @@ Result<std::unique_ptr<UnixctlServer>> UnixctlServer::Create(asio::io_context& i
                                                              std::string version_text) {
   auto s = std::unique_ptr<UnixctlServer>(new UnixctlServer(io, path, std::move(version_text)));
   UnixctlServer* self = s.get();
-  auto l = jsonrpc::Listener::Create(io, "punix:" + path, [self](jsonrpc::Connection::Socket sock,
-                                                                   std::string peer) {
-    auto c = std::make_shared<jsonrpc::Connection>(std::move(sock), peer, kMaxRequest, 64u << 20);
-    self->conns_.insert(c);
-    c->Start([self](jsonrpc::Connection& conn, Json&& msg) { self->OnMessage(conn, std::move(msg)); },
-             [self, weak = std::weak_ptr<jsonrpc::Connection>(c)](jsonrpc::Connection&,
-                                                                  const std::string&) {
-               if (auto sp = weak.lock()) {
-                 asio::post(self->io_, [self, sp] { self->conns_.erase(sp); });
-               }
-             });
-  });
-  if (!l.ok()) return l.status().Wrap("could not create control socket");
-  s->listener_ = std::move(*l);
+  VS_RETURN_IF_ERROR(s->Listen(path));
 
   s->Register("list-commands", "", 0, 0, [self](const std::vector<std::string>&) -> Result<std::string> {
     std::string out = "The available commands are:\n";
@@ -66,6 +54,30 @@ Result<std::unique_ptr<UnixctlServer>> UnixctlServer::Create(asio::io_context& i
   });
   VS_LOG_INFO(kLog, "control socket {}", path);
   return s;
+}
+
+Status UnixctlServer::Listen(const std::string& path) {
+  auto l = jsonrpc::Listener::Create(io_, "punix:" + path, [this](jsonrpc::Connection::Socket sock,
+                                                                  std::string peer) {
+    auto c = std::make_shared<jsonrpc::Connection>(std::move(sock), peer, kMaxRequest, 64u << 20);
+    conns_.insert(c);
+    c->Start([this](jsonrpc::Connection& conn, Json&& msg) { OnMessage(conn, std::move(msg)); },
+             [this, weak = std::weak_ptr<jsonrpc::Connection>(c)](jsonrpc::Connection&,
+                                                                  const std::string&) {
+               if (auto sp = weak.lock()) {
+                 asio::post(io_, [this, sp] { conns_.erase(sp); });
+               }
+             });
+  });
+  if (!l.ok()) return l.status().Wrap("could not create control socket");
+  listeners_.push_back(std::move(*l));
+  return Status::Ok();
+}
+
+Status UnixctlServer::AddPath(const std::string& path) {
+  VS_RETURN_IF_ERROR(Listen(path));
+  VS_LOG_INFO(kLog, "control socket {}", path);
+  return Status::Ok();
 }
 
 UnixctlServer::~UnixctlServer() {

@@ -37,6 +37,10 @@ class UnixctlServer {
                                                        std::string version_text);
   ~UnixctlServer();
 
+  // Listens on one more socket with the same commands (the OVS daemon's
+  // name beside numavs's own). Errors: those of jsonrpc::Listener::Create.
+  Status AddPath(const std::string& path);
+
   void Register(std::string name, std::string usage, int min_args, int max_args, Handler handler);
   const std::string& path() const { return path_; }
 
@@ -53,12 +57,13 @@ class UnixctlServer {
   UnixctlServer(asio::io_context& io, std::string path, std::string version)
       : io_(io), path_(std::move(path)), version_(std::move(version)) {}
   void OnMessage(jsonrpc::Connection& c, Json&& msg);
+  Status Listen(const std::string& path);
 
   asio::io_context& io_;
   std::string path_;
   std::string version_;
   std::map<std::string, Command> commands_;
-  std::unique_ptr<jsonrpc::Listener> listener_;
+  std::vector<std::unique_ptr<jsonrpc::Listener>> listeners_;
   std::set<std::shared_ptr<jsonrpc::Connection>> conns_;
 };
 

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "base/json_parse.h"
+#include "jsonrpc/remote.h"
 
 namespace vs::jsonrpc {
 
@@ -84,28 +85,9 @@ Result<int> ConnectUnix(const std::string& path, const std::string& remote,
   return fd;
 }
 
-Result<int> ConnectTcp(const std::string& hostport, const std::string& remote,
+Result<int> ConnectTcp(const std::string& host, uint16_t port_num, const std::string& remote,
                        std::optional<Clock::time_point> deadline) {
-  std::string host, port;
-  if (!hostport.empty() && hostport[0] == '[') {
-    size_t close_br = hostport.find(']');
-    if (close_br == std::string::npos || close_br + 1 >= hostport.size() ||
-        hostport[close_br + 1] != ':') {
-      return Status(EINVAL, fmt::format("{}: expected tcp:[IPv6]:PORT", remote));
-    }
-    host = hostport.substr(1, close_br - 1);
-    port = hostport.substr(close_br + 2);
-  } else {
-    size_t colon = hostport.rfind(':');
-    if (colon == std::string::npos) {
-      return Status(EINVAL, fmt::format("{}: expected tcp:IP:PORT", remote));
-    }
-    host = hostport.substr(0, colon);
-    port = hostport.substr(colon + 1);
-  }
-  if (host.empty() || port.empty()) {
-    return Status(EINVAL, fmt::format("{}: expected tcp:IP:PORT", remote));
-  }
+  std::string port = std::to_string(port_num);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -136,15 +118,13 @@ Result<int> ConnectTcp(const std::string& hostport, const std::string& remote,
 
 Result<std::unique_ptr<Client>> Client::Connect(const std::string& remote, int timeout_ms) {
   auto deadline = DeadlineAfter(timeout_ms);
-  Result<int> fd = Status(EINVAL, "");
-  if (remote.rfind("unix:", 0) == 0) {
-    fd = ConnectUnix(remote.substr(5), remote, deadline);
-  } else if (remote.rfind("tcp:", 0) == 0) {
-    fd = ConnectTcp(remote.substr(4), remote, deadline);
-  } else {
-    return Status(EINVAL, fmt::format("{}: unknown connection method (expected unix:PATH or "
-                                      "tcp:IP:PORT)", remote));
-  }
+  auto r = ParseRemote(remote);
+  if (!r.ok()) return r.status();
+  if (r->passive())
+    return Status(EINVAL, fmt::format("\"{}\": a listening remote; a client connects to unix:PATH "
+                                      "or tcp:HOST:PORT", remote));
+  Result<int> fd = r->kind == Remote::Kind::kUnix ? ConnectUnix(r->path, remote, deadline)
+                                                  : ConnectTcp(r->host, r->port, remote, deadline);
   if (!fd.ok()) return fd.status();
   return std::unique_ptr<Client>(new Client(*fd, remote));
 }

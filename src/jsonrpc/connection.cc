@@ -1,18 +1,52 @@
 #include "jsonrpc/connection.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "base/json_parse.h"
 #include "base/log.h"
+#include "jsonrpc/remote.h"
 
 namespace vs::jsonrpc {
 namespace {
 log::Module& kLog = log::GetModule("jsonrpc");
 std::atomic<uint64_t> next_id{1};
+
+// Makes room for a unix socket at `path`: a socket file nobody listens on
+// (left by a process that died) is removed; a socket some process serves,
+// or a file that is not a socket, is an error, so that a second instance of
+// a daemon never takes the first one's socket away.
+Status RemoveStaleSocket(const std::string& path, const std::string& remote) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return Status::Ok();
+  if (!S_ISSOCK(st.st_mode))
+    return Status(EEXIST, fmt::format("{}: {} exists and is not a socket; remove it or choose "
+                                      "another path", remote, path));
+  sockaddr_un sun{};
+  if (path.size() < sizeof sun.sun_path) {
+    sun.sun_family = AF_UNIX;
+    std::memcpy(sun.sun_path, path.data(), path.size());
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return Status::FromErrno(errno, "socket(AF_UNIX)");
+    int rc = connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun);
+    int err = errno;
+    ::close(fd);
+    if (rc == 0 || err == EAGAIN)
+      return Status(EADDRINUSE, fmt::format("{}: another process is serving this socket (is the "
+                                            "daemon already running?)", remote));
+  }
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return Status::FromErrno(errno, fmt::format("{}: could not remove the stale socket", remote));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Connection::Connection(Socket socket, std::string peer, size_t max_message, size_t max_backlog)
@@ -128,10 +162,14 @@ Result<std::unique_ptr<Listener>> Listener::Create(asio::io_context& io, const s
   auto l = std::unique_ptr<Listener>(new Listener(io, remote));
   l->on_accept_ = std::move(on_accept);
   std::error_code ec;
-  if (remote.rfind("punix:", 0) == 0) {
-    l->unix_path_ = remote.substr(6);
-    if (l->unix_path_.empty()) return Status(EINVAL, fmt::format("{}: missing socket path", remote));
-    ::unlink(l->unix_path_.c_str());
+  auto parsed = ParseRemote(remote);
+  if (!parsed.ok()) return parsed.status();
+  if (!parsed->passive())
+    return Status(EINVAL, fmt::format("\"{}\": not a listening remote (expected punix:PATH or "
+                                      "ptcp:PORT[:IP])", remote));
+  if (parsed->kind == Remote::Kind::kPunix) {
+    l->unix_path_ = parsed->path;
+    VS_RETURN_IF_ERROR(RemoveStaleSocket(l->unix_path_, remote));
     l->unix_ = std::make_unique<asio::local::stream_protocol::acceptor>(io);
     asio::local::stream_protocol::endpoint ep(l->unix_path_);
     l->unix_->open(ep.protocol(), ec);
@@ -141,34 +179,18 @@ Result<std::unique_ptr<Listener>> Listener::Create(asio::io_context& io, const s
     l->AcceptUnix();
     return l;
   }
-  if (remote.rfind("ptcp:", 0) == 0) {
-    std::string rest = remote.substr(5);
-    std::string port_s = rest, ip = "127.0.0.1";
-    if (auto c = rest.find(':'); c != std::string::npos) {
-      port_s = rest.substr(0, c);
-      ip = rest.substr(c + 1);
-      if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
-    }
-    char* end = nullptr;
-    long port = strtol(port_s.c_str(), &end, 10);
-    if (port_s.empty() || *end != '\0' || port < 0 || port > 65535) {
-      return Status(EINVAL, fmt::format("{}: bad port \"{}\"", remote, port_s));
-    }
-    asio::ip::address addr = asio::ip::make_address(ip, ec);
-    if (ec) return Status(EINVAL, fmt::format("{}: bad address \"{}\"", remote, ip));
-    asio::ip::tcp::endpoint ep(addr, static_cast<uint16_t>(port));
-    l->tcp_ = std::make_unique<asio::ip::tcp::acceptor>(io);
-    l->tcp_->open(ep.protocol(), ec);
-    if (!ec) l->tcp_->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) l->tcp_->bind(ep, ec);
-    if (!ec) l->tcp_->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status(ec.value(), fmt::format("{}: {}", remote, ec.message()));
-    l->bound_port_ = l->tcp_->local_endpoint(ec).port();
-    l->AcceptTcp();
-    return l;
-  }
-  return Status(EINVAL, fmt::format("\"{}\": unknown remote (expected punix:PATH or ptcp:PORT[:IP])",
-                                    remote));
+  asio::ip::address addr = asio::ip::make_address(parsed->host, ec);
+  if (ec) return Status(EINVAL, fmt::format("{}: bad address \"{}\"", remote, parsed->host));
+  asio::ip::tcp::endpoint ep(addr, parsed->port);
+  l->tcp_ = std::make_unique<asio::ip::tcp::acceptor>(io);
+  l->tcp_->open(ep.protocol(), ec);
+  if (!ec) l->tcp_->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) l->tcp_->bind(ep, ec);
+  if (!ec) l->tcp_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Status(ec.value(), fmt::format("{}: {}", remote, ec.message()));
+  l->bound_port_ = l->tcp_->local_endpoint(ec).port();
+  l->AcceptTcp();
+  return l;
 }
 
 Listener::~Listener() {
@@ -180,6 +202,27 @@ Listener::~Listener() {
   if (tcp_) tcp_->close(ignored);
 }
 
+bool Listener::AcceptFailed(const std::error_code& ec, std::function<void()> retry) {
+  // Out of descriptors (or memory), accept() fails at once for as long as the
+  // shortage lasts: retrying at once would spin and log without end. Wait,
+  // doubling up to 1 s, and keep serving the connections already open.
+  static log::RateLimit rl(6, 3);
+  const int e = ec.value();  // asio reports accept()'s errno
+  const bool shortage = e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+  if (!shortage && e != ECONNABORTED && e != EINTR)
+    VS_LOG_WARN_RL(kLog, rl, "{}: accept failed: {}", name_, ec.message());
+  if (!shortage) return false;  // a per-connection error: go on accepting
+  accept_backoff_ = std::min(std::max(accept_backoff_ * 2, std::chrono::milliseconds(50)),
+                             std::chrono::milliseconds(1000));
+  VS_LOG_WARN_RL(kLog, rl, "{}: accept failed: {}; new connections wait (retrying in {} ms) "
+                 "while those already open are served", name_, ec.message(), accept_backoff_.count());
+  retry_.expires_after(accept_backoff_);
+  retry_.async_wait([retry = std::move(retry)](std::error_code e) {
+    if (!e) retry();
+  });
+  return true;
+}
+
 void Listener::AcceptUnix() {
   unix_->async_accept([this](std::error_code ec, asio::local::stream_protocol::socket s) {
     if (ec == asio::error::operation_aborted) return;
@@ -187,8 +230,9 @@ void Listener::AcceptUnix() {
       int fd = s.release();
       Connection::Socket g(io_, asio::generic::stream_protocol(AF_UNIX, 0), fd);
       on_accept_(std::move(g), "unix:" + unix_path_);
-    } else {
-      VS_LOG_WARN(kLog, "{}: accept failed: {}", name_, ec.message());
+      accept_backoff_ = std::chrono::milliseconds(0);
+    } else if (AcceptFailed(ec, [this] { AcceptUnix(); })) {
+      return;
     }
     AcceptUnix();
   });
@@ -206,8 +250,9 @@ void Listener::AcceptTcp() {
       int fd = s.release();
       Connection::Socket g(io_, asio::generic::stream_protocol(family, IPPROTO_TCP), fd);
       on_accept_(std::move(g), peer);
-    } else {
-      VS_LOG_WARN(kLog, "{}: accept failed: {}", name_, ec.message());
+      accept_backoff_ = std::chrono::milliseconds(0);
+    } else if (AcceptFailed(ec, [this] { AcceptTcp(); })) {
+      return;
     }
     AcceptTcp();
   });

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -87,9 +88,12 @@ class Listener {
   int bound_port() const { return bound_port_; }
 
  private:
-  Listener(asio::io_context& io, std::string name) : io_(io), name_(std::move(name)) {}
+  Listener(asio::io_context& io, std::string name) : io_(io), name_(std::move(name)), retry_(io) {}
   void AcceptUnix();
   void AcceptTcp();
+  // After a failed accept: true if `retry` was scheduled for later (out of
+  // descriptors or memory: backs off up to 1 s, WARN rate-limited).
+  bool AcceptFailed(const std::error_code& ec, std::function<void()> retry);
 
   asio::io_context& io_;
   std::string name_;
@@ -98,6 +102,8 @@ class Listener {
   std::unique_ptr<asio::local::stream_protocol::acceptor> unix_;
   std::unique_ptr<asio::ip::tcp::acceptor> tcp_;
   AcceptHandler on_accept_;
+  asio::steady_timer retry_;
+  std::chrono::milliseconds accept_backoff_{0};
 };
 
 }  // namespace vs::jsonrpc

@@ -55,8 +55,16 @@ Status Context::Configure(const numa::OtherConfig& other_config) {
   auto it = other_config.find("dpdk-init");
   std::string init = it == other_config.end() ? "false" : it->second;
   if (init != "true" && init != "try") {
-    init_error_.clear();
-    return Status::Ok();
+    if (init == "false") {
+      init_error_.clear();
+      return Status::Ok();
+    }
+    std::string msg = fmt::format("other_config:dpdk-init=\"{}\" is invalid: expected true, try or "
+                                  "false; DPDK stays off",
+                                  init);
+    if (init_error_ != msg) VS_LOG_WARN(kLog, "{}", msg);
+    init_error_ = msg;
+    return Status(EINVAL, msg);
   }
   if (!topo_loaded_) {
     auto topo = numa::ReadTopology(sysfs_root_.empty() ? "/" : sysfs_root_);
@@ -86,6 +94,7 @@ Status Context::Configure(const numa::OtherConfig& other_config) {
   } else {
     Status st = numa::Eal::InitFromOtherConfig(other_config, topo_);
     if (!st.ok()) {
+      if (init_error_ != st.message()) VS_LOG_ERR(kLog, "DPDK not started: {}", st.message());
       init_error_ = st.message();
       return st;
     }

@@ -283,6 +283,15 @@ Result<std::unique_ptr<Netdev>> OpenEthdev(Context& ctx, const Config& cfg, std:
   if (!rxd.ok()) return rxd.status();
   auto txd = UintOption(cfg, "n_txq_desc", kDefaultDesc, 4096);
   if (!txd.ok()) return txd.status();
+  for (auto [key, v] : {std::pair<const char*, uint32_t>{"n_rxq_desc", *rxd}, {"n_txq_desc", *txd}}) {
+    if ((v & (v - 1)) == 0) continue;
+    uint32_t lower = 1;
+    while (lower * 2 < v) lower *= 2;
+    return Status(EINVAL, fmt::format("{}: options:{}=\"{}\" is invalid: descriptor ring sizes are "
+                                      "powers of two, as in OVS; run: ovs-vsctl set Interface {} "
+                                      "options:{}={}",
+                                      cfg.name, key, v, cfg.name, key, lower));
+  }
   spec.n_rxq = *rxq;
   spec.n_txq = 1;
   spec.rxq_size = *rxd;

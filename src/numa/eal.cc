@@ -6,10 +6,15 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "base/log.h"
+#include "numa/eal_log.h"
 #include "numa/planner.h"
 
 namespace vs::numa {
@@ -23,7 +28,44 @@ struct State {
   bool shut_down = false;
   std::vector<std::string> args;
   MemoryMode mode = MemoryMode::kDynamic;
+  std::string failed;  // why rte_eal_init failed in this process ("" = it did not)
 };
+
+// The EAL's runtime directory for `args` (as DPDK 22.11 makes it for root:
+// /var/run/dpdk/PREFIX, PREFIX from --file-prefix, default "rte").
+std::string RuntimeConfigFile(const std::vector<std::string>& args) {
+  std::string prefix = "rte";
+  for (size_t i = 0; i < args.size(); i++) {
+    if (args[i].rfind("--file-prefix=", 0) == 0) prefix = args[i].substr(14);
+    else if (args[i] == "--file-prefix" && i + 1 < args.size()) prefix = args[i + 1];
+  }
+  const char* xdg = getenv("XDG_RUNTIME_DIR");
+  std::string base = getuid() == 0 || !xdg ? "/var/run/dpdk" : std::string(xdg) + "/dpdk";
+  return base + "/" + prefix + "/config";
+}
+
+// A DPDK primary process holds a write lock on its runtime config file for
+// its lifetime. Checked before rte_eal_init, which cannot be retried in a
+// process once it has failed there.
+Status CheckPrefixFree(const std::vector<std::string>& args) {
+  std::string config = RuntimeConfigFile(args);
+  int fd = open(config.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Ok();
+  struct flock lck = {};
+  lck.l_type = F_WRLCK;
+  lck.l_whence = SEEK_SET;
+  int rc = fcntl(fd, F_GETLK, &lck);
+  close(fd);
+  if (rc != 0 || lck.l_type == F_UNLCK) return Status::Ok();
+  std::string comm;
+  std::ifstream(fmt::format("/proc/{}/comm", lck.l_pid)) >> comm;
+  std::string dir = config.substr(0, config.rfind('/'));
+  return Status(EBUSY, fmt::format("DPDK's file prefix \"{}\" is in use by pid {}{} (another DPDK "
+                                   "primary process holds {}); give this one another "
+                                   "--file-prefix in other_config:dpdk-extra, or stop that process",
+                                   dir.substr(dir.rfind('/') + 1), lck.l_pid,
+                                   comm.empty() ? "" : " (" + comm + ")", config));
+}
 State& S() {
   static State s;
   return s;
@@ -48,7 +90,10 @@ Status Eal::Init(const EalConfig& cfg, const Topology& topo, const std::string& 
     return Status(
         EPERM, fmt::format("DPDK is not enabled; run: {}", VsctlSetCommand("dpdk-init", "true")));
   }
+  if (!s.failed.empty()) return Status(EALREADY, s.failed);
   VS_RETURN_IF_ERROR(ValidateAgainstTopology(cfg, topo));
+  VS_RETURN_IF_ERROR(CheckPrefixFree(args));
+  if (Status r = RouteDpdkLog(); !r.ok()) VS_LOG_WARN(kLog, "{}", r.message());
   VS_LOG_INFO(kLog, "EAL arguments: {}", fmt::join(args, " "));
   VS_LOG_INFO(kLog, "memory mode {}{}", MemoryModeName(cfg.memory),
               cfg.memory == MemoryMode::kDynamic
@@ -61,10 +106,13 @@ Status Eal::Init(const EalConfig& cfg, const Topology& topo, const std::string& 
   int rc = rte_eal_init(static_cast<int>(argv.size() - 1), argv.data());
   if (rc < 0) {
     int err = rte_errno;
-    return Status(err ? err : EINVAL,
-                  fmt::format("rte_eal_init(\"{}\") failed: {} (the EAL log above says which "
-                              "argument or resource)",
-                              fmt::join(args, " "), rte_strerror(err)));
+    // The EAL keeps state from a failed start: it cannot start again in
+    // this process.
+    s.failed = fmt::format("rte_eal_init(\"{}\") failed: {} (the EAL's own lines in this log, "
+                           "module dpdk, say which argument or resource); the EAL cannot start "
+                           "twice in one process: fix the cause, then restart {} (numavs restart)",
+                           fmt::join(args, " "), rte_strerror(err), argv0);
+    return Status(err ? err : EINVAL, s.failed);
   }
   s.initialized = true;
   s.args = args;

@@ -1,4 +1,5 @@
 // Plan(): which cores run PMDs and which rx queues each polls.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "switchd/pmd_threads.h"
@@ -53,6 +54,19 @@ TEST(PmdPlan, BadMasksAreNamed) {
   auto absent = Plan({}, kTwoNodes, "0x200", 64);
   ASSERT_FALSE(absent.ok());
   EXPECT_NE(absent.status().message().find("core 9"), std::string::npos) << absent.status().message();
+}
+
+// Issue 13, defect 5: a mask of no core used to stop all forwarding in
+// silence. It is refused with the key named (the caller keeps the PMDs it has).
+TEST(PmdPlan, EmptyMaskIsRefused) {
+  PortQueues port = Port("dpdk0", 1, 0, 1, 0);
+  for (const char* mask : {"0x0", "0", "0x000"}) {
+    auto p = Plan({port}, kTwoNodes, mask, 64);
+    ASSERT_FALSE(p.ok()) << mask;
+    EXPECT_NE(p.status().message().find(fmt::format("pmd-cpu-mask=\"{}\" is invalid: it names no core", mask)),
+              std::string::npos)
+        << p.status().message();
+  }
 }
 
 TEST(PmdPlan, PortsWithoutDevicesAreNotPolled) {

@@ -47,6 +47,12 @@ Result<std::set<int>> ParseCpuMask(const std::string& mask) {
     for (int b = 0; b < 4; b++)
       if (v & (1 << b)) cores.insert(static_cast<int>(i) * 4 + b);
   }
+  if (cores.empty()) {
+    return Status(EINVAL, fmt::format("other_config:pmd-cpu-mask=\"{}\" is invalid: it names no "
+                                      "core, so no PMD thread would poll any port; name at least one "
+                                      "(e.g. 0x2), or remove the key for one PMD per NUMA node",
+                                      mask));
+  }
   return cores;
 }
 

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "netdev/registry.h"
 #include "numa/appctl.h"
+#include "numa/eal_log.h"
 #include "switchd/identity.h"
 
 namespace vs::switchd {
@@ -401,6 +402,14 @@ Result<std::string> WithNewline(Result<std::string> r) {
 
 void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
   ctl_ = &ctl;
+  ctl.Register("dpdk/log-list", "", 0, 0, [](const std::vector<std::string>&) -> Result<std::string> {
+    return numa::DpdkLogList();
+  });
+  ctl.Register("dpdk/log-set", "[{level | pattern:level}]...", 0, 100,
+               [](const std::vector<std::string>& a) -> Result<std::string> {
+                 VS_RETURN_IF_ERROR(numa::DpdkLogSet(a));
+                 return std::string();
+               });
   RegisterOvsCommands(ctl);
   ctl.Register("dpif/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
                  return ShowText();
@@ -450,22 +459,22 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
                  for (const auto& n : *notes) out += n + "\n";
                  return out;
                }));
-  // add-flows BRIDGE FILE: one flow per line ('#' comments and blank lines skipped); every
+  // add-flows BRIDGE NAME TEXT: the contents of the file NAME, read by the
+  // client (the daemon never opens a file a client names; NAME only labels
+  // errors). One flow per line ('#' comments and blank lines skipped); every
   // line is parsed first, so a bad line names its number and nothing is added.
-  ctl.Register("ofctl/add-flows", "BRIDGE FILE", 2, 2,
+  ctl.Register("ofctl/add-flows", "BRIDGE NAME TEXT", 3, 3,
                Text([this](const auto& a) -> Result<std::string> {
-                 errno = 0;
-                 std::ifstream in(a[1]);
-                 if (!in) {
-                   int e = errno ? errno : ENOENT;
-                   return Status(e, fmt::format("{}: {}", a[1], std::strerror(e)));
-                 }
                  std::vector<std::string> lines;
-                 for (std::string l; std::getline(in, l);) {
+                 size_t at = 0;
+                 const std::string& text = a[2];
+                 while (at < text.size()) {
+                   size_t nl = text.find('\n', at);
+                   std::string l = text.substr(at, nl == std::string::npos ? nl : nl - at);
                    if (!l.empty() && l.back() == '\r') l.pop_back();
                    lines.push_back(std::move(l));
+                   at = nl == std::string::npos ? text.size() : nl + 1;
                  }
-                 if (in.bad()) return Status(EIO, fmt::format("{}: read error", a[1]));
                  auto notes = dp_->AddFlows(a[0], lines);
                  if (!notes.ok() && notes.status().code() == EINVAL) return notes.status().Wrap(a[1]);
                  if (!notes.ok()) return notes.status();

@@ -44,9 +44,12 @@ Idl::~Idl() {
 }
 
 Status Idl::Start(ChangeHandler on_change) {
-  if (remote_.rfind("unix:", 0) != 0 && remote_.rfind("tcp:", 0) != 0)
-    return Status(EINVAL, fmt::format("database remote \"{}\" is not unix:PATH or tcp:IP:PORT",
-                                      remote_));
+  auto r = jsonrpc::ParseRemote(remote_);
+  if (!r.ok()) return r.status().Wrap("database remote");
+  if (r->passive())
+    return Status(EINVAL, fmt::format("database remote \"{}\": a listening remote; expected "
+                                      "unix:PATH or tcp:HOST:PORT", remote_));
+  parsed_ = *r;
   on_change_ = std::move(on_change);
   Connect();
   return Status::Ok();
@@ -67,9 +70,9 @@ std::string Idl::StateText() const {
 
 void Idl::Connect() {
   std::weak_ptr<bool> alive = alive_;
-  if (remote_.rfind("unix:", 0) == 0) {
+  if (parsed_.kind == jsonrpc::Remote::Kind::kUnix) {
     unix_sock_ = std::make_unique<asio::local::stream_protocol::socket>(io_);
-    asio::local::stream_protocol::endpoint ep(remote_.substr(5));
+    asio::local::stream_protocol::endpoint ep(parsed_.path);
     unix_sock_->async_connect(ep, [this, alive](std::error_code ec) {
       if (!alive.lock()) return;
       if (ec) return ScheduleReconnect(ec.message());
@@ -79,25 +82,23 @@ void Idl::Connect() {
     });
     return;
   }
-  // tcp:IP:PORT
-  std::string rest = remote_.substr(4);
-  size_t colon = rest.rfind(':');
-  std::error_code ec;
-  asio::ip::address addr =
-      asio::ip::make_address(colon == std::string::npos ? "" : rest.substr(0, colon), ec);
-  int port = colon == std::string::npos ? 0 : atoi(rest.c_str() + colon + 1);
-  if (ec || port <= 0 || port > 65535) return ScheduleReconnect("bad tcp remote");
-  tcp_sock_ = std::make_unique<asio::ip::tcp::socket>(io_);
-  tcp_sock_->async_connect(asio::ip::tcp::endpoint(addr, static_cast<uint16_t>(port)),
-                           [this, alive](std::error_code e) {
-                             if (!alive.lock()) return;
-                             if (e) return ScheduleReconnect(e.message());
-                             auto proto = tcp_sock_->local_endpoint().protocol();
-                             auto native = tcp_sock_->release();
-                             OnConnected(jsonrpc::Connection::Socket(
-                                 io_, asio::generic::stream_protocol(proto.family(), proto.protocol()),
-                                 native));
-                           });
+  // tcp:HOST:PORT, HOST an address or a name (resolved on each attempt).
+  resolver_ = std::make_unique<asio::ip::tcp::resolver>(io_);
+  resolver_->async_resolve(
+      parsed_.host, std::to_string(parsed_.port),
+      [this, alive](std::error_code ec, asio::ip::tcp::resolver::results_type results) {
+        if (!alive.lock()) return;
+        if (ec || results.empty()) return ScheduleReconnect("cannot resolve " + parsed_.host);
+        tcp_sock_ = std::make_unique<asio::ip::tcp::socket>(io_);
+        tcp_sock_->async_connect(*results.begin(), [this, alive](std::error_code e) {
+          if (!alive.lock()) return;
+          if (e) return ScheduleReconnect(e.message());
+          auto proto = tcp_sock_->local_endpoint().protocol();
+          auto native = tcp_sock_->release();
+          OnConnected(jsonrpc::Connection::Socket(
+              io_, asio::generic::stream_protocol(proto.family(), proto.protocol()), native));
+        });
+      });
 }
 
 void Idl::ScheduleReconnect(const std::string& why) {

@@ -33,6 +33,7 @@
 #include "base/status.h"
 #include "base/uuid.h"
 #include "jsonrpc/connection.h"
+#include "jsonrpc/remote.h"
 
 namespace vs::ovsdb::client {
 
@@ -53,7 +54,9 @@ class Idl {
   Idl(const Idl&) = delete;
   Idl& operator=(const Idl&) = delete;
 
-  // Errors: EINVAL for a remote that is not unix:PATH or tcp:IP:PORT.
+  // Errors: EINVAL (jsonrpc::ParseRemote) for a remote that is not
+  // unix:PATH or tcp:HOST:PORT: the daemon fails at start instead of
+  // retrying a remote that can never work.
   Status Start(ChangeHandler on_change);
   void Transact(Json ops, TransactDone done);
 
@@ -83,6 +86,8 @@ class Idl {
   std::shared_ptr<jsonrpc::Connection> conn_;
   std::unique_ptr<asio::local::stream_protocol::socket> unix_sock_;
   std::unique_ptr<asio::ip::tcp::socket> tcp_sock_;
+  std::unique_ptr<asio::ip::tcp::resolver> resolver_;
+  jsonrpc::Remote parsed_;
   asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_{100};
   std::map<std::string, IdlTable> tables_;

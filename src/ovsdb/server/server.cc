@@ -24,6 +24,10 @@ Status CreateDatabaseFile(const std::string& db_path, const std::string& schema_
 }
 
 Result<LoadedDb> LoadDatabase(const std::string& path, bool direct_io) {
+  if (::access(path.c_str(), F_OK) != 0)
+    return Status::FromErrno(errno, fmt::format("{}: could not open database file", path));
+  auto lock = storage::DbLock::Acquire(path);
+  if (!lock.ok()) return lock.status();
   std::vector<Json> records;
   auto log = storage::Log::Open(path, &records, direct_io);
   if (!log.ok()) return log.status();
@@ -43,7 +47,7 @@ Result<LoadedDb> LoadDatabase(const std::string& path, bool direct_io) {
       break;
     }
   }
-  LoadedDb out{path, *schema, std::move(*db), std::move(*log)};
+  LoadedDb out{path, *schema, std::move(*db), std::move(*log), std::move(*lock)};
   if (applied < records.size()) {
     std::string keep = path + ".corrupt-replay";
     if (::link(path.c_str(), keep.c_str()) != 0 && errno != EEXIST) {
@@ -70,6 +74,7 @@ Result<std::unique_ptr<DbServer>> DbServer::Create(asio::io_context& io, std::ve
     d->schema = l.schema;
     d->db = std::move(l.db);
     d->log = std::move(l.log);
+    d->lock = std::move(l.lock);
     if (options.ack_before_sync && d->log && d->log->direct()) {
       return Status(EINVAL, fmt::format("{}: acknowledging commits before their sync needs the log "
                                         "opened without direct writes", l.path));
@@ -124,18 +129,6 @@ DbServer::Db* DbServer::FindDb(const std::string& name) {
     if (d->name == name) return d.get();
   }
   return nullptr;
-}
-
-Status DbServer::AddRemote(const std::string& remote) {
-  auto l = jsonrpc::Listener::Create(io_, remote, [this](jsonrpc::Connection::Socket sock,
-                                                         std::string peer) {
-    Accept(std::move(sock), std::move(peer));
-  });
-  if (!l.ok()) return l.status();
-  VS_LOG_INFO(kLog, "listening on {}{}", remote,
-              (*l)->bound_port() ? fmt::format(" (port {})", (*l)->bound_port()) : "");
-  listeners_.push_back(std::move(*l));
-  return Status::Ok();
 }
 
 void DbServer::Accept(jsonrpc::Connection::Socket sock, std::string peer) {
@@ -367,6 +360,7 @@ void DbServer::Committed(Db& db, const TransactOutcome& o) {
   if (!blocked_.empty()) {
     asio::post(io_, [this, dbp = &db] { RetryBlocked(*dbp); });
   }
+  if (db_remotes_) RefreshRemotes();
 }
 
 void DbServer::RetryBlocked(Db& db) {
@@ -608,8 +602,18 @@ void DbServer::RegisterCommands(ctl::UnixctlServer& ctl) {
   ctl.Register("ovsdb-server/list-remotes", "", 0, 0,
                [this](const std::vector<std::string>&) -> Result<std::string> {
                  std::string out;
-                 for (auto& l : listeners_) out += l->name() + "\n";
+                 for (const std::string& r : remotes_) out += r + "\n";
                  return out;
+               });
+  ctl.Register("ovsdb-server/add-remote", "REMOTE", 1, 1,
+               [this](const std::vector<std::string>& a) -> Result<std::string> {
+                 VS_RETURN_IF_ERROR(AddRemote(a[0]));
+                 return std::string();
+               });
+  ctl.Register("ovsdb-server/remove-remote", "REMOTE", 1, 1,
+               [this](const std::vector<std::string>& a) -> Result<std::string> {
+                 VS_RETURN_IF_ERROR(RemoveRemote(a[0]));
+                 return std::string();
                });
   ctl.Register("memory/show", "", 0, 0, [this](const std::vector<std::string>&) -> Result<std::string> {
     Stats st = stats();

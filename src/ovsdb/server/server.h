@@ -60,6 +60,7 @@
 #include "ovsdb/monitor.h"
 #include "ovsdb/schema.h"
 #include "ovsdb/server/syncer.h"
+#include "ovsdb/storage/lockfile.h"
 #include "ovsdb/storage/log.h"
 
 namespace vs::ovsdb::server {
@@ -90,11 +91,14 @@ struct LoadedDb {
   std::shared_ptr<const DatabaseSchema> schema;
   std::unique_ptr<Database> db;
   std::unique_ptr<storage::Log> log;
+  std::unique_ptr<storage::DbLock> lock;  // held while the file is served
 };
 
-// Opens and replays a database file. Recovery of a damaged tail is reported
-// with a WARN naming the byte offset. Errors: those of storage::Log::Open and
-// of a schema that does not parse.
+// Locks (storage::DbLock, before anything reads or repairs the file), opens
+// and replays a database file. Recovery of a damaged tail is reported with a
+// WARN naming the byte offset. Errors: those of DbLock::Acquire (another
+// server holds the file), of storage::Log::Open and of a schema that does
+// not parse.
 Result<LoadedDb> LoadDatabase(const std::string& path, bool direct_io = true);
 
 // Creates a new database file from a schema file (numavs-db create).
@@ -107,8 +111,17 @@ class DbServer {
                                                   ServerOptions options = {});
   ~DbServer();
 
-  // Starts listening on "punix:PATH" or "ptcp:PORT[:IP]".
+  // Adds a remote (remotes.cc): "punix:PATH" or "ptcp:PORT[:IP]", listened
+  // on at once, or "db:DB,TABLE,COLUMN", as ovsdb-server's: the targets held
+  // in that column (strings, or references to rows with a "target" column,
+  // as Open_vSwitch.manager_options refers to Manager rows) are listened on
+  // and followed as the column changes; a target that cannot be served is a
+  // WARN (once per target and error). Errors: EINVAL (syntax, an active
+  // tcp:/unix: remote, unknown database/table/column), errno of bind; an
+  // error adds nothing.
   Status AddRemote(const std::string& remote);
+  // Errors: ENOENT "no such remote".
+  Status RemoveRemote(const std::string& remote);
   // Registers ovsdb-server/* commands (compact, list-dbs, list-remotes,
   // memory/show...) on the control socket.
   void RegisterCommands(ctl::UnixctlServer& ctl);
@@ -193,7 +206,15 @@ class DbServer {
   ServerOptions options_;
   Uuid server_id_ = Uuid::Random();
   std::vector<std::unique_ptr<Db>> dbs_;  // dbs_[0] is _Server
-  std::vector<std::unique_ptr<jsonrpc::Listener>> listeners_;
+  // Remotes (remotes.cc): as configured (ovsdb-server/list-remotes), and
+  // the listeners they expand to, by target ("ptcp:6640:127.0.0.1").
+  void RefreshRemotes();
+  Result<std::set<std::string>> DbRemoteTargets(const std::string& spec) const;
+  Status OpenListener(const std::string& target);
+  std::set<std::string> remotes_;
+  std::map<std::string, std::unique_ptr<jsonrpc::Listener>> listeners_;
+  std::map<std::string, std::string> remote_errors_;  // target -> error already logged
+  bool db_remotes_ = false;  // some remote is "db:..."
   std::map<uint64_t, std::shared_ptr<Session>> sessions_;
   std::map<std::string, std::deque<Session*>> locks_;  // front() owns the lock
   std::vector<std::shared_ptr<Blocked>> blocked_;

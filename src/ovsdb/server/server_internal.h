@@ -10,6 +10,7 @@ struct DbServer::Db {
   std::shared_ptr<const DatabaseSchema> schema;
   std::unique_ptr<Database> db;
   std::unique_ptr<storage::Log> log;  // null for _Server (in memory only)
+  std::unique_ptr<storage::DbLock> lock;  // of the file, while served
   Uuid last_txn_id;                   // of the latest commit (all zero before any)
   std::string schema_text;            // get_schema reply, serialised once
 };

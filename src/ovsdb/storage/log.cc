@@ -187,6 +187,14 @@ Result<std::unique_ptr<Log>> Log::Open(const std::string& path, std::vector<Json
     records->push_back(std::move(rec));
     off += n;
   }
+  if (records->empty() && (data.rfind("OVSDB JSON ", 0) == 0 || data.rfind("OVSDB CLUSTER ", 0) == 0)) {
+    ::close(fd);
+    return Status(EINVAL, fmt::format(
+        "{}: this is an ovsdb-server database ({} format, as ovsdb-tool creates it), not a numavs "
+        "one; numavs-db does not read OVS's file format. Move it aside (numavs start then creates "
+        "a numavs database from the schema) or name another file",
+        path, data.rfind("OVSDB JSON ", 0) == 0 ? "standalone" : "clustered"));
+  }
   if (records->empty()) {
     ::close(fd);
     return Status(EINVAL, fmt::format("{}: not a numavs database file ({} at byte offset 0)", path,
@@ -246,6 +254,13 @@ void Log::OpenDirect(std::string_view data) {
   // Some file systems take O_DIRECT at open and refuse the writes (their own
   // alignment rules): find out now, by rewriting the last block as it is.
   if (Status s = DirectWriteNow(); !s.ok()) {
+    if (s.code() == ENOSPC || s.code() == EDQUOT) {
+      // The file system takes direct writes; it is full. Keep direct I/O and
+      // say what is wrong: commits fail until space is freed.
+      VS_LOG_WARN(kLog, "{}: the file system is full ({}): commits will fail until space is freed; "
+                  "reads are served meanwhile", path_, strerror(s.code()));
+      return;
+    }
     refused(s.message());
     CloseDirect();
   }
