@@ -317,7 +317,9 @@ OfResult<Bytes> EncodeFlowMod(uint8_t version, uint32_t xid, const FlowMod& fm) 
     if (nx) {
       size_t at = w.size();
       w.U16(0), w.Zeros(6);
-      auto n = EncodeTlvs(fm.match, TlvFormat::kNxm, &out);
+      Match m = fm.match;
+      if (fm.cookie_mask) m.AddMaskedInt(Field::kCookie, fm.cookie, fm.cookie_mask, 8);
+      auto n = EncodeTlvs(m, TlvFormat::kNxm, &out);
       if (!n.ok()) return n.error();
       w.Patch16(at, static_cast<uint16_t>(*n));
       w.PadTo(0, 8);
@@ -343,7 +345,9 @@ OfResult<Bytes> EncodeMultipartRequest(uint8_t version, uint32_t xid, const Mult
     size_t at = w.size();
     w.U16(0), w.U8(f.table_id), w.Zeros(3);
     size_t start = out.size();
-    auto n = EncodeTlvs(f.match, TlvFormat::kNxm, &out);
+    Match m = f.match;
+    if (f.cookie_mask) m.AddMaskedInt(Field::kCookie, f.cookie, f.cookie_mask, 8);
+    auto n = EncodeTlvs(m, TlvFormat::kNxm, &out);
     if (!n.ok()) return n.error();
     w.Patch16(at, static_cast<uint16_t>(*n));
     w.PadTo(start, 8);

@@ -82,6 +82,7 @@ constexpr Row kRows[] = {
     VS_F(kCtState, "ct_state", 4, true, kNone, 1, 105, 4, kNo, 0, 0),
     VS_F(kCtZone, "ct_zone", 2, false, kNone, 1, 106, 2, kNo, 0, 0),
     VS_F(kCtMark, "ct_mark", 4, true, kNone, 1, 107, 4, kNo, 0, 0),
+    VS_F(kCookie, "cookie", 8, true, kNone, 1, 30, 8, kNo, 0, 0),
 #define VS_REG(n) VS_F(kReg0, "reg" #n, 4, true, kNone, 1, n, 4, kNo, 0, 0)
     VS_REG(0), VS_REG(1), VS_REG(2), VS_REG(3), VS_REG(4), VS_REG(5), VS_REG(6), VS_REG(7),
     VS_REG(8), VS_REG(9), VS_REG(10), VS_REG(11), VS_REG(12), VS_REG(13), VS_REG(14), VS_REG(15),

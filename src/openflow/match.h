@@ -70,6 +70,8 @@ enum class Field : uint8_t {
   kCtState,
   kCtZone,
   kCtMark,
+  kCookie,  // NXM only: a flow's cookie, in NXT_FLOW_MOD / NXST_FLOW matches (moved out
+            // of the match into the message's cookie/cookie_mask when decoded)
   kReg0,  // .. kReg0 + 15
   kReg15 = kReg0 + 15,
   kXreg0,  // OXM experimenter class 0x8001 (pairs of registers), .. kXreg0 + 7

@@ -32,6 +32,17 @@ OfResult<Body> DecodeHello(const Header& h, Reader& r) {
   return Body(hello);
 }
 
+// NXM carries a cookie filter as a match field: move it to cookie/cookie_mask.
+void TakeCookie(Match* m, uint64_t* cookie, uint64_t* mask) {
+  for (auto it = m->fields.begin(); it != m->fields.end(); ++it) {
+    if (it->field != Field::kCookie) continue;
+    *cookie = it->ValueInt() & it->MaskInt();
+    *mask = it->MaskInt();
+    m->fields.erase(it);
+    return;
+  }
+}
+
 // Reads an nx_match of match_len bytes plus its padding to 8.
 OfResult<Match> NxMatchAt(Reader& r, uint16_t match_len) {
   ByteView m;
@@ -59,6 +70,12 @@ OfResult<Body> DecodeFlowMod10(const Header& h, Reader& r, bool nx) {
   fm.match = std::move(*match);
   if (fm.command > kFmDeleteStrict)
     return Fail(Err::kFmBadCommand, fmt::format("flow_mod command {}", fm.command));
+  if (fm.match.Find(Field::kCookie)) {
+    if (fm.command == kFmAdd)
+      return Fail(Err::kMatchBadField, "a cookie match in an add: use the cookie field");
+    // The filter replaces the (new-)cookie field: numavs's modify keeps rules' cookies.
+    TakeCookie(&fm.match, &fm.cookie, &fm.cookie_mask);
+  }
   auto acts = DecodeActions(r.rest(), kOf10);
   if (!acts.ok()) return acts.error();
   fm.instructions.apply = std::move(*acts);
@@ -103,6 +120,7 @@ OfResult<Body> DecodeNxStats(const Header& h, Reader& r, MultipartRequest mp) {
   if (!m.ok()) return m.error();
   if (!r.empty()) return BadLen("NXST_FLOW request", h.length);
   mp.flow.match = std::move(*m);
+  TakeCookie(&mp.flow.match, &mp.flow.cookie, &mp.flow.cookie_mask);
   return Body(std::move(mp));
 }
 
