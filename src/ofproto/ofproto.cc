@@ -32,6 +32,29 @@ of::TlvFormat TlvFormatOf(of::FlowFormat f) {
   return f == of::FlowFormat::kOxm ? of::TlvFormat::kOxm : of::TlvFormat::kNxm;
 }
 
+// What table 0 supports, for TABLE_FEATURES (as translate.h accepts it).
+of::TableFeatures TableZeroFeatures() {
+  of::TableFeatures t;
+  t.max_entries = 1000000;
+  t.instructions = {4};              // apply-actions
+  t.apply_actions = {0, 17, 18, 25};  // output, push_vlan, pop_vlan, set_field
+  using F = of::Field;
+  for (F f : {F::kInPort, F::kEthDst, F::kEthSrc, F::kEthType, F::kVlanVid, F::kVlanPcp,
+              F::kIpDscp, F::kIpEcn, F::kIpProto, F::kIpv4Src, F::kIpv4Dst, F::kTcpSrc,
+              F::kTcpDst, F::kUdpSrc, F::kUdpDst, F::kIcmpv4Type, F::kIcmpv4Code, F::kArpOp,
+              F::kArpSpa, F::kArpTpa, F::kIpv6Src, F::kIpv6Dst, F::kIcmpv6Type, F::kIcmpv6Code}) {
+    uint8_t width = 0;
+    auto h = of::TlvOf(f, of::TlvFormat::kOxm, &width);
+    bool maskable = of::InfoOf(f).maskable;
+    uint32_t header = *h | (maskable ? 0x100u | 2u * width : width);
+    t.match.push_back(header);
+    t.wildcards.push_back(*h | width);  // WILDCARDS lists headers without hasmask
+    if (f == F::kEthDst || f == F::kEthSrc || f == F::kVlanVid || f == F::kVlanPcp)
+      t.apply_setfield.push_back(*h | width);
+  }
+  return t;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Ofproto>> Ofproto::Create(asio::io_context& io, std::string bridge,
@@ -372,7 +395,7 @@ void Ofproto::OnMultipart(Conn& c, const of::Message& m, of::ByteView raw) {
     case of::kMpTable: {
       auto rules = dp_->Rules(bridge_);
       of::TableStats t;
-      t.name = "classifier", t.wildcards = 0x3fffff, t.max_entries = 1000000;
+      t.wildcards = 0x3fffff, t.max_entries = 1000000;  // no name, as OVS's tables
       t.active_count = rules.ok() ? static_cast<uint32_t>((*rules)->size()) : 0;
       t.lookup_count = ~0ull;  // not counted by the datapath (the spec's "unavailable")
       if (rules.ok())
@@ -382,7 +405,9 @@ void Ofproto::OnMultipart(Conn& c, const of::Message& m, of::ByteView raw) {
     }
     case of::kMpTableFeatures:
       if (mp.body_len) return c.SendError(Err::kTableFeaturesEperm, raw);
-      break;  // an empty reply: ovs-ofctl accepts it
+      // Table 0 without properties (ovs-ofctl refuses an empty reply); no name, as OVS.
+      entries->push_back(of::EncodeTableFeatures(v, TableZeroFeatures()));
+      break;
     case of::kMpPortStats: entries = PortStats(mp.port_no, v); break;
     case of::kMpPortDesc:
       for (const of::PortDesc& d : PortDescs(v))

@@ -7,7 +7,7 @@
 //   NXT_FLOW_MOD, OF1.3+: add, modify[_strict], delete[_strict] with out_port and
 //   cookie filters), the Nicira NXT_SET_FLOW_FORMAT / NXT_FLOW_MOD_TABLE_ID /
 //   NXT_SET_PACKET_IN_FORMAT, and multipart desc, flow, aggregate, table, table
-//   features (empty), port stats, port desc, queue (empty), group/group desc (empty),
+//   features (table 0, no properties), port stats, port desc, queue (empty), group/group desc (empty),
 //   group features and meter features (none supported).
 //
 // What the datapath cannot do yet is refused with the OpenFlow error (translate.h for

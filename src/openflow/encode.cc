@@ -47,8 +47,9 @@ size_t MultipartHeaderLen(uint8_t version, bool nx) {
 }
 
 void PutMultipartHeader(Writer& w, const Header& req, const MultipartRequest& mp, uint16_t flags) {
-  PutHeader(w, req.version, req.version == kOf10 ? kStatsReply10 : kMultipartReply, req.xid);
-  w.U16(mp.nx ? kMpExperimenter : mp.type);
+  PutHeader(w, req.version, req.version == kOf10 ? uint8_t{kStatsReply10} : uint8_t{kMultipartReply},
+            req.xid);
+  w.U16(mp.nx ? uint16_t{kMpExperimenter} : mp.type);
   w.U16(flags);
   if (mp.nx) {
     w.U32(kNxVendor);
@@ -57,11 +58,6 @@ void PutMultipartHeader(Writer& w, const Header& req, const MultipartRequest& mp
   } else if (req.version != kOf10) {
     w.Zeros(4);
   }
-}
-
-OfResult<bool> PutMatch(Writer& w, FlowFormat format, const Match& m, Bytes* out) {
-  if (format == FlowFormat::kOf10) return EncodeMatch10(m, out);
-  return EncodeOxmMatch(m, out);
 }
 
 }  // namespace
@@ -254,6 +250,39 @@ Bytes EncodeDesc(const Desc& d) {
   return out;
 }
 
+namespace {
+template <typename T, typename F>
+void Prop(Writer& w, uint16_t type, const std::vector<T>& items, F put) {
+  size_t start = w.size();
+  w.U16(type), w.U16(0);
+  for (const T& x : items) put(x);
+  w.Patch16(start + 2, static_cast<uint16_t>(w.size() - start));
+  w.PadTo(start, 8);
+}
+}  // namespace
+
+Bytes EncodeTableFeatures(uint8_t version, const TableFeatures& t) {
+  Bytes out;
+  Writer w(&out);
+  w.U16(0), w.U8(t.table_id);
+  if (version >= kOf15) w.U8(0), w.U32(0);  // command OFPTFC_REPLACE, features
+  else w.Zeros(5);
+  w.Str(t.name, 32), w.U64(t.metadata_match), w.U64(t.metadata_write);
+  w.U32(t.capabilities), w.U32(t.max_entries);
+  auto ids = [&](uint16_t type) { w.U16(type), w.U16(4); };
+  auto u32 = [&](uint32_t v) { w.U32(v); };
+  Prop(w, 0, t.instructions, ids);                       // OFPTFPT_INSTRUCTIONS
+  Prop(w, 2, t.next_tables, [&](uint8_t v) { w.U8(v); });  // NEXT_TABLES
+  Prop(w, 4, t.write_actions, ids);                      // WRITE_ACTIONS
+  Prop(w, 6, t.apply_actions, ids);                      // APPLY_ACTIONS
+  Prop(w, 8, t.match, u32);                              // MATCH
+  Prop(w, 10, t.wildcards, u32);                         // WILDCARDS
+  Prop(w, 12, t.write_setfield, u32);                    // WRITE_SETFIELD
+  Prop(w, 14, t.apply_setfield, u32);                    // APPLY_SETFIELD
+  w.Patch16(0, static_cast<uint16_t>(out.size()));
+  return out;
+}
+
 Bytes EncodeGroupFeatures(const GroupFeatures& g) {
   Bytes out;
   Writer w(&out);
@@ -335,8 +364,8 @@ OfResult<Bytes> EncodeFlowMod(uint8_t version, uint32_t xid, const FlowMod& fm) 
 OfResult<Bytes> EncodeMultipartRequest(uint8_t version, uint32_t xid, const MultipartRequest& mp) {
   Bytes out;
   Writer w(&out);
-  PutHeader(w, version, version == kOf10 ? kStatsRequest10 : kMultipartRequest, xid);
-  w.U16(mp.nx ? kMpExperimenter : mp.type), w.U16(mp.flags);
+  PutHeader(w, version, version == kOf10 ? uint8_t{kStatsRequest10} : uint8_t{kMultipartRequest}, xid);
+  w.U16(mp.nx ? uint16_t{kMpExperimenter} : mp.type), w.U16(mp.flags);
   if (version != kOf10) w.Zeros(4);
   const FlowStatsRequest& f = mp.flow;
   if (mp.nx) {

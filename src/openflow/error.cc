@@ -83,7 +83,8 @@ constexpr Entry kTable[] = {
     {Err::kFmTableFull, "OFPFMFC_TABLE_FULL", Of(3, 0), Of(5, 1), Of(5, 1)},
     {Err::kFmBadTableId, "OFPFMFC_BAD_TABLE_ID", Nx(1, 512), Of(5, 2), Of(5, 2)},
     {Err::kFmOverlap, "OFPFMFC_OVERLAP", Of(3, 1), Of(5, 3), Of(5, 3)},
-    {Err::kFmBadTimeout, "OFPFMFC_BAD_TIMEOUT", None(), Of(5, 5), Of(5, 5)},
+    // OF1.0 has no BAD_TIMEOUT; its "non-zero idle/hard timeout" code is the closest.
+    {Err::kFmBadTimeout, "OFPFMFC_BAD_TIMEOUT", Of(3, 3), Of(5, 5), Of(5, 5)},
     {Err::kFmBadCommand, "OFPFMFC_BAD_COMMAND", Of(3, 4), Of(5, 6), Of(5, 6)},
     {Err::kFmBadFlags, "OFPFMFC_BAD_FLAGS", Nx(3, 258), Of(5, 7), Of(5, 7)},
     {Err::kGroupInvalid, "OFPGMFC_INVALID_GROUP", Nx(6, 1), Of(6, 1), Of(6, 1)},

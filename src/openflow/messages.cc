@@ -16,7 +16,7 @@ OfResult<Body> DecodeHello(const Header& h, Reader& r) {
   Hello hello;
   hello.version = h.version;
   while (r.left() >= 4) {
-    uint16_t type, len;
+    uint16_t type = 0, len = 0;
     (void)(r.U16(&type) && r.U16(&len));
     if (len < 4 || len - 4u > r.left()) return BadLen("HELLO element", len);
     ByteView body;
@@ -207,8 +207,8 @@ OfResult<Body> DecodeVendor(const Header& h, Reader& r) {
   if (!(r.U32(&vendor) && r.U32(&subtype))) return BadLen("vendor message", h.length);
   if (vendor != kNxVendor)
     return Fail(Err::kBadExperimenter, fmt::format("experimenter {:#010x}", vendor));
-  uint32_t u32;
-  uint8_t u8;
+  uint32_t u32 = 0;
+  uint8_t u8 = 0;
   switch (subtype) {
     case kNxtSetFlowFormat:
       if (r.left() != 4) return BadLen("NXT_SET_FLOW_FORMAT", h.length);
@@ -242,7 +242,7 @@ OfResult<Body> DecodeVendor(const Header& h, Reader& r) {
 
 OfResult<Body> DecodePacketOut(const Header& h, Reader& r) {
   PacketOut po;
-  uint16_t actions_len, in_port16;
+  uint16_t actions_len = 0, in_port16 = 0;
   bool ok = r.U32(&po.buffer_id);
   if (h.version == kOf10) {
     ok = ok && r.U16(&in_port16) && r.U16(&actions_len);
@@ -295,9 +295,9 @@ OfResult<Body> DecodeBody(const Header& h, Reader& r) {
     case kFlowMod: return v10 ? DecodeFlowMod10(h, r, false) : DecodeFlowMod13(h, r);
     default: break;
   }
-  if (h.type == (v10 ? kBarrierRequest10 : kBarrierRequest))
+  if (h.type == (v10 ? uint8_t{kBarrierRequest10} : uint8_t{kBarrierRequest}))
     return fixed(0, "OFPT_BARRIER_REQUEST", BarrierRequest{});
-  if (h.type == (v10 ? kStatsRequest10 : kMultipartRequest)) return DecodeMultipart(h, r);
+  if (h.type == (v10 ? uint8_t{kStatsRequest10} : uint8_t{kMultipartRequest})) return DecodeMultipart(h, r);
   if (!v10 && h.type == kRoleRequest) {
     RoleRequest rr;
     if (r.left() != 16 || !(r.U32(&rr.role) && r.Skip(4) && r.U64(&rr.generation_id)))

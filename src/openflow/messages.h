@@ -207,6 +207,21 @@ Bytes EncodePortDesc(uint8_t version, const PortDesc& p);
 Bytes EncodeTableStats(uint8_t version, const TableStats& t);
 Bytes EncodeAggregate(uint8_t version, const AggregateStats& a);
 Bytes EncodeDesc(const Desc& d);
+// An ofp_table_features entry (OF1.3+; 1.5's carries a command) with the eight
+// properties ovs-ofctl requires (the _MISS ones default to these): instructions, next
+// tables, write/apply actions, match, wildcards, write/apply set-field.
+struct TableFeatures {
+  uint8_t table_id = 0;
+  std::string name;
+  uint64_t metadata_match = 0, metadata_write = 0;
+  uint32_t capabilities = 0, max_entries = 0;
+  std::vector<uint16_t> instructions;     // instruction types
+  std::vector<uint8_t> next_tables;
+  std::vector<uint16_t> write_actions, apply_actions;  // action types
+  std::vector<uint32_t> match, wildcards;               // TLV headers (with len, hasmask)
+  std::vector<uint32_t> write_setfield, apply_setfield;
+};
+Bytes EncodeTableFeatures(uint8_t version, const TableFeatures& t);
 Bytes EncodeGroupFeatures(const GroupFeatures& g);
 Bytes EncodeMeterFeatures(uint8_t version, const MeterFeatures& m);
 
