@@ -315,7 +315,8 @@ of::OfResult<std::vector<of::Bytes>> Ofproto::FlowStats(const of::MultipartReque
     }
     of::FlowStats s;
     uint64_t age = now > r->created_ns ? now - r->created_ns : 0;
-    s.duration_sec = static_cast<uint32_t>(age / 1000000000), s.duration_nsec = age % 1000000000;
+    s.duration_sec = static_cast<uint32_t>(age / 1000000000);
+    s.duration_nsec = static_cast<uint32_t>(age % 1000000000 / 1000000 * 1000000);  // ms, as OVS
     s.priority = r->priority, s.cookie = r->cookie;
     s.packet_count = r->n_packets(), s.byte_count = r->n_bytes();
     s.match = MatchFromDp(r->match, ports, TlvFormatOf(f.format));
@@ -366,7 +367,8 @@ of::OfResult<std::vector<of::Bytes>> Ofproto::PortStats(uint32_t port, uint8_t v
     s.rx_frame_err = Stat(st, "rx_frame_err"), s.rx_over_err = Stat(st, "rx_over_err");
     s.rx_crc_err = Stat(st, "rx_crc_err"), s.collisions = Stat(st, "collisions");
     uint64_t age = now > p.added_ns ? now - p.added_ns : 0;
-    s.duration_sec = static_cast<uint32_t>(age / 1000000000), s.duration_nsec = age % 1000000000;
+    s.duration_sec = static_cast<uint32_t>(age / 1000000000);
+    s.duration_nsec = static_cast<uint32_t>(age % 1000000000 / 1000000 * 1000000);  // ms, as OVS
     all.push_back(s);
   }
   if (port != of::kPortAny && all.empty())
