@@ -212,6 +212,29 @@ Result<size_t> Datapath::DelFlows(const std::string& bridge, std::string_view ma
   return n;
 }
 
+Result<size_t> Datapath::AddFlowSpecs(const std::string& bridge,
+                                      const std::vector<FlowSpec>& specs) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  size_t replaced = (*b)->table.AddAll(specs, Now());
+  Publish();
+  return replaced;
+}
+
+Result<size_t> Datapath::DelFlowSpec(const std::string& bridge, const FlowSpec& spec, bool strict) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  size_t n = (*b)->table.Delete(spec, strict);
+  if (n) Publish();
+  return n;
+}
+
+Result<std::shared_ptr<const RuleSet>> Datapath::Rules(const std::string& bridge) const {
+  auto it = bridges_.find(bridge);
+  if (it == bridges_.end()) return Status(ENOENT, fmt::format("no bridge named {}", bridge));
+  return it->second.table.rules();
+}
+
 Result<std::string> Datapath::DumpFlows(const std::string& bridge, std::string_view filter) {
   auto b = Find(bridge);
   if (!b.ok()) return b.status();

@@ -74,6 +74,13 @@ class Datapath {
                                             const std::vector<std::string>& lines);
   // del-flows [--strict]; empty text deletes all. Returns how many were removed.
   Result<size_t> DelFlows(const std::string& bridge, std::string_view match, bool strict);
+  // The same on values (the OpenFlow front end, src/ofproto): adds or replaces rules with
+  // one table rebuild; returns how many replaced a rule. Errors: ENOENT.
+  Result<size_t> AddFlowSpecs(const std::string& bridge, const std::vector<FlowSpec>& specs);
+  // del-flows on a value (cookie filter when spec.cookie_mask != 0). Errors: ENOENT.
+  Result<size_t> DelFlowSpec(const std::string& bridge, const FlowSpec& spec, bool strict);
+  // The bridge's current rules (lookup order), for flow statistics. Errors: ENOENT.
+  Result<std::shared_ptr<const RuleSet>> Rules(const std::string& bridge) const;
   // dump-flows text (optionally filtered by a match).
   Result<std::string> DumpFlows(const std::string& bridge, std::string_view filter = {});
   // ovs-appctl bridge/dump-flows. Errors: ENOENT.

@@ -163,6 +163,7 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
                                                    cfg.name, id.status().message()));
     } else {
       in->dp_port = *id;
+      in->added_ns = dp_->Now();
     }
   }
   if (dev.ok()) {
@@ -244,6 +245,7 @@ void Switchd::Reconcile() {
   for (auto it = bridges_.begin(); it != bridges_.end();) {
     if (!wanted_bridges.count(*it)) {
       VS_LOG_INFO(kLog, "deleted bridge {}", *it);
+      ofprotos_.erase(*it);
       if (Status s = dp_->DelBridge(*it); !s.ok()) VS_LOG_WARN(kLog, "datapath: {}", s.message());
       it = bridges_.erase(it);
     } else {
@@ -257,6 +259,7 @@ void Switchd::Reconcile() {
         continue;
       }
       bridges_.insert(bc.name);
+      OpenOfproto(bc.name);
       VS_LOG_INFO(kLog, "added bridge {} (datapath_type={})", bc.name,
                   bc.datapath_type.empty() ? "system" : bc.datapath_type);
       if (bc.datapath_type != "netdev")
@@ -295,6 +298,31 @@ void Switchd::Reconcile() {
       Reconcile();
     }
   });
+}
+
+void Switchd::OpenOfproto(const std::string& bridge) {
+  auto ports = [this, bridge] {
+    std::vector<ofproto::PortState> out;
+    for (const auto& [u, in] : ifaces_) {
+      if (in.bridge != bridge || !in.dev || in.dp_port == dp::kNoPort) continue;
+      ofproto::PortState p;
+      p.dp_id = in.dp_port;
+      p.name = in.cfg.name;
+      p.link_up = in.dev->link_up();
+      p.stats = in.dev->Statistics();
+      p.added_ns = in.added_ns;
+      out.push_back(std::move(p));
+    }
+    return out;
+  };
+  std::string path = fmt::format("{}/{}.mgmt", ctl::DefaultRunDir(), bridge);
+  auto of = ofproto::Ofproto::Create(io_, bridge, path, dp_.get(), std::move(ports));
+  if (!of.ok()) {
+    VS_LOG_ERR(kLog, "{} (OpenFlow clients such as ovs-ofctl cannot reach this bridge)",
+               of.status().message());
+    return;
+  }
+  ofprotos_[bridge] = std::move(*of);
 }
 
 Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {

@@ -42,6 +42,7 @@
 #include "dp/datapath.h"
 #include "netdev/context.h"
 #include "netdev/netdev.h"
+#include "ofproto/ofproto.h"
 #include "switchd/config.h"
 #include "switchd/pmd_threads.h"
 
@@ -71,6 +72,7 @@ class Switchd {
     std::vector<uint16_t> trunks;
     std::unique_ptr<netdev::Netdev> dev;  // null: failed
     std::string error;
+    uint64_t added_ns = 0;  // datapath clock when it became a port (OpenFlow port stats)
   };
 
   void OnDbChange();
@@ -83,6 +85,7 @@ class Switchd {
   int64_t OfportOf(const Iface& in) const;
   Json WriteBackOps(const SwitchConfig& cfg) const;
   void Tick();
+  void OpenOfproto(const std::string& bridge);
 
   asio::io_context& io_;
   ovsdb::client::Idl idl_;
@@ -92,6 +95,8 @@ class Switchd {
   std::unique_ptr<dp::Datapath> dp_;
   std::set<std::string> bridges_;  // names, as in the datapath
   std::map<Uuid, Iface> ifaces_;   // by Interface row uuid
+  // The OpenFlow side of each bridge (punix:$OVS_RUNDIR/<bridge>.mgmt); before dp_ goes.
+  std::map<std::string, std::unique_ptr<ofproto::Ofproto>> ofprotos_;
   std::string pmd_error_;          // why the PMD plan could not be applied
   asio::steady_timer tick_;
   uint64_t ticks_ = 0;
