@@ -67,7 +67,7 @@ def two_launchers(a, b):
     F.check(db_serves(a), "the first numavs-db still serves")
     # The real ovsdb-server is kept off by the same lockfile.
     r = a.run(["ovsdb-server", "--remote=punix:" + os.path.join(a.tmp, "x.sock"),
-               "--pidfile=" + os.path.join(a.tmp, "x.pid"), os.path.join(a.dbdir, "conf.db")], timeout=20)
+               "--pidfile=" + os.path.join(a.tmp, "x.pid"), os.path.join(a.dbdir, "numavs.db")], timeout=20)
     F.check(r.returncode != 0 and "lock" in r.stderr, "ovsdb-server over numavs-db's file: %r" % r.stderr)
 
 
@@ -124,7 +124,7 @@ def zombie_pidfile(bindir, tmp, procs):
     """A daemon killed but not reaped (a zombie) still passes `kill -0`: the
     launcher must not read its pidfile as a running daemon."""
     d = common.Dirs(bindir, tmp=tmp, rundir=os.path.join(tmp, "run-z"), dbdir=os.path.join(tmp, "etc"))
-    db = os.path.join(d.dbdir, "conf.db")
+    db = os.path.join(d.dbdir, "numavs.db")
     p = subprocess.Popen([os.path.join(bindir, "numavs-db"), "--remote=punix:" + os.path.join(d.rundir, "db.sock"),
                           "--pidfile", db], env=d.env, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
