@@ -66,10 +66,34 @@ void Switchd::Tick() {
   tick_.async_wait([this](std::error_code ec) {
     if (ec) return;
     dp_->Run();
-    // Every 5 s, refresh what users read (statistics, link state).
-    if (++ticks_ % 5 == 0) OnDbChange();
+    // Every 5 s, refresh what users read (statistics, link state); at once
+    // when a link changed or a device wants reopening.
+    if (++ticks_ % 5 == 0 || PollLinks()) OnDbChange();
     Tick();
   });
+}
+
+bool Switchd::PollLinks() {
+  bool changed = false;
+  for (auto& [uuid, in] : ifaces_) {
+    if (!in.dev) {
+      in.link_up.reset();
+      continue;
+    }
+    bool up = in.dev->link_up();
+    if (in.link_up != up) {
+      if (in.link_up) {
+        auto st = in.dev->Status();
+        auto why = st.find("link_reason");
+        VS_LOG_INFO(kLog, "interface {}: link state changed to {}{}", in.cfg.name, up ? "up" : "down",
+                    why != st.end() ? " (" + why->second + ")" : "");
+      }
+      in.link_up = up;
+      changed = true;
+    }
+    if (in.dev->reopen_wanted()) changed = true;
+  }
+  return changed;
 }
 
 void Switchd::OnDbChange() {
@@ -310,6 +334,14 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     if (GetString(row, "admin_state") != state) set["admin_state"] = state;
     std::string link = in.dev && in.dev->link_up() ? "up" : "down";
     if (GetString(row, "link_state") != link) set["link_state"] = link;
+    std::string mac = in.dev ? in.dev->mac_in_use() : "";
+    if (GetString(row, "mac_in_use") != mac) set["mac_in_use"] = OptionalString(mac);
+    std::optional<int64_t> speed;
+    if (in.dev) speed = in.dev->link_speed();
+    if (GetOptionalInteger(row, "link_speed") != speed)
+      set["link_speed"] = speed ? Json(*speed) : MakeSet({});
+    std::string duplex = in.dev ? in.dev->duplex() : "";
+    if (GetString(row, "duplex") != duplex) set["duplex"] = OptionalString(duplex);
     std::map<std::string, std::string> status = in.dev ? in.dev->Status()
                                                        : std::map<std::string, std::string>{};
     // Which cores poll its rx queues, and whether from another NUMA node.

@@ -32,6 +32,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -68,6 +69,7 @@ class Switchd {
     std::vector<uint16_t> trunks;
     std::unique_ptr<netdev::Netdev> dev;  // null: failed
     std::string error;
+    std::optional<bool> link_up;  // as last polled (PollLinks)
   };
 
   void OnDbChange();
@@ -80,6 +82,9 @@ class Switchd {
   int64_t OfportOf(const Iface& in) const;
   Json WriteBackOps(const SwitchConfig& cfg) const;
   void Tick();
+  // Polls the links of open devices (1 s tick): logs changes; true if a link
+  // changed or a device wants reopening (then the write-back runs at once).
+  bool PollLinks();
 
   asio::io_context& io_;
   ovsdb::client::Idl idl_;
