@@ -19,7 +19,7 @@ std::vector<ovsdb::client::TableSpec> MonitoredTables() {
       {"Port", {"name", "interfaces", "tag", "trunks", "vlan_mode"}},
       {"Interface",
        {"name", "type", "options", "mtu_request", "ofport_request", "ofport", "error", "status",
-        "admin_state", "link_state", "mtu", "statistics"}},
+        "admin_state", "link_state", "mtu", "statistics", "other_config"}},
   };
 }
 

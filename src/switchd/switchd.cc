@@ -221,8 +221,16 @@ void Switchd::UpdatePmds(const SwitchConfig& cfg) {
   for (const auto& [u, in] : ifaces_) {
     if (!in.dev || in.dp_port == dp::kNoPort || !Polled(*in.dev)) continue;
     netdev::Netdev& d = *in.dev;
+    std::string affinity;
+    if (const auto* rows = idl_.table("Interface")) {
+      auto r = rows->find(u);
+      if (r != rows->end()) {
+        auto oc = GetStringMap(r->second, "other_config");
+        if (auto a = oc.find("pmd-rxq-affinity"); a != oc.end()) affinity = a->second;
+      }
+    }
     ports.push_back(PortQueues{in.cfg.name, in.dp_port, &d, d.ethdev_port(), d.n_rxq(), d.n_txq(),
-                               d.numa_node()});
+                               d.numa_node(), affinity});
   }
   std::map<int, std::vector<int>> cores;
   if (const numa::Topology* topo = ctx_.topology())
@@ -236,6 +244,10 @@ void Switchd::UpdatePmds(const SwitchConfig& cfg) {
     return;  // keep the current PMDs
   }
   pmd_error_.clear();
+  std::string warnings = fmt::format("{}", fmt::join(plan->warnings, "; "));
+  if (warnings != pmd_warnings_)
+    for (const auto& w : plan->warnings) VS_LOG_WARN(kLog, "PMD threads: {}", w);
+  pmd_warnings_ = warnings;
   if (Status s = pmds_->Apply(*plan); !s.ok()) VS_LOG_ERR(kLog, "PMD threads: {}", s.message());
 }
 

@@ -95,6 +95,7 @@ class Switchd {
   std::set<std::string> bridges_;  // names, as in the datapath
   std::map<Uuid, Iface> ifaces_;   // by Interface row uuid
   std::string pmd_error_;          // why the PMD plan could not be applied
+  std::string pmd_warnings_;  // of the last plan, logged when they change
   asio::steady_timer tick_;
   uint64_t ticks_ = 0;
   bool txn_in_flight_ = false;

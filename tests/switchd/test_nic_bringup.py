@@ -5,7 +5,8 @@ net_tap (issue 11, acceptance 5): a `dpdk` port on net_tap with n_rxq=2 sets
 PROMISC on its kernel interface (read from sysfs), reports mac_in_use,
 link_speed and duplex, turns RSS and rx checksum offload on (status), spreads
 200 UDP flows sent by the kernel over both rx queues (xstats rx_q0_packets and
-rx_q1_packets in Interface.statistics, both queues in pmd-rxq-show), counts
+rx_q1_packets in Interface.statistics, both queues in pmd-rxq-show), honours
+other_config:pmd-rxq-affinity (queue 1 on core 1, that PMD isolated), counts
 and drops frames with a bad UDP checksum (rx_csum_bad_drops), follows the
 kernel side's link down/up in link_state; an mtu_request over the device's
 limit gets an error naming the range and the fix, one inside it changes the
@@ -126,6 +127,23 @@ def main():
         show = s.appctl("dpif-netdev/pmd-rxq-show").stdout
         f.check(re.search(r"port: t0\s+queue-id:\s+0", show) and re.search(r"port: t0\s+queue-id:\s+1", show),
                 "pmd-rxq-show must list both queues of t0:\n%s" % show)
+
+        # other_config:pmd-rxq-affinity as in OVS: queue 1 pinned to core 1, whose PMD
+        # is then isolated; the other queues stay on core 0.
+        s.vsctl("set", "Open_vSwitch", ".", "other_config:pmd-cpu-mask=0x3")
+        s.vsctl("set", "Interface", "t0", "other_config:pmd-rxq-affinity=1:1")
+
+        def core_block(core):
+            show = s.appctl("dpif-netdev/pmd-rxq-show").stdout
+            m = re.search(r"core_id %d:\n((?:  .*\n?)*)" % core, show)
+            return m.group(1) if m else ""
+        f.check(wait_for(lambda: "isolated : true" in core_block(1) and
+                         re.search(r"port: t0\s+queue-id:\s+1", core_block(1)) and
+                         re.search(r"port: t0\s+queue-id:\s+0", core_block(0))),
+                "pmd-rxq-affinity 1:1 not honoured:\n%s" % s.appctl("dpif-netdev/pmd-rxq-show").stdout)
+        f.check(not re.search(r"port: t0\s+queue-id:\s+0", core_block(1)), "queue 0 on the isolated core")
+        s.vsctl("remove", "Interface", "t0", "other_config", "pmd-rxq-affinity")
+        s.vsctl("remove", "Open_vSwitch", ".", "other_config", "pmd-cpu-mask")
 
         # Bad UDP checksums are counted and dropped, good ones are not.
         before = stats(s, "t0").get("rx_csum_bad_drops", -1)
