@@ -6,8 +6,10 @@
 // Interface.type and lists the types for Open_vSwitch.iface_types.
 //
 // What a type implements:
-//   type(), Status(), Statistics(), link_up(), mtu(), numa_node(), mac_in_use()
-//     what users read (Interface.status/statistics/link_state/mtu);
+//   type(), Status(), Statistics(), link_up(), mtu(), numa_node(), mac_in_use(),
+//   link_speed(), duplex()
+//     what users read (Interface.status/statistics/link_state/mtu/...); a
+//     device whose link is down for a reason says it in Status()["link_reason"];
 //   Reconfigure(cfg)       a changed Interface row of the same type, applied
 //                          in place if possible (false: close and reopen);
 //   n_rxq(), n_txq(), RxBurst(), TxBurst()
@@ -88,6 +90,9 @@ class Netdev {
   virtual int numa_node() const { return 0; }
   // "aa:bb:cc:dd:ee:ff", or "" when the device has no address of its own.
   virtual std::string mac_in_use() const { return {}; }
+  // Interface.link_speed (bits/s) and duplex ("full"/"half"), when known.
+  virtual std::optional<int64_t> link_speed() const { return std::nullopt; }
+  virtual std::string duplex() const { return {}; }
 
   // Applies a changed configuration of the same type without reopening, if
   // possible; false means "reopen".

@@ -142,7 +142,7 @@ uint64_t PoolBytes(uint32_t mbufs, uint32_t data_room, const PlannerOptions& o) 
 
 PortBuffers BuffersForPort(const PortSpec& p, const PlannerOptions& o) {
   PortBuffers b;
-  b.data_room = DataRoomForMtu(p.mtu);
+  b.data_room = std::max(DataRoomForMtu(p.mtu), p.min_data_room);
   uint64_t ring = static_cast<uint64_t>(p.n_rxq) * p.rxq_size +
                   static_cast<uint64_t>(p.n_txq) * p.txq_size +
                   static_cast<uint64_t>(std::min(p.n_rxq, p.n_pmds)) * o.burst +

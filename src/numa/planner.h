@@ -74,6 +74,9 @@ struct PortSpec {
   // Buffers the driver keeps for itself beyond its rings (net_pcap with infinite_rx=1
   // loads every packet of its rx_pcap file into buffers of the pool when it starts).
   uint32_t driver_mbufs = 0;
+  // The smallest buffer data room (headroom included) the driver's rx queues accept
+  // (dev_info.min_rx_bufsize, net_af_packet's frame size): raised to it for small MTUs.
+  uint32_t min_data_room = 0;
 };
 
 // Checks a PortSpec's numbers. Errors: EINVAL naming the field and value.

@@ -64,6 +64,19 @@ const OtherConfig kLegacySeed{
 constexpr uint64_t kDefaultPortPoolBytes = 50834880;
 uint64_t DefaultPortPoolBytes() { return kDefaultPortPoolBytes; }
 
+// A driver's smallest rx buffer (net_af_packet: its 2,048-byte ring frame less
+// the 32-byte tpacket2 header, + headroom) wins over a small MTU's data room.
+TEST(Planner, MinDataRoomRaisesSmallMtus) {
+  PortSpec p;
+  p.mtu = 576;
+  EXPECT_EQ(BuffersForPort(p).data_room, DataRoomForMtu(576));
+  EXPECT_LT(DataRoomForMtu(576), 2016u + 128u);
+  p.min_data_room = 2016 + 128;
+  EXPECT_EQ(BuffersForPort(p).data_room, 2144u);
+  p.mtu = 9000;  // a large MTU keeps its own size
+  EXPECT_EQ(BuffersForPort(p).data_room, DataRoomForMtu(9000));
+}
+
 TEST(Planner, FormulaMatchesDocumentedNumbers) {
   EXPECT_EQ(DataRoomForMtu(1500), 2176u);                 // ROUND_UP(1526, 1024) + 128
   EXPECT_EQ(DataRoomForMtu(9000), 9344u);                 // ROUND_UP(9026, 1024) + 128

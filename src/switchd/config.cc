@@ -20,7 +20,7 @@ std::vector<ovsdb::client::TableSpec> MonitoredTables() {
       {"Port", {"name", "interfaces", "tag", "trunks", "vlan_mode"}},
       {"Interface",
        {"name", "type", "options", "mtu_request", "ofport_request", "ofport", "error", "status",
-        "admin_state", "link_state", "mtu", "statistics", "mac_in_use"}},
+        "admin_state", "link_state", "mtu", "statistics", "mac_in_use", "other_config"}},
       {"Datapath", {"capabilities"}},
   };
 }

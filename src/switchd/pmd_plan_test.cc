@@ -76,5 +76,43 @@ TEST(PmdPlan, PortsWithoutDevicesAreNotPolled) {
   EXPECT_EQ(p->tx[3].n_txq, 0);
 }
 
+// other_config:pmd-rxq-affinity as in OVS: pinned queues go to their core's
+// PMD, which then polls nothing else; a core without a PMD or a bad value warns.
+TEST(PmdPlan, RxqAffinityPinsAndIsolates) {
+  PortQueues a = Port("a", 1, 0, 3, 0);
+  a.rxq_affinity = "0:3,1:3";
+  PortQueues b = Port("b", 2, 1, 1, 0);
+  auto p = Plan({a, b}, kTwoNodes, "0x9", 64);  // cores 0 and 3
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  ASSERT_EQ(p->pmds.size(), 2u);
+  const auto& c0 = p->pmds[0];
+  const auto& c3 = p->pmds[1];
+  EXPECT_EQ(c3.core, 3);
+  EXPECT_TRUE(c3.isolated);
+  ASSERT_EQ(c3.rxqs.size(), 2u);
+  EXPECT_EQ(c3.rxqs[0].queue, 0);
+  EXPECT_EQ(c3.rxqs[1].queue, 1);
+  EXPECT_TRUE(c3.rxqs[0].remote);  // device on node 0, core 3 on node 1
+  EXPECT_FALSE(c0.isolated);
+  ASSERT_EQ(c0.rxqs.size(), 2u);  // a's queue 2 and b's queue 0
+  EXPECT_TRUE(p->warnings.empty());
+
+  a.rxq_affinity = "0:1";  // core 1 runs no PMD
+  p = Plan({a}, kTwoNodes, "0x9", 64);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->warnings.size(), 1u);
+  EXPECT_NE(p->warnings[0].find("pinned to core 1, which runs no PMD thread"), std::string::npos);
+  EXPECT_EQ(p->pmds[0].rxqs.size() + p->pmds[1].rxqs.size(), 2u);  // queue 0 unpolled
+
+  a.rxq_affinity = "0:x";
+  p = Plan({a}, kTwoNodes, "0x9", 64);
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->warnings.size(), 1u);
+  EXPECT_NE(p->warnings[0].find("\"0:x\" is not QUEUE:CORE"), std::string::npos);
+  EXPECT_EQ(p->pmds[0].rxqs.size() + p->pmds[1].rxqs.size(), 3u);  // assigned as if unset
+  EXPECT_FALSE(ParseRxqAffinity("0:3,1:7").value().empty());
+  EXPECT_FALSE(ParseRxqAffinity("0:3,").ok());
+}
+
 }  // namespace
 }  // namespace vs::switchd

@@ -10,6 +10,7 @@
 #include <rte_mbuf.h>
 
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <set>
 
@@ -58,6 +59,10 @@ Result<std::set<int>> ParseCpuMask(const std::string& mask) {
 
 }  // namespace
 
+namespace {
+void AssignQueues(const std::vector<PortQueues>& ports, PmdPlan* plan);
+}  // namespace
+
 Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
                      const std::map<int, std::vector<int>>& cores_by_node,
                      const std::string& pmd_cpu_mask, uint32_t max_ports) {
@@ -99,20 +104,92 @@ Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
   for (const auto& p : ports) {
     if (p.n_rxq == 0 && p.n_txq == 0) continue;
     if (p.dp_port < max_ports) plan.tx[p.dp_port] = {p.dev, p.eth_port, p.n_txq};
-    for (uint16_t q = 0; q < p.n_rxq && !plan.pmds.empty(); q++) {
+  }
+  AssignQueues(ports, &plan);
+  return plan;
+}
+
+Result<std::map<uint16_t, int>> ParseRxqAffinity(const std::string& text) {
+  std::map<uint16_t, int> out;
+  size_t pos = 0;
+  while (pos <= text.size() && !text.empty()) {
+    size_t end = text.find(',', pos);
+    std::string item = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    unsigned q = 0, core = 0;
+    char extra = 0;
+    if (sscanf(item.c_str(), "%u:%u%c", &q, &core, &extra) != 2 || q > UINT16_MAX ||
+        core > 4095 || item.find_first_not_of("0123456789: ") != std::string::npos) {
+      return Status(EINVAL, fmt::format("\"{}\" is not QUEUE:CORE (e.g. \"0:3,1:7\")", item));
+    }
+    out[static_cast<uint16_t>(q)] = static_cast<int>(core);
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return out;
+}
+
+namespace {
+
+// Pinned queues first (pmd-rxq-affinity: their PMDs become isolated), then the
+// others round robin over the non-isolated PMDs, the device's node first.
+void AssignQueues(const std::vector<PortQueues>& ports, PmdPlan* plan) {
+  std::vector<std::map<uint16_t, int>> pins(ports.size());
+  for (size_t i = 0; i < ports.size(); i++) {
+    const auto& p = ports[i];
+    if (p.rxq_affinity.empty() || p.n_rxq == 0) continue;
+    auto parsed = ParseRxqAffinity(p.rxq_affinity);
+    if (!parsed.ok()) {
+      plan->warnings.push_back(fmt::format("interface {}: other_config:pmd-rxq-affinity: {}; its "
+                                           "queues are assigned as if it were not set",
+                                           p.name, parsed.status().message()));
+      continue;
+    }
+    pins[i] = *parsed;
+    for (const auto& [q, core] : pins[i]) {
+      if (q >= p.n_rxq) {
+        plan->warnings.push_back(fmt::format("interface {}: pmd-rxq-affinity names rx queue {} but "
+                                             "it has {}", p.name, q, p.n_rxq));
+        continue;
+      }
+      PmdPlan::Pmd* pmd = nullptr;
+      for (auto& m : plan->pmds)
+        if (m.core == core) pmd = &m;
+      if (!pmd) {
+        plan->warnings.push_back(fmt::format("interface {}: rx queue {} is pinned to core {}, which "
+                                             "runs no PMD thread: it will not be polled (add core "
+                                             "{} to other_config:pmd-cpu-mask)",
+                                             p.name, q, core, core));
+        continue;
+      }
+      pmd->isolated = true;
+      pmd->rxqs.push_back(RxqRef{p.name, p.dp_port, p.dev, p.eth_port, q, p.numa, pmd->numa != p.numa});
+    }
+  }
+  for (size_t i = 0; i < ports.size(); i++) {
+    const auto& p = ports[i];
+    for (uint16_t q = 0; q < p.n_rxq && !plan->pmds.empty(); q++) {
+      if (pins[i].count(q)) continue;
       // The least loaded PMD of the device's node; else of any node (cross-NUMA).
       PmdPlan::Pmd* best = nullptr;
-      for (auto& pmd : plan.pmds)
-        if (pmd.numa == p.numa && (!best || pmd.rxqs.size() < best->rxqs.size())) best = &pmd;
+      for (auto& pmd : plan->pmds)
+        if (!pmd.isolated && pmd.numa == p.numa && (!best || pmd.rxqs.size() < best->rxqs.size()))
+          best = &pmd;
       bool remote = best == nullptr;
       if (remote)
-        for (auto& pmd : plan.pmds)
-          if (!best || pmd.rxqs.size() < best->rxqs.size()) best = &pmd;
+        for (auto& pmd : plan->pmds)
+          if (!pmd.isolated && (!best || pmd.rxqs.size() < best->rxqs.size())) best = &pmd;
+      if (!best) {
+        plan->warnings.push_back(fmt::format("interface {}: rx queue {} is not polled: every PMD "
+                                             "thread is isolated by pmd-rxq-affinity",
+                                             p.name, q));
+        continue;
+      }
       best->rxqs.push_back(RxqRef{p.name, p.dp_port, p.dev, p.eth_port, q, p.numa, remote});
     }
   }
-  return plan;
 }
+
+}  // namespace
 
 struct PmdThreads::Worker {
   int core = 0;
@@ -301,7 +378,8 @@ std::string PmdThreads::PerfText() const {
 std::string PmdThreads::RxqText() const {
   std::string out;
   for (const auto& p : plan_.pmds) {
-    out += fmt::format("pmd thread numa_id {} core_id {}:\n  isolated : false\n", p.numa, p.core);
+    out += fmt::format("pmd thread numa_id {} core_id {}:\n  isolated : {}\n", p.numa, p.core,
+                       p.isolated ? "true" : "false");
     for (const auto& q : p.rxqs) {
       out += fmt::format("  port: {:<16} queue-id: {:2} (enabled)   pmd usage: NOT AVAIL{}\n",
                          q.port_name, q.queue,

@@ -19,7 +19,11 @@
 // Each rx queue goes to a PMD on its device's node (Netdev::numa_node()),
 // round robin; if the node has none,
 // to the least loaded PMD of another node, and the queue is marked
-// cross-NUMA (a warning and a flag in pmd-rxq-show).
+// cross-NUMA (a warning and a flag in pmd-rxq-show). As in OVS, a queue named
+// in its interface's other_config:pmd-rxq-affinity goes to the PMD of that
+// core (which then polls only pinned queues: isolated); a core that runs no
+// PMD, or a malformed value, leaves the queue unpolled / unpinned with a
+// warning in the plan.
 //
 // Threading: Apply/Stop and the text commands run on the control thread;
 // statistics are read with relaxed atomics.
@@ -56,9 +60,12 @@ struct PmdPlan {
     int core = 0;
     int numa = 0;
     std::vector<RxqRef> rxqs;
+    bool isolated = false;  // polls only queues pinned to it (pmd-rxq-affinity)
     bool operator==(const Pmd&) const = default;
   };
   std::vector<Pmd> pmds;
+  // Queues the plan could not place as asked (logged by the daemon).
+  std::vector<std::string> warnings;
   // By dp port id; n_txq 0 = no device queues (drop).
   struct Tx {
     netdev::Netdev* dev = nullptr;
@@ -78,7 +85,12 @@ struct PortQueues {
   int eth_port = -1;  // dev->ethdev_port()
   uint16_t n_rxq = 0, n_txq = 0;
   int numa = 0;
+  // Interface other_config:pmd-rxq-affinity as given ("" none), e.g. "0:3,1:7".
+  std::string rxq_affinity;
 };
+
+// Parses pmd-rxq-affinity ("QUEUE:CORE,..."). Errors: EINVAL naming the bad part.
+Result<std::map<uint16_t, int>> ParseRxqAffinity(const std::string& text);
 
 // cores_by_node: the machine's CPUs per NUMA node. pmd_cpu_mask: "" or hex.
 // Errors: EINVAL (malformed mask, or a mask naming no existing core).

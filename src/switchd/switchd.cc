@@ -68,10 +68,34 @@ void Switchd::Tick() {
   tick_.async_wait([this](std::error_code ec) {
     if (ec) return;
     dp_->Run();
-    // Every 5 s, refresh what users read (statistics, link state).
-    if (++ticks_ % 5 == 0) OnDbChange();
+    // Every 5 s, refresh what users read (statistics, link state); at once
+    // when a link changed or a device wants reopening.
+    if (++ticks_ % 5 == 0 || PollLinks()) OnDbChange();
     Tick();
   });
+}
+
+bool Switchd::PollLinks() {
+  bool changed = false;
+  for (auto& [uuid, in] : ifaces_) {
+    if (!in.dev) {
+      in.link_up.reset();
+      continue;
+    }
+    bool up = in.dev->link_up();
+    if (in.link_up != up) {
+      if (in.link_up) {
+        auto st = in.dev->Status();
+        auto why = st.find("link_reason");
+        VS_LOG_INFO(kLog, "interface {}: link state changed to {}{}", in.cfg.name, up ? "up" : "down",
+                    why != st.end() ? " (" + why->second + ")" : "");
+      }
+      in.link_up = up;
+      changed = true;
+    }
+    if (in.dev->reopen_wanted()) changed = true;
+  }
+  return changed;
 }
 
 void Switchd::OnDbChange() {
@@ -200,8 +224,16 @@ void Switchd::UpdatePmds(const SwitchConfig& cfg) {
   for (const auto& [u, in] : ifaces_) {
     if (!in.dev || in.dp_port == dp::kNoPort || !Polled(*in.dev)) continue;
     netdev::Netdev& d = *in.dev;
+    std::string affinity;
+    if (const auto* rows = idl_.table("Interface")) {
+      auto r = rows->find(u);
+      if (r != rows->end()) {
+        auto oc = GetStringMap(r->second, "other_config");
+        if (auto a = oc.find("pmd-rxq-affinity"); a != oc.end()) affinity = a->second;
+      }
+    }
     ports.push_back(PortQueues{in.cfg.name, in.dp_port, &d, d.ethdev_port(), d.n_rxq(), d.n_txq(),
-                               d.numa_node()});
+                               d.numa_node(), affinity});
   }
   std::map<int, std::vector<int>> cores;
   if (const numa::Topology* topo = ctx_.topology())
@@ -215,6 +247,10 @@ void Switchd::UpdatePmds(const SwitchConfig& cfg) {
     return;  // keep the current PMDs
   }
   pmd_error_.clear();
+  std::string warnings = fmt::format("{}", fmt::join(plan->warnings, "; "));
+  if (warnings != pmd_warnings_)
+    for (const auto& w : plan->warnings) VS_LOG_WARN(kLog, "PMD threads: {}", w);
+  pmd_warnings_ = warnings;
   if (Status s = pmds_->Apply(*plan); !s.ok()) VS_LOG_ERR(kLog, "PMD threads: {}", s.message());
 }
 
@@ -340,6 +376,14 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     if (GetString(row, "admin_state") != state) set["admin_state"] = state;
     std::string link = in.dev && in.dev->link_up() ? "up" : "down";
     if (GetString(row, "link_state") != link) set["link_state"] = link;
+    std::string mac = in.dev ? in.dev->mac_in_use() : "";
+    if (GetString(row, "mac_in_use") != mac) set["mac_in_use"] = OptionalString(mac);
+    std::optional<int64_t> speed;
+    if (in.dev) speed = in.dev->link_speed();
+    if (GetOptionalInteger(row, "link_speed") != speed)
+      set["link_speed"] = speed ? Json(*speed) : MakeSet({});
+    std::string duplex = in.dev ? in.dev->duplex() : "";
+    if (GetString(row, "duplex") != duplex) set["duplex"] = OptionalString(duplex);
     std::map<std::string, std::string> status = in.dev ? in.dev->Status()
                                                        : std::map<std::string, std::string>{};
     // Which cores poll its rx queues, and whether from another NUMA node.

@@ -32,6 +32,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -73,6 +74,7 @@ class Switchd {
     std::unique_ptr<netdev::Netdev> dev;  // null: failed
     std::string error;
     uint64_t added_ns = 0;  // datapath clock when it became a port (OpenFlow port stats)
+    std::optional<bool> link_up;  // as last polled (PollLinks)
   };
 
   void OnDbChange();
@@ -86,6 +88,9 @@ class Switchd {
   Json WriteBackOps(const SwitchConfig& cfg) const;
   void Tick();
   void OpenOfproto(const std::string& bridge);
+  // Polls the links of open devices (1 s tick): logs changes; true if a link
+  // changed or a device wants reopening (then the write-back runs at once).
+  bool PollLinks();
 
   asio::io_context& io_;
   ovsdb::client::Idl idl_;
@@ -98,6 +103,7 @@ class Switchd {
   // The OpenFlow side of each bridge (punix:$OVS_RUNDIR/<bridge>.mgmt); before dp_ goes.
   std::map<std::string, std::unique_ptr<ofproto::Ofproto>> ofprotos_;
   std::string pmd_error_;          // why the PMD plan could not be applied
+  std::string pmd_warnings_;  // of the last plan, logged when they change
   asio::steady_timer tick_;
   uint64_t ticks_ = 0;
   bool txn_in_flight_ = false;
