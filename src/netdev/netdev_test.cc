@@ -21,7 +21,7 @@ Config Cfg(std::string name, std::string type, std::map<std::string, std::string
 }
 
 TEST(Registry, ListsEveryTypeOnce) {
-  EXPECT_EQ(SupportedTypes(), (std::vector<std::string>{"dpdk", "dummy", "internal"}));
+  EXPECT_EQ(SupportedTypes(), (std::vector<std::string>{"dpdk", "dpdkvhostuserclient", "dummy", "internal"}));
 }
 
 TEST(Registry, UnknownAndSystemTypesNameTheFix) {
@@ -30,7 +30,7 @@ TEST(Registry, UnknownAndSystemTypesNameTheFix) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), EAFNOSUPPORT);
   EXPECT_NE(bad.status().message().find("unsupported interface type \"geneve\" (numavs supports: "
-                                        "dpdk, dummy, internal)"),
+                                        "dpdk, dpdkvhostuserclient, dummy, internal)"),
             std::string::npos)
       << bad.status().message();
   auto sys = Open(ctx, Cfg("eth9", ""));
@@ -47,6 +47,34 @@ TEST(Registry, CommonOptionsAreCheckedForEveryType) {
   auto r = Open(ctx, c);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("mtu_request=20 is out of range"), std::string::npos);
+}
+
+// The options of a vhost-user client port are checked before DPDK is needed.
+TEST(VhostUserClient, BadOptionsNameTheFix) {
+  Context ctx("");
+  auto msg = [&](std::map<std::string, std::string> opts) {
+    auto r = Open(ctx, Cfg("vhu0", "dpdkvhostuserclient", std::move(opts)));
+    return r.ok() ? std::string("opened") : r.status().message();
+  };
+  EXPECT_NE(msg({}).find("options:vhost-server-path is required for type dpdkvhostuserclient; "
+                         "run: ovs-vsctl set Interface vhu0 options:vhost-server-path="),
+            std::string::npos);
+  EXPECT_NE(msg({{"vhost-server-path", "/nonexistent-numavs-dir/s"}}).find("does not exist"),
+            std::string::npos);
+  EXPECT_NE(msg({{"vhost-server-path", "/etc/hostname"}}).find("exists and is not a socket"),
+            std::string::npos);
+  EXPECT_NE(msg({{"vhost-server-path", "/tmp/" + std::string(120, 'x')}}).find("longer than"),
+            std::string::npos);
+  for (const char* bad : {"33", "-1", "x", ""}) {
+    EXPECT_NE(msg({{"vhost-server-path", "/tmp/vhu0.sock"}, {"tx-retries-max", bad}})
+                  .find("is invalid (0 to 32); run: ovs-vsctl set Interface vhu0 "
+                        "options:tx-retries-max=8"),
+              std::string::npos)
+        << bad;
+  }
+  // Good options without DPDK: the not-ready error, not an option error.
+  EXPECT_EQ(msg({{"vhost-server-path", "/tmp/vhu0.sock"}, {"tx-retries-max", "0"}}).find("option"),
+            std::string::npos);
 }
 
 TEST(Dummy, OpensWithoutQueuesAndReconfiguresItsMtu) {
