@@ -334,7 +334,10 @@ vs::Status VhostClient::DoApplyRequest() {
   a_ = ar.value();
   mp_ = numa::DpdkBackend::Mempool(a_.raw);
   std::lock_guard<std::mutex> l(mu_);
-  if (gen == generation_) vid_.store(vid, std::memory_order_seq_cst);  // else gone again
+  if (gen != generation_) return vs::Status::Ok();  // gone again meanwhile
+  vid_.store(vid, std::memory_order_seq_cst);
+  VS_LOG_INFO(kLog, "{}: guest ready (vid {}, NUMA node {}: {}), pool {} on node {}", name(), vid,
+              spec_.node, how_, a_.pool, a_.node);
   return vs::Status::Ok();
 }
 
