@@ -217,6 +217,10 @@ def main():
         base, stats = traffic("first guest", (0, 0))
         for key in ("ovs_tx_retries", "ovs_tx_failure_drops", "ovs_tx_mtu_exceeded_drops"):
             f.check(key in stats, "statistics lack %s: %s" % (key, stats))
+        show = s.appctl("vhost/show").stdout
+        f.check(re.search(r"vhu0 \(dpdkvhostuserclient, bridge br0\): client socket %s, connected, "
+                          r"guest NUMA node 0 .*\n  rxq 0: pmd core \d+ \(NUMA node 0\)" % re.escape(sock), show),
+                "vhost/show: %r" % show)
         rxq = s.appctl("dpif-netdev/pmd-rxq-show").stdout
         f.check(re.search(r"port: vhu0\s+queue-id:\s+0", rxq), "pmd-rxq-show: %s" % rxq)
 
