@@ -21,7 +21,7 @@ Config Cfg(std::string name, std::string type, std::map<std::string, std::string
 }
 
 TEST(Registry, ListsEveryTypeOnce) {
-  EXPECT_EQ(SupportedTypes(), (std::vector<std::string>{"dpdk", "dpdkvhostuserclient", "dummy", "internal"}));
+  EXPECT_EQ(SupportedTypes(), (std::vector<std::string>{"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "dummy", "internal"}));
 }
 
 TEST(Registry, UnknownAndSystemTypesNameTheFix) {
@@ -30,7 +30,7 @@ TEST(Registry, UnknownAndSystemTypesNameTheFix) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), EAFNOSUPPORT);
   EXPECT_NE(bad.status().message().find("unsupported interface type \"geneve\" (numavs supports: "
-                                        "dpdk, dpdkvhostuserclient, dummy, internal)"),
+                                        "dpdk, dpdkvhostuser, dpdkvhostuserclient, dummy, internal)"),
             std::string::npos)
       << bad.status().message();
   auto sys = Open(ctx, Cfg("eth9", ""));

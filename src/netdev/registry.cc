@@ -12,6 +12,7 @@ namespace vs::netdev {
 const std::vector<TypeInfo>& Types() {
   static const std::vector<TypeInfo> kTypes = {
       {"dpdk", OpenDpdk},
+      {"dpdkvhostuser", OpenVhostUser},
       {"dpdkvhostuserclient", OpenVhostUserClient},
       {"dummy", OpenDummy},
       {"internal", OpenInternal},

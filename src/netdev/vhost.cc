@@ -1,7 +1,9 @@
 #include "netdev/vhost.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -104,6 +106,61 @@ Result<std::string> ServerPathOption(const Config& cfg) {
   return path;
 }
 
+// Server mode: $OVS_RUNDIR/<other_config:vhost-sock-dir>/<name>. A socket left
+// there by a process that died is removed; one that a live process listens
+// on is an error.
+Result<std::string> ServerSocketPath(const Context& ctx, const Config& cfg) {
+  const char* env = getenv("OVS_RUNDIR");
+  std::string dir = env && *env ? env : "/var/run/openvswitch";
+  auto sd = ctx.other_config().find("vhost-sock-dir");
+  if (sd != ctx.other_config().end() && !sd->second.empty()) {
+    if (sd->second[0] == '/' || sd->second.find("..") != std::string::npos) {
+      return Status(EINVAL, fmt::format("could not open network device {}: "
+                                        "other_config:vhost-sock-dir=\"{}\" must be a directory "
+                                        "below the run directory {} (relative, without \"..\")",
+                                        cfg.name, sd->second, dir));
+    }
+    dir += "/" + sd->second;
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status(ENOENT, fmt::format("could not open network device {}: the vhost-user socket "
+                                      "directory {} does not exist; create it or fix "
+                                      "other_config:vhost-sock-dir",
+                                      cfg.name, dir));
+  }
+  if (cfg.name.find('/') != std::string::npos)
+    return Status(EINVAL, fmt::format("could not open network device {}: a dpdkvhostuser "
+                                      "interface name may not contain '/'", cfg.name));
+  std::string path = dir + "/" + cfg.name;
+  if (path.size() >= sizeof(sockaddr_un::sun_path)) {
+    return Status(ENAMETOOLONG, fmt::format("could not open network device {}: the socket path "
+                                            "{} is longer than a unix socket path may be",
+                                            cfg.name, path));
+  }
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return Status(EEXIST, fmt::format("could not open network device {}: {} exists and is not "
+                                        "a socket; remove it",
+                                        cfg.name, path));
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Status(errno, fmt::format("{}: socket: {}", cfg.name, strerror(errno)));
+    sockaddr_un a = {};
+    a.sun_family = AF_UNIX;
+    memcpy(a.sun_path, path.c_str(), path.size());
+    bool live = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    if (live) {
+      return Status(EADDRINUSE, fmt::format("could not open network device {}: another process "
+                                            "listens on {}; stop it or rename the interface",
+                                            cfg.name, path));
+    }
+    unlink(path.c_str());  // left by a process that died
+  }
+  return path;
+}
+
 class VhostClient;
 
 // Socket path -> device, for librte_vhost's callbacks (which know a vid).
@@ -115,9 +172,10 @@ std::map<std::string, VhostClient*>& Devices() {
 
 class VhostClient : public Netdev {
  public:
-  VhostClient(Context& ctx, const Config& cfg, std::string path, uint32_t tx_retries,
+  VhostClient(Context& ctx, const Config& cfg, bool server, std::string path, uint32_t tx_retries,
               numa::PortSpec spec, numa::Assignment a, std::string how)
       : Netdev(cfg.name, ctx.notifier()),
+        server_(server),
         reg_(*ctx.registry()),
         path_(std::move(path)),
         tx_retries_max_(tx_retries),
@@ -135,14 +193,18 @@ class VhostClient : public Netdev {
       std::lock_guard<std::mutex> l(g_mu);
       Devices().erase(path_);
     }
+    struct stat st;
+    if (server_ && registered_ && lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+      unlink(path_.c_str());
     reg_.Detach(name());
-    if (registered_) VS_LOG_INFO(kLog, "{}: closed (vhost-user client of {})", name(), path_);
+    if (registered_) VS_LOG_INFO(kLog, "{}: closed (vhost-user {} {})", name(), mode(), path_);
   }
 
   // Registers the socket with librte_vhost and starts connecting.
   vs::Status Start();
 
-  std::string type() const override { return "dpdkvhostuserclient"; }
+  std::string type() const override { return server_ ? "dpdkvhostuser" : "dpdkvhostuserclient"; }
+  const char* mode() const { return server_ ? "server" : "client"; }
   bool link_up() const override { return vid_.load(std::memory_order_relaxed) >= 0; }
   int mtu() const override { return spec_.mtu; }
   int numa_node() const override { return spec_.node; }
@@ -152,7 +214,8 @@ class VhostClient : public Netdev {
   bool Reconfigure(const Config& cfg) override {
     auto path = cfg.options.find("vhost-server-path");
     auto retries = TxRetriesOption(cfg);
-    if (path == cfg.options.end() || path->second != path_ || RequestedMtu(cfg) != spec_.mtu ||
+    bool same_path = server_ || (path != cfg.options.end() && path->second == path_);
+    if (!same_path || RequestedMtu(cfg) != spec_.mtu ||
         !retries.ok())
       return false;  // reopen (and report the error, if any)
     tx_retries_max_.store(*retries, std::memory_order_relaxed);
@@ -195,6 +258,7 @@ class VhostClient : public Netdev {
  private:
   static constexpr uint16_t kMaxVrings = 64;
 
+  bool server_;
   numa::PoolRegistry& reg_;
   std::string path_;
   std::atomic<uint32_t> tx_retries_max_;
@@ -262,7 +326,7 @@ Status VhostClient::Start() {
         return 0;
       },
   };
-  if (rte_vhost_driver_register(path_.c_str(), RTE_VHOST_USER_CLIENT) != 0) {
+  if (rte_vhost_driver_register(path_.c_str(), server_ ? 0 : RTE_VHOST_USER_CLIENT) != 0) {
     return vs::Status(EIO, fmt::format("could not open network device {}: "
                                        "rte_vhost_driver_register failed for {} (see the log)",
                                        name(), path_));
@@ -273,8 +337,8 @@ Status VhostClient::Start() {
   if (rte_vhost_driver_callback_register(path_.c_str(), &kOps) != 0)
     return fail("rte_vhost_driver_callback_register");
   if (rte_vhost_driver_start(path_.c_str()) != 0) return fail("rte_vhost_driver_start");
-  VS_LOG_INFO(kLog, "{}: vhost-user client of {} (waiting for the guest), pool {} on node {}",
-              name(), path_, a_.pool, a_.node);
+  VS_LOG_INFO(kLog, "{}: vhost-user {} on {} (waiting for the guest), pool {} on node {}",
+              name(), mode(), path_, a_.pool, a_.node);
   return vs::Status::Ok();
 }
 
@@ -392,7 +456,7 @@ uint16_t VhostClient::TxBurst(uint16_t q, rte_mbuf** pkts, uint16_t n) {
 
 std::map<std::string, std::string> VhostClient::Status() const {
   std::map<std::string, std::string> s = {
-      {"mode", "client"},
+      {"mode", mode()},
       {"socket", path_},
       {"numa", std::to_string(spec_.node)},
       {"numa_source", how_},
@@ -428,10 +492,8 @@ std::map<std::string, int64_t> VhostClient::Statistics() const {
           {"ovs_tx_mtu_exceeded_drops", g(tx_.mtu_drops)}};
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Netdev>> OpenVhostUserClient(Context& ctx, const Config& cfg) {
-  auto path = ServerPathOption(cfg);
+Result<std::unique_ptr<Netdev>> OpenVhost(Context& ctx, const Config& cfg, bool server) {
+  auto path = server ? ServerSocketPath(ctx, cfg) : ServerPathOption(cfg);
   if (!path.ok()) return path.status();
   auto retries = TxRetriesOption(cfg);
   if (!retries.ok()) return retries.status();
@@ -453,9 +515,19 @@ Result<std::unique_ptr<Netdev>> OpenVhostUserClient(Context& ctx, const Config& 
   numa::AttachResult ar = registry->Attach(spec);
   if (!ar.ok()) return Status(ar.error().code, ar.error().message);
   std::string how = fmt::format("no guest yet: node {} of the EAL's main lcore", spec.node);
-  auto dev = std::make_unique<VhostClient>(ctx, cfg, *path, *retries, spec, ar.value(), how);
+  auto dev = std::make_unique<VhostClient>(ctx, cfg, server, *path, *retries, spec, ar.value(), how);
   if (Status s = dev->Start(); !s.ok()) return s;  // the destructor releases the pool
   return std::unique_ptr<Netdev>(std::move(dev));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Netdev>> OpenVhostUserClient(Context& ctx, const Config& cfg) {
+  return OpenVhost(ctx, cfg, false);
+}
+
+Result<std::unique_ptr<Netdev>> OpenVhostUser(Context& ctx, const Config& cfg) {
+  return OpenVhost(ctx, cfg, true);
 }
 
 }  // namespace vs::netdev

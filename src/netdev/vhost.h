@@ -1,4 +1,4 @@
-// Type "dpdkvhostuserclient": a vhost-user port (DPDK librte_vhost) where
+// Types "dpdkvhostuserclient" and "dpdkvhostuser" (see OpenVhostUser): a vhost-user port (DPDK librte_vhost) where
 // numavs is the client of the socket in options:vhost-server-path and the
 // guest side (QEMU, a container runtime, dpdk-testpmd with net_virtio_user)
 // is the server. librte_vhost reconnects by itself in client mode, so either
@@ -53,5 +53,11 @@ namespace vs::netdev {
 // tx-retries-max outside 0..32, DPDK not running or simulated (--sysfs-root),
 // or the pool registry's error.
 Result<std::unique_ptr<Netdev>> OpenVhostUserClient(Context& ctx, const Config& cfg);
+
+// Type "dpdkvhostuser": the same with numavs as the server, on the socket
+// $OVS_RUNDIR/<other_config:vhost-sock-dir>/<interface name>, removed when the
+// port is deleted. A socket left there by a dead process is replaced; one a
+// live process listens on is an error (EADDRINUSE). The guest reconnects.
+Result<std::unique_ptr<Netdev>> OpenVhostUser(Context& ctx, const Config& cfg);
 
 }  // namespace vs::netdev

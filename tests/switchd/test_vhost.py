@@ -13,8 +13,12 @@ back are all N; the status columns (mode, status, socket, numa, features,
 num_of_vrings, vring sizes, mempool). Then: kill -9 numavs-switchd and start it
 again with testpmd running: traffic resumes with no command to the guest;
 restart testpmd: the port goes disconnected, then connected, and forwards again.
-Bad options (no path, missing directory, not a socket, tx-retries-max=33) give
-their errors while the good port keeps forwarding.
+Bad options (no path, missing directory, not a socket, tx-retries-max=33, a path
+another port uses) give their errors while the good port keeps forwarding. Then
+server mode (dpdkvhostuser): numavs listens on $OVS_RUNDIR/vsock/vhs0
+(other_config:vhost-sock-dir=vsock), testpmd connects as client, forwards both
+ways, quits (disconnected) and a new testpmd connects and forwards; del-port
+removes the socket.
 
 Hugepages reserved here are given back, the hugetlbfs is unmounted, testpmd is
 stopped by pid.
@@ -70,13 +74,13 @@ print(got)
 class Guest:
     """dpdk-testpmd as a virtio-user guest, serving the vhost-user socket."""
 
-    def __init__(self, tmp, tag, sock, peer_mac, hugedir):
+    def __init__(self, tmp, tag, sock, peer_mac, hugedir, server=True):
         self.out_path = os.path.join(tmp, "testpmd-%d.out" % int(time.time() * 1000))
         self.out = open(self.out_path, "w")
         self.prefix = "vguest-" + tag
         cmd = ["stdbuf", "-o0", "dpdk-testpmd", "-l", "0,1", "--no-pci", "--file-prefix", self.prefix,
                "--huge-dir", hugedir, "--single-file-segments", "-m", "256",
-               "--vdev=net_virtio_user0,path=%s,server=1,queues=1" % sock, "--",
+               "--vdev=net_virtio_user0,path=%s,server=%d,queues=1" % (sock, int(server)), "--",
                "-i", "--forward-mode=mac", "--eth-peer=0,%s" % peer_mac, "--total-num-mbufs=4096",
                "--txd=256", "--rxd=256"]
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT,
@@ -178,7 +182,7 @@ def main():
         def connected():
             return 'status=connected' in status() and s.get("Interface", "vhu0", "link_state") == "up"
 
-        def traffic(label, guest_base, port_base=(0, 0)):
+        def traffic(label, guest_base, port_base=(0, 0), port="vhu0"):
             n_back = int(sh("ip", "netns", "exec", nsa, "python3", "-c", PEER_SCRIPT, host_if, str(N),
                             "%x" % ETHERTYPE, timeout=60).stdout.strip())
             rx, tx = guest.stats()
@@ -188,13 +192,13 @@ def main():
             f.check(n_back == N, "%s: host a got %d of %d frames back" % (label, n_back, N))
 
             def port_counts():
-                st = s.get("Interface", "vhu0", "statistics")
+                st = s.get("Interface", port, "statistics")
                 m = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", st)}
                 want = (m.get("tx_packets", 0) - port_base[0], m.get("rx_packets", 0) - port_base[1])
                 return m if want == (N, N) else None
             m = wait_for("statistics", port_counts, timeout=12)
             f.check(m is not None, "%s: vhu0 statistics should count %d each way: %s"
-                    % (label, N, s.get("Interface", "vhu0", "statistics")))
+                    % (label, N, s.get("Interface", port, "statistics")))
             print("%s: %d frames each way; testpmd rx %d tx %d; host a got %d back" % (label, N, rx, tx, n_back))
             return (rx, tx), m
 
@@ -273,6 +277,46 @@ def main():
         guest.cmd("start")
         time.sleep(0.5)
         traffic("new guest", (0, 0), (m.get("tx_packets", 0), m.get("rx_packets", 0)))
+
+        # 5. Server mode: numavs listens on $OVS_RUNDIR/<vhost-sock-dir>/vhs0, the guest
+        #    (testpmd as virtio-user client) connects; a guest restart reconnects; the
+        #    socket goes with the port.
+        guest.stop()
+        guest = None
+        s.vsctl("del-port", "br0", "vhu0")
+        os.makedirs(os.path.join(s.tmp, "vsock"))
+        s.vsctl("set", "Open_vSwitch", ".", "other_config:vhost-sock-dir=vsock")
+        ssock = os.path.join(s.tmp, "vsock", "vhs0")
+        r = s.vsctl("add-port", "br0", "vhs0", "--", "set", "Interface", "vhs0", "type=dpdkvhostuser")
+        f.check(r.returncode == 0 and r.stderr == "", "add-port vhs0: %r" % r.stderr)
+        f.check(wait_for("socket", lambda: os.path.exists(ssock), timeout=15),
+                "no server socket %s: error %s" % (ssock, s.get("Interface", "vhs0", "error")))
+
+        def sstatus():
+            return s.get("Interface", "vhs0", "status")
+
+        def sconnected():
+            return "status=connected" in sstatus() and s.get("Interface", "vhs0", "link_state") == "up"
+        f.check("mode=server" in sstatus() and ssock in sstatus(), "vhs0 status: %s" % sstatus())
+        for round_ in ("server mode", "server mode, new guest"):
+            guest = Guest(s.tmp, s.tag, ssock, host_mac, hugedir, server=False)
+            ok = wait_for("connected", lambda: sconnected() or guest.p.poll() is not None, timeout=30)
+            ok = ok and guest.p.poll() is None
+            f.check(ok, "%s: vhs0 never connected: %s\n%s" % (round_, sstatus(), guest.text()[-2000:]))
+            if not ok:
+                break
+            m = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", s.get("Interface", "vhs0", "statistics"))}
+            guest.cmd("start")
+            time.sleep(0.5)
+            traffic(round_, (0, 0), (m.get("tx_packets", 0), m.get("rx_packets", 0)), port="vhs0")
+            if round_ == "server mode":
+                guest.stop()
+                guest = None
+                f.check(wait_for("disconnected", lambda: "status=disconnected" in sstatus(), timeout=15),
+                        "vhs0 should be disconnected after the guest quit: %s" % sstatus())
+        s.vsctl("del-port", "br0", "vhs0")
+        f.check(wait_for("socket removed", lambda: not os.path.exists(ssock), timeout=15),
+                "%s still exists after del-port" % ssock)
         for line in s.log().splitlines():
             if "|EMER|" in line:
                 f.check(False, line)
