@@ -3,7 +3,13 @@
 // requests.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "netdev/context.h"
@@ -75,6 +81,47 @@ TEST(VhostUserClient, BadOptionsNameTheFix) {
   // Good options without DPDK: the not-ready error, not an option error.
   EXPECT_EQ(msg({{"vhost-server-path", "/tmp/vhu0.sock"}, {"tx-retries-max", "0"}}).find("option"),
             std::string::npos);
+}
+
+// Server mode: the socket directory, a stale socket, a socket another process listens on.
+TEST(VhostUserServer, SocketPathChecks) {
+  char tmpl[] = "/tmp/netdev-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  setenv("OVS_RUNDIR", dir.c_str(), 1);
+  Context ctx("");
+  auto msg = [&](const std::string& name) {
+    auto r = Open(ctx, Cfg(name, "dpdkvhostuser"));
+    return r.ok() ? std::string("opened") : r.status().message();
+  };
+  ASSERT_TRUE(ctx.Configure({{"vhost-sock-dir", "../etc"}}).ok());
+  EXPECT_NE(msg("vhs0").find("other_config:vhost-sock-dir=\"../etc\" must be a directory below "
+                             "the run directory"),
+            std::string::npos);
+  ASSERT_TRUE(ctx.Configure({{"vhost-sock-dir", "nosuchdir"}}).ok());
+  EXPECT_NE(msg("vhs0").find("socket directory " + dir + "/nosuchdir does not exist"),
+            std::string::npos);
+  ASSERT_TRUE(ctx.Configure({}).ok());
+  // A socket nobody listens on (its process died) is removed; then DPDK is missing.
+  auto make_socket = [&](const std::string& path, bool listening) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a = {};
+    a.sun_family = AF_UNIX;
+    strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    if (listening) EXPECT_EQ(listen(fd, 1), 0);
+    else close(fd);
+    return fd;
+  };
+  make_socket(dir + "/stale", false);
+  EXPECT_NE(msg("stale").find("DPDK is not initialised"), std::string::npos) << msg("stale");
+  EXPECT_NE(access((dir + "/stale").c_str(), F_OK), 0);
+  int fd = make_socket(dir + "/live", true);
+  EXPECT_NE(msg("live").find("another process listens on " + dir + "/live"), std::string::npos);
+  close(fd);
+  unlink((dir + "/live").c_str());
+  EXPECT_EQ(rmdir(dir.c_str()), 0);
+  unsetenv("OVS_RUNDIR");
 }
 
 TEST(Dummy, OpensWithoutQueuesAndReconfiguresItsMtu) {
