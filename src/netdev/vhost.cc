@@ -472,8 +472,12 @@ std::map<std::string, std::string> VhostClient::Status() const {
   if (up) {
     s["features"] = fmt::format("0x{:016x}", features_);
     s["num_of_vrings"] = std::to_string(vring_sizes_.size());
-    for (size_t i = 0; i < vring_sizes_.size(); i++)
+    for (size_t i = 0; i < vring_sizes_.size(); i++) {
       s[fmt::format("vring_{}_size", i)] = std::to_string(vring_sizes_[i]);
+      if (i < kMaxVrings)  // as the guest last set it (vring_state_changed)
+        s[fmt::format("vring_{}_enabled", i)] =
+            vring_enabled_[i].load(std::memory_order_relaxed) ? "true" : "false";
+    }
   }
   return s;
 }

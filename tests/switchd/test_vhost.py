@@ -216,6 +216,8 @@ def main():
                     "vring_1_size=", 'features="0x', "mempool=",
                     'numa_source="guest memory (rte_vhost_get_numa_node)"'):
             f.check(key in st, "vhu0 status lacks %s: %s" % (key, st))
+        for i in (0, 1):
+            f.check(re.search(r'vring_%d_enabled="?true' % i, st), "vring %d not enabled: %s" % (i, st))
         guest.cmd("start")
         time.sleep(0.5)
         base, stats = traffic("first guest", (0, 0))
