@@ -1,6 +1,7 @@
 #!/bin/bash
 # The main job: set up, build, and run numavs on its default configuration,
-# showing it forwarding.
+# showing it forwarding; then play the seed's story (docs/seed.md) on a
+# simulated two-node machine.
 #
 # Two network namespaces ("hosts" a and b) are joined through a numavs bridge:
 # each host has one end of a veth pair, the other ends are DPDK ports
@@ -11,6 +12,13 @@
 # run directory and namespaces that are removed at the end; system OVS
 # services are not touched. DPDK runs without hugepages so this works on any
 # machine (see docs/memory.md for hugepage set-ups).
+#
+# The seed's story: OVS-DPDK 2.7 crashed when a port on NUMA node 1 was added
+# with dpdk-socket-mem="1024,0" (its default then: memory on node 0 only). The
+# machine here has one node, so numavs runs over the simulated two-node machine
+# of tests/fixtures/sysfs/two-node (--sysfs-root: 1 GiB of hugepages per node,
+# PCI device 0000:81:00.1 on node 1; DPDK's memory and devices simulated) and
+# the real ovs-vsctl types the seed's commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,12 +28,16 @@ BIN=$ROOT/build/default/bin
 
 TAG=$$
 RUN=$(mktemp -d /tmp/numavs-demo.XXXXXX)
-export OVS_RUNDIR=$RUN OVS_LOGDIR=$RUN OVS_DBDIR=$RUN
+SEED_RUN=$(mktemp -d /tmp/numavs-demo-seed.XXXXXX)
+use_dirs() { export OVS_RUNDIR=$1 OVS_LOGDIR=$1 OVS_DBDIR=$1 OVS_SYSCONFDIR=$1; }
+use_dirs "$RUN"
 NS_SW=numavs-demo-sw-$TAG NS_A=numavs-demo-a-$TAG NS_B=numavs-demo-b-$TAG
+NS_SEED=numavs-demo-seed-$TAG
 cleanup() {
-  ip netns exec "$NS_SW" "$BIN/numavs" stop >/dev/null 2>&1 || true
-  for ns in "$NS_A" "$NS_B" "$NS_SW"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$RUN" "/var/run/dpdk/numavs-demo-$TAG"
+  (use_dirs "$RUN"; ip netns exec "$NS_SW" "$BIN/numavs" stop >/dev/null 2>&1 || true)
+  (use_dirs "$SEED_RUN"; ip netns exec "$NS_SEED" "$BIN/numavs" stop >/dev/null 2>&1 || true)
+  for ns in "$NS_A" "$NS_B" "$NS_SW" "$NS_SEED"; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$RUN" "$SEED_RUN" "/var/run/dpdk/numavs-demo-$TAG"
 }
 trap cleanup EXIT
 
@@ -75,3 +87,27 @@ run ovs-appctl -t numavs-switchd dpif-netdev/pmd-perf-show
 run ovs-appctl -t numavs-switchd memory/show
 run ovs-vsctl get Interface dpdk0 status
 run in_ns "$NS_SW" "$BIN/numavs" stop
+
+say "The seed's story (docs/seed.md) on a simulated two-node machine"
+use_dirs "$SEED_RUN"
+TWO_NODE=$ROOT/tests/fixtures/sysfs/two-node
+ip netns add "$NS_SEED"
+run in_ns "$NS_SEED" "$BIN/numavs" start "--sysfs-root=$TWO_NODE"
+# What the seed ran with: DPDK's legacy memory and OVS 2.7's default
+# dpdk-socket-mem, 1024 MB on node 0 and none on node 1.
+run ovs-vsctl set Open_vSwitch . other_config:dpdk-init=true \
+    'other_config:dpdk-extra="--legacy-mem"' 'other_config:dpdk-socket-mem="1024,0"'
+# The seed's two commands, exactly.
+run ovs-vsctl add-br br2 -- set bridge br2 datapath_type=netdev
+run ovs-vsctl add-port br2 dpdk0 -- set Interface dpdk0 type=dpdk options:dpdk-devargs=0000:81:00.1
+say "the daemon is alive (OVS 2.7 crashed here), and the port says why it is down"
+run in_ns "$NS_SEED" "$BIN/numavs" status
+run ovs-vsctl show
+say "the fix the error names, and the restart it asks for"
+run ovs-vsctl set Open_vSwitch . 'other_config:dpdk-socket-mem="1024,1024"'
+run in_ns "$NS_SEED" "$BIN/numavs" restart "--sysfs-root=$TWO_NODE"
+ovs-vsctl --timeout=15 set Open_vSwitch . external_ids:demo=seed  # waits until the restarted daemon applied the database
+run ovs-vsctl show
+run ovs-vsctl get Interface dpdk0 admin_state ofport error status:numa_id status:mempool_numa_id
+run ovs-appctl -t numavs-switchd memory/show
+run in_ns "$NS_SEED" "$BIN/numavs" stop

@@ -9,6 +9,7 @@ PKGS=(
   nlohmann-json3-dev libfmt-dev libasio-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev zlib1g-dev
   libsimdjson-dev
+  clang-16 libclang-rt-16-dev   # libFuzzer and its sanitizers: the fuzz preset, tools/fuzz.sh
   openvswitch-switch openvswitch-common python3-openvswitch
   openvswitch-switch-dpdk   # the real OVS-DPDK 3.1, compared against in bench/dp
   python3 iproute2 procps iputils-ping iperf3 ethtool
@@ -31,4 +32,18 @@ if ((${#missing[@]})); then
   fi
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # The distribution's Open vSwitch is installed for its clients (ovs-vsctl,
+  # ovs-appctl, ovsdb-client) and as a reference the tests start by hand; its
+  # services would start at the next boot on /var/run/openvswitch, the run
+  # directory numavs uses too. Mask them (what `systemctl mask` does, also
+  # where systemd is not running), as this run installed them. To run OVS
+  # instead of numavs: systemctl unmask openvswitch-switch ovsdb-server
+  # ovs-vswitchd ovs-record-hostname (see README.md).
+  if [[ " ${missing[*]} " == *" openvswitch-switch "* ]]; then
+    for unit in openvswitch-switch ovsdb-server ovs-vswitchd ovs-record-hostname; do
+      ln -sfn /dev/null "/etc/systemd/system/$unit.service"
+    done
+    systemctl daemon-reload >/dev/null 2>&1 || true
+    echo "numavs setup: masked the openvswitch-switch services (they would share numavs's run directory at boot)"
+  fi
 fi

@@ -224,6 +224,12 @@ Result<std::string> Datapath::DumpFlows(const std::string& bridge, std::string_v
   return (*b)->table.Dump(Namer(), Now(), f ? &*f : nullptr);
 }
 
+Result<std::string> Datapath::BridgeDumpFlows(const std::string& bridge) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  return (*b)->table.DumpAppctl(Namer(), Now());
+}
+
 Result<std::string> Datapath::Trace(const std::string& bridge, std::string_view flow) {
   auto b = Find(bridge);
   if (!b.ok()) return b.status();
@@ -259,7 +265,12 @@ Result<std::string> Datapath::Trace(const std::string& bridge, std::string_view 
 Result<std::string> Datapath::FdbShow(const std::string& bridge) {
   auto b = Find(bridge);
   if (!b.ok()) return b.status();
-  return (*b)->state->macs.Show(nullptr, Now());
+  // Ports by OpenFlow number, as OVS prints them; the bridge's own port is LOCAL.
+  return (*b)->state->macs.Show(
+      [this, &bridge](uint32_t id) {
+        return PortName(id) == bridge ? std::string("LOCAL") : std::to_string(id);
+      },
+      Now());
 }
 
 Status Datapath::FdbFlush(const std::string& bridge) {

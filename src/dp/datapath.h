@@ -76,6 +76,8 @@ class Datapath {
   Result<size_t> DelFlows(const std::string& bridge, std::string_view match, bool strict);
   // dump-flows text (optionally filtered by a match).
   Result<std::string> DumpFlows(const std::string& bridge, std::string_view filter = {});
+  // ovs-appctl bridge/dump-flows. Errors: ENOENT.
+  Result<std::string> BridgeDumpFlows(const std::string& bridge);
   // ofproto/trace BRIDGE FLOW (FLOW must have in_port). Does not learn MACs.
   Result<std::string> Trace(const std::string& bridge, std::string_view flow);
   // fdb/show BRIDGE.

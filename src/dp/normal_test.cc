@@ -77,6 +77,18 @@ TEST_F(Normal, LearnsAndForwardsNeverBackToInput) {
   EXPECT_NE(fdb->find("    1    10  00:00:00:00:00:01    0"), std::string::npos) << *fdb;
 }
 
+TEST_F(Normal, FdbShowPrintsTheBridgesOwnPortAsLocal) {
+  // As OVS: OpenFlow port numbers, and LOCAL for the bridge's internal port.
+  auto local = dp_->AddPort("br1", {"br1", -1, {}});
+  ASSERT_TRUE(local.ok());
+  ASSERT_TRUE(dp_->FdbAdd("br1", "br1", "0", "00:00:00:00:00:0b").ok());
+  ASSERT_TRUE(dp_->FdbAdd("br1", "other", "0", "00:00:00:00:00:0c").ok());
+  auto fdb = dp_->FdbShow("br1");
+  ASSERT_TRUE(fdb.ok());
+  EXPECT_NE(fdb->find("LOCAL     0  00:00:00:00:00:0b  static"), std::string::npos) << *fdb;
+  EXPECT_NE(fdb->find("    6     0  00:00:00:00:00:0c  static"), std::string::npos) << *fdb;
+}
+
 TEST_F(Normal, ReservedMulticastIsNotBridged) {
   FlowKey k = Key(1, 1, 0);
   uint8_t lldp[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e};

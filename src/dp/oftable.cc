@@ -209,4 +209,20 @@ std::string OfTable::Dump(const PortNamer& namer, uint64_t now_ns, const FlowSpe
   return out;
 }
 
+std::string OfTable::DumpAppctl(const PortNamer& namer, uint64_t now_ns) const {
+  std::string out;
+  for (const auto& r : rules_->list) {
+    uint64_t dur = now_ns >= r->created_ns ? (now_ns - r->created_ns) / 1000000000ull : 0;
+    // As OVS's cls_rule_format: the priority unless it is the default, then the match.
+    std::string match =
+        r->priority == kDefaultPriority ? "" : fmt::format("priority={}", r->priority);
+    std::string fields = FormatMatch(r->match, namer);
+    if (!fields.empty()) match += (match.empty() ? "" : ",") + fields;
+    out += fmt::format("duration={}s, n_packets={}, n_bytes={}, {}{}actions={}\n", dur,
+                       r->n_packets(), r->n_bytes(), match, match.empty() ? "" : ",",
+                       FormatOfActions(r->actions, namer));
+  }
+  return out;
+}
+
 }  // namespace vs::dp

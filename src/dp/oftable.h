@@ -131,6 +131,8 @@ class OfTable {
   // dump-flows text, one line per rule (as ovs-ofctl dump-flows, without the header).
   // With a filter, only rules it covers (non-strict semantics).
   std::string Dump(const PortNamer& namer, uint64_t now_ns, const FlowSpec* filter) const;
+  // ovs-appctl bridge/dump-flows's lines: "duration=Ns, n_packets=N, n_bytes=N, MATCH,actions=A".
+  std::string DumpAppctl(const PortNamer& namer, uint64_t now_ns) const;
 
   size_t size() const { return rules_->size(); }
 

@@ -119,6 +119,18 @@ TEST(OfTable, DumpLikeOvsOfctl) {
   EXPECT_EQ(t.Dump(Name, 2234000000, &filter).find("NORMAL"), std::string::npos);
 }
 
+TEST(OfTable, DumpLikeBridgeDumpFlows) {
+  OfTable t(0);
+  t.Add(Spec("priority=100,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"), 1000000000);
+  t.Add(Spec("tcp,actions=drop"), 1000000000);  // default priority: not printed, as in OVS
+  t.rules()->at(1).Count(1, 2, 120);  // by priority: tcp (32768), then ip (100), NORMAL (0)
+  EXPECT_EQ(t.DumpAppctl(Name, 3500000000),
+            "duration=2s, n_packets=0, n_bytes=0, tcp,actions=drop\n"
+            "duration=2s, n_packets=2, n_bytes=120, priority=100,ip,nw_dst=10.0.0.0/8,"
+            "actions=output:dpdk1\n"
+            "duration=3s, n_packets=0, n_bytes=0, priority=0,actions=NORMAL\n");
+}
+
 TEST(OfTable, EqualPrioritiesFirstAddedWins) {
   OfTable t(0);
   t.Add(Spec("priority=10,ip,actions=output:1"), 0);

@@ -563,6 +563,7 @@ TEST_F(PmdTest, ControlChangesWhileTwoPmdThreadsForward) {
     }
     now_ += 1000000000;
     dp_->Run();
+    // Not a synchronisation: the PMD threads forward through each table version a while.
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   // A request served on each PMD thread.

@@ -4,7 +4,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -101,11 +103,19 @@ TEST(ClientTest, ErrorReplyIsRemoteError) {
 }
 
 TEST(ClientTest, TimeoutAndClosedPeer) {
+  // The peer stays silent until the first call has timed out (not for a time that a slow
+  // machine could outlast), then closes.
+  std::promise<void> timed_out;
+  std::shared_future<void> closing = timed_out.get_future().share();
   FakeServer server;
-  server.Serve([&](int fd) { ReadSome(fd); usleep(300 * 1000); });
+  server.Serve([closing](int fd) {
+    ReadSome(fd);
+    closing.wait_for(std::chrono::seconds(30));
+  });
   auto client = Client::Connect(server.remote(), 1000);
   ASSERT_TRUE(client.ok());
   auto result = (*client)->Call("x", Json::array(), 100);
+  timed_out.set_value();
   EXPECT_EQ(result.status().code(), ETIMEDOUT);
   auto again = (*client)->Call("y", Json::array(), 2000);  // the peer closes meanwhile
   EXPECT_FALSE(again.ok());

@@ -1,7 +1,8 @@
 // Acceptance 3, hugepage half: the real EAL with real 2 MB hugepages in dynamic memory mode and a
 // tight dpdk-socket-limit. The test reserves 64 pages itself (root only), mounts a private
-// hugetlbfs, and gives everything back at the end; if it cannot, every test is skipped with the
-// reason. One EAL per process: this binary is its own CTest entry.
+// hugetlbfs, and gives everything back at the end; without root or hugepage support every test
+// skips with the reason, and as root any other failure to get the pages or start the EAL fails
+// them (dpdk_hugepage_env.h). One EAL per process: this binary is its own CTest entry.
 #include <gtest/gtest.h>
 #include <rte_mempool.h>
 #include <sys/mount.h>
@@ -50,7 +51,7 @@ PortSpec NullPort(const std::string& name, int mtu) {
 }
 
 TEST(DpdkHugepages, PoolOnDiscoveredNodeGrowsTheHeapAndGivesItBack) {
-  SKIP_IF_NO_HUGEPAGES();
+  REQUIRE_HUGEPAGES();
   auto backend = DpdkBackend::Create(HugeEnv::topo_);
   ASSERT_TRUE(backend.ok());
   PortSpec p = NullPort("null0", 1500);
@@ -79,7 +80,7 @@ TEST(DpdkHugepages, PoolOnDiscoveredNodeGrowsTheHeapAndGivesItBack) {
 }
 
 TEST(DpdkHugepages, TightSocketLimitGivesTheErrorValue) {
-  SKIP_IF_NO_HUGEPAGES();
+  REQUIRE_HUGEPAGES();
   auto backend = DpdkBackend::Create(HugeEnv::topo_);
   ASSERT_TRUE(backend.ok());
   PoolRegistry reg(**backend, HugeEnv::cfg_, HugeEnv::topo_);

@@ -35,7 +35,7 @@ PortSpec Port(const std::string& name, int mtu) {
 }
 
 TEST(DpdkLegacyMemory, FixedSocketMemIsAllANodeEverHas) {
-  SKIP_IF_NO_HUGEPAGES();
+  REQUIRE_HUGEPAGES();
   EXPECT_NE(std::find(Eal::args().begin(), Eal::args().end(), "--legacy-mem"), Eal::args().end());
   EXPECT_EQ(std::find(Eal::args().begin(), Eal::args().end(), "--in-memory"), Eal::args().end());
   auto backend = DpdkBackend::Create(HugeEnv::topo_);

@@ -180,10 +180,36 @@ Remedy RemedyFor(const EalConfig& cfg, const Topology& topo, int node, const Nod
   uint64_t want_mb = std::max<uint64_t>(1024, RoundUp(want, 1024 * kMb) / kMb);
   switch (cfg.memory) {
     case MemoryMode::kNoHuge: {
+      if (node != 0) {
+        // No -m helps: without hugepages DPDK's whole heap is node 0's.
+        r.had = fmt::format(
+            "with --no-huge DPDK has memory on NUMA node 0 only (dpdk-extra -m {}), none on "
+            "node {}",
+            cfg.no_huge_mb, node);
+        if (cfg.fallback != NumaFallback::kRemote) {
+          r.fix = VsctlSetCommand("numa-fallback", "remote");
+          r.restart_needed = false;
+          return r;
+        }
+        // Already remote: local memory needs hugepages, i.e. dpdk-extra without --no-huge/-m.
+        std::vector<std::string> rest;
+        for (size_t i = 0; i < cfg.extra.size(); i++) {
+          if (cfg.extra[i] == "-m")
+            i++;
+          else if (cfg.extra[i] != "--no-huge")
+            rest.push_back(cfg.extra[i]);
+        }
+        r.fix = rest.empty()
+                    ? "ovs-vsctl remove Open_vSwitch . other_config dpdk-extra"
+                    : VsctlSetCommand("dpdk-extra", fmt::format("{}", fmt::join(rest, " ")));
+        r.restart_needed = true;
+        return r;
+      }
       r.had = fmt::format("the no-hugepage heap (dpdk-extra -m {}) has {} free", cfg.no_huge_mb,
                           Mb(st.held_bytes - std::min(st.held_bytes, st.used_bytes)));
-      std::vector<std::string> extra{"--no-huge", "-m",
-                                     std::to_string(RoundUp(want, 64 * kMb) / kMb)};
+      // Never less than the heap already is: what it holds plus what is asked.
+      uint64_t mb = RoundUp(std::max(want, cfg.no_huge_mb * kMb + more_bytes), 64 * kMb) / kMb;
+      std::vector<std::string> extra{"--no-huge", "-m", std::to_string(mb)};
       for (const auto& e : cfg.extra) {
         if (e != "--no-huge" && e != std::to_string(cfg.no_huge_mb) && e != "-m")
           extra.push_back(e);

@@ -54,11 +54,15 @@ struct Switch {
 const OtherConfig kLegacySeed{
     {"dpdk-init", "true"}, {"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "1024,0"}};
 
-uint64_t DefaultPortPoolBytes() {
-  PortSpec p;
-  PortBuffers b = BuffersForPort(p);
-  return PoolBytes(b.mbufs(), b.data_room);
-}
+// The pool of a default port (MTU 1500, one rx and one tx queue of 2048, one PMD), worked out
+// by hand from the documented formula (docs/memory.md; FormulaMatchesDocumentedNumbers pins
+// the pieces), not with PoolBytes(), which the simulated backend itself uses:
+//   buffers 16384 (margin) + 2048 + 2048 + 32 + 256 * 3 / 2 = 20896 of 64 + 2304 = 2368 bytes;
+//   885 per 2 MB page: 23 full pages + 541 = 48234496 + 1281088;
+//   ring 128 + 8 * 32768 (next power of two above 20896); caches 256 + 128 * 8256.
+// numavs-mem shows the same: "memzone MP_vsmp0_n0_2176: 50834880 bytes".
+constexpr uint64_t kDefaultPortPoolBytes = 50834880;
+uint64_t DefaultPortPoolBytes() { return kDefaultPortPoolBytes; }
 
 TEST(Planner, FormulaMatchesDocumentedNumbers) {
   EXPECT_EQ(DataRoomForMtu(1500), 2176u);                 // ROUND_UP(1526, 1024) + 128
@@ -292,6 +296,28 @@ TEST(SeedScenario, SocketLimitAndNoHugeFixes) {
       << n.error().message;
   EXPECT_NE(n.error().message.find("dpdk-extra=\"--no-huge -m 128 --no-pci\""), std::string::npos)
       << n.error().message;
+
+  // A device on node 1: no -m helps (the no-hugepage heap is node 0's); the fix is to
+  // allow remote memory, and it applies without a restart.
+  Switch nh1 = Switch::Make("two-node", {{"dpdk-extra", "--no-huge -m 512"}});
+  auto n1 = nh1.reg->Attach(nh1.Port("dpdk0", "0000:81:00.1"));
+  ASSERT_FALSE(n1.ok());
+  EXPECT_NE(n1.error().message.find("with --no-huge DPDK has memory on NUMA node 0 only "
+                                    "(dpdk-extra -m 512), none on node 1; run: ovs-vsctl set "
+                                    "Open_vSwitch . other_config:numa-fallback=\"remote\""),
+            std::string::npos)
+      << n1.error().message;
+  EXPECT_FALSE(n1.error().restart_needed);
+  Switch nh1r =
+      Switch::Make("two-node", {{"dpdk-extra", "--no-huge -m 512"}, {"numa-fallback", "remote"}});
+  auto r1 = nh1r.reg->Attach(nh1r.Port("dpdk0", "0000:81:00.1"));
+  ASSERT_TRUE(r1.ok());
+  // Its status names the way to local memory: hugepages (dpdk-extra without --no-huge).
+  EXPECT_NE(
+      r1.value().status.find("to use local memory: ovs-vsctl remove Open_vSwitch . other_config "
+                             "dpdk-extra"),
+      std::string::npos)
+      << r1.value().status;
 }
 
 TEST(Sharing, SameNodeAndMtuShareOnePool) {

@@ -118,17 +118,27 @@ std::string MemoryReportText(const Json& r) {
       r["backend"].get<std::string>(), r["memory_mode"].get<std::string>(),
       r["socket_mem"].get<std::string>(), r["socket_limit"].get<std::string>(),
       r["numa_fallback"].get<std::string>());
+  // With --no-huge DPDK's heap is ordinary process memory: the host's
+  // hugepages are shown for what they are, not as DPDK's.
+  const bool no_huge = r["memory_mode"] == "no-huge";
+  if (no_huge) {
+    out +=
+        "DPDK runs without hugepages (dpdk-extra --no-huge): its memory is ordinary process "
+        "memory; the host's hugepages below are not used by DPDK\n";
+  }
   for (const Json& n : r["nodes"]) {
     out += fmt::format("NUMA node {}: cpus {}\n", n["node"].get<int>(),
                        CpuRanges(n["cpus"].get<std::vector<int>>()));
-    if (n["hugepages"].empty()) out += "  hugepages: none\n";
+    const char* whose = no_huge ? "host hugepages (not DPDK's)" : "hugepages";
+    if (n["hugepages"].empty()) out += fmt::format("  {}: none\n", whose);
     for (const Json& h : n["hugepages"]) {
-      out += fmt::format("  hugepages {} kB: {} total, {} free\n", h["page_kb"].get<uint64_t>(),
+      out += fmt::format("  {} {} kB: {} total, {} free\n", whose, h["page_kb"].get<uint64_t>(),
                          h["total"].get<uint64_t>(), h["free"].get<uint64_t>());
     }
     const Json& d = n["dpdk"];
     out += fmt::format(
-        "  DPDK holds {} ({}), can still give {}\n", Mb(d["held_bytes"].get<uint64_t>()),
+        "  DPDK holds {}{} ({}), can still give {}\n", Mb(d["held_bytes"].get<uint64_t>()),
+        no_huge ? " of ordinary memory" : "",
         d["grows"].get<bool>()
             ? (d["limit_bytes"].get<uint64_t>()
                    ? fmt::format("dynamic, limit {}", Mb(d["limit_bytes"].get<uint64_t>()))
@@ -204,11 +214,15 @@ Json PreflightJson(const PoolRegistry& reg, const PortSpec& port) {
     HeapStats h = HeapOf(snap, n.id);
     uint64_t add = n.id == port.node ? pv.new_pool_bytes : 0;
     uint64_t avail = Available(reg, snap, n.id, h);
+    // Like with like: what the pools need (those there and the new one)
+    // against what they can have (what the pools hold and what DPDK can
+    // still give).
     Json j = {{"node", n.id},
               {"pools_bytes", pool_bytes[n.id]},
               {"new_bytes", add},
               {"needed_bytes", pool_bytes[n.id] + add},
-              {"available_bytes", avail},
+              {"can_give_bytes", avail},
+              {"available_bytes", pool_bytes[n.id] + avail},
               {"fits", add <= avail}};
     if (add > avail) {
       fits = false;
@@ -243,11 +257,13 @@ std::string PreflightText(const Json& p) {
     out += fmt::format("  joins existing pool {}\n", p["joins_pool"].get<std::string>());
   }
   for (const Json& n : p["nodes"]) {
-    out += fmt::format("  node {}: pools {} + new {} = {} needed, {} available{}\n",
-                       n["node"].get<int>(), Mb(n["pools_bytes"].get<uint64_t>()),
-                       Mb(n["new_bytes"].get<uint64_t>()), Mb(n["needed_bytes"].get<uint64_t>()),
-                       Mb(n["available_bytes"].get<uint64_t>()),
-                       n["fits"].get<bool>() ? "" : " -- SHORT");
+    out += fmt::format(
+        "  node {}: pools {} + new {} = {} needed, {} available (pools {} + DPDK can still give "
+        "{}){}\n",
+        n["node"].get<int>(), Mb(n["pools_bytes"].get<uint64_t>()),
+        Mb(n["new_bytes"].get<uint64_t>()), Mb(n["needed_bytes"].get<uint64_t>()),
+        Mb(n["available_bytes"].get<uint64_t>()), Mb(n["pools_bytes"].get<uint64_t>()),
+        Mb(n["can_give_bytes"].get<uint64_t>()), n["fits"].get<bool>() ? "" : " -- SHORT");
     if (!n["fits"].get<bool>()) {
       out += fmt::format("    {}\n    run: {}{}\n", n["had"].get<std::string>(),
                          n["fix"].get<std::string>(),

@@ -151,5 +151,50 @@ TEST(Preflight, DynamicNoHugepagesPointsAtSysfs) {
   EXPECT_FALSE(p["nodes"][1]["restart_needed"].get<bool>());
 }
 
+TEST(Preflight, ComparesLikeWithLike) {
+  // Pools that exist count on both sides: needed = pools + new, available =
+  // pools + what DPDK can still give, so "fits" follows from the figures.
+  Fixture f("two-node", {{"dpdk-extra", "--legacy-mem"}, {"dpdk-socket-mem", "512,512"}});
+  ASSERT_TRUE(f.reg->Attach(Port("p0", 1, 9000)).ok());
+  Json p = PreflightJson(*f.reg, Port("p1", 1, 4000));
+  const Json& n = p["nodes"][1];
+  uint64_t pools = n["pools_bytes"], add = n["new_bytes"], can_give = n["can_give_bytes"];
+  ASSERT_GT(pools, 0u);
+  EXPECT_EQ(n["needed_bytes"].get<uint64_t>(), pools + add);
+  EXPECT_EQ(n["available_bytes"].get<uint64_t>(), pools + can_give);
+  EXPECT_LE(can_give, 512ull << 20);  // free in the fixed 512 MB: the pools' share excluded
+  EXPECT_TRUE(n["fits"].get<bool>());
+  EXPECT_LE(n["needed_bytes"].get<uint64_t>(), n["available_bytes"].get<uint64_t>());
+  std::string text = PreflightText(p);
+  EXPECT_NE(text.find(fmt::format("node 1: pools {} + new {} = {} needed, {} available (pools {} + "
+                                  "DPDK can still give {})\n",
+                                  Mb(pools), Mb(add), Mb(pools + add), Mb(pools + can_give),
+                                  Mb(pools), Mb(can_give))),
+            std::string::npos)
+      << text;
+  // A port that does not fit: needed above available, on the same basis.
+  Json big = PreflightJson(*f.reg, Port("p2", 1, 65000));
+  const Json& b = big["nodes"][1];
+  EXPECT_FALSE(b["fits"].get<bool>());
+  EXPECT_GT(b["needed_bytes"].get<uint64_t>(), b["available_bytes"].get<uint64_t>());
+}
+
+TEST(MemoryReport, NoHugeSaysDpdkRunsWithoutHugepages) {
+  Fixture f("two-node", {{"dpdk-extra", "--no-huge -m 512"}});
+  ASSERT_TRUE(f.reg->Attach(Port("p0", 0)).ok());
+  std::string text = MemoryReportText(MemoryReportJson(*f.reg));
+  EXPECT_NE(text.find("DPDK runs without hugepages"), std::string::npos) << text;
+  EXPECT_NE(text.find("host hugepages (not DPDK's) 2048 kB: 512 total, 512 free"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("DPDK holds 512 MB of ordinary memory"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\n  hugepages "), std::string::npos) << text;
+  // With hugepages the lines are the hugepages DPDK draws from.
+  Fixture g("two-node", {});
+  std::string huge = MemoryReportText(MemoryReportJson(*g.reg));
+  EXPECT_EQ(huge.find("without hugepages"), std::string::npos) << huge;
+  EXPECT_NE(huge.find("\n  hugepages 2048 kB: 512 total"), std::string::npos) << huge;
+}
+
 }  // namespace
 }  // namespace vs::numa

@@ -14,12 +14,14 @@ std::vector<ovsdb::client::TableSpec> MonitoredTables() {
   return {
       {"Open_vSwitch",
        {"bridges", "next_cfg", "cur_cfg", "other_config", "dpdk_initialized", "dpdk_version",
-        "iface_types", "datapath_types", "ovs_version"}},
-      {"Bridge", {"name", "datapath_type", "ports", "other_config"}},
+        "iface_types", "datapath_types", "ovs_version", "datapaths"}},
+      {"Bridge",
+       {"name", "datapath_type", "ports", "other_config", "datapath_id", "datapath_version"}},
       {"Port", {"name", "interfaces", "tag", "trunks", "vlan_mode"}},
       {"Interface",
        {"name", "type", "options", "mtu_request", "ofport_request", "ofport", "error", "status",
-        "admin_state", "link_state", "mtu", "statistics"}},
+        "admin_state", "link_state", "mtu", "statistics", "mac_in_use"}},
+      {"Datapath", {"capabilities"}},
   };
 }
 

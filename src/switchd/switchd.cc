@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "netdev/registry.h"
 #include "numa/appctl.h"
+#include "switchd/identity.h"
 
 namespace vs::switchd {
 namespace {
@@ -353,12 +354,14 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     bool dpdk_up = ctx_.dpdk_ready();
     if (GetBool(row, "dpdk_initialized") != dpdk_up || !row.contains("dpdk_initialized"))
       set["dpdk_initialized"] = dpdk_up;
-    std::string version = dpdk_up ? ctx_.version() : "";
+    // As ovs-vswitchd: the DPDK version from the start, before DPDK is initialised.
+    std::string version = ctx_.version();
     if (GetString(row, "dpdk_version") != version) set["dpdk_version"] = OptionalString(version);
     if (!set.empty())
       ops.push_back({{"op", "update"}, {"table", "Open_vSwitch"},
                      {"where", WhereUuid(cfg.ovs_uuid)}, {"row", std::move(set)}});
   }
+  AppendIdentityOps(idl_, cfg, bridges_, &ops);
   return ops;
 }
 
@@ -398,6 +401,7 @@ Result<std::string> WithNewline(Result<std::string> r) {
 
 void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
   ctl_ = &ctl;
+  RegisterOvsCommands(ctl);
   ctl.Register("dpif/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
                  return ShowText();
                }));

@@ -55,6 +55,9 @@ class Switchd {
   // Errors: EINVAL (bad remote), ENOMEM (datapath).
   Status Start();
   void RegisterCommands(ctl::UnixctlServer& ctl);
+  // OVS's names for what users know (ofproto/list, dpif/dump-flows, dpdk/lcore-list):
+  // ovs_appctl.cc. Called by RegisterCommands.
+  void RegisterOvsCommands(ctl::UnixctlServer& ctl);
 
   // Text of dpif/show: bridges, their interfaces, ofports and state.
   std::string ShowText() const;

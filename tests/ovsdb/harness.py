@@ -18,8 +18,16 @@ Schema: env NUMAVS_SCHEMA, else <repo>/schema/vswitch.ovsschema if present,
 else the installed /usr/share/openvswitch/vswitch.ovsschema (used at run time
 only).
 
-Log check (STYLE T4): Server.check_log(allow=[regex, ...]) fails on any WARN,
-ERR or EMER line of numavs-db's log that no allow-list regex matches.
+Log check (STYLE T4, as OVS's OVS_VSWITCHD_STOP(["/pattern/d"])): every
+WARN, ERR or EMER line of a numavs daemon's log fails the test unless a regex
+of the test's allow-list matches it; each allow-list entry says why it is
+legitimate. Server(..., log_allow=[...]) checks numavs-db's log when a `with`
+block ends normally; Server.check_log(allow=...) checks it at any point;
+switchd/system.py checks numavs-db's and numavs-switchd's logs the same way
+(unexpected_log_lines() below is the one implementation).
+
+Waiting: wait_until(cond, what, timeout) polls a condition with a deadline;
+tests never sleep to let something happen.
 
 Exit code SKIP (77) tells CTest the test was skipped (OVS tools missing).
 """
@@ -48,6 +56,31 @@ _live_servers = []
 
 def log(msg):
     print(msg, flush=True)
+
+
+def wait_until(cond, what, timeout=10.0, interval=0.02):
+    """Polls cond() until it returns a true value, which is returned; raises
+    AssertionError naming `what` if that does not happen within timeout s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            raise AssertionError("%s did not happen within %.1f s" % (what, timeout))
+        time.sleep(interval)
+
+
+LOG_LEVELS = ("WARN", "ERR", "EMER")
+
+
+def unexpected_log_lines(text, allow=(), levels=LOG_LEVELS):
+    """Lines of a vlog text (`...|module|LEVEL|message`) at one of `levels`
+    that no regex of `allow` matches (re.search)."""
+    pat = re.compile(r"\|(%s)\|" % "|".join(levels))
+    regs = [re.compile(a) for a in allow]
+    return [line for line in text.splitlines()
+            if pat.search(line) and not any(r.search(line) for r in regs)]
 
 
 def skip(reason):
@@ -110,9 +143,10 @@ def client_env(tmpdir):
 class Server:
     """One database server process in a private temp dir."""
 
-    def __init__(self, kind, numavs_bin=None, schema=None, tmpdir=None, name="db", args=()):
+    def __init__(self, kind, numavs_bin=None, schema=None, tmpdir=None, name="db", args=(), log_allow=()):
         assert kind in ("numavs", "ovsdb-server"), kind
         self.kind = kind
+        self.log_allow = list(log_allow)  # regexes of WARN/ERR lines this test expects
         self.args = list(args)  # given to every start()
         self.numavs_bin = numavs_bin or default_numavs_bin()
         self.schema = schema or schema_path()
@@ -227,6 +261,7 @@ class Server:
                 rc = self.stop()
                 if rc not in (0, None) and self.kind == "numavs":
                     raise AssertionError("numavs-db exited with %s on 'ovs-appctl exit'" % rc)
+                self.check_log()
             elif os.environ.get("NUMAVS_KEEP_TMP") == "1":
                 log("keeping %s" % self.tmp)
         finally:
@@ -258,21 +293,21 @@ class Server:
                 for line in lines:
                     log("  " + line)
 
-    def log_lines(self, levels=("WARN", "ERR", "EMER"), console=True):
+    def log_lines(self, levels=LOG_LEVELS, console=True):
         """vlog lines of the given levels in the log file (then the console's)."""
-        pat = re.compile(r"\|(%s)\|" % "|".join(levels))
         text = self.read_log() + ("\n" + self.read_console() if console else "")
-        return [line for line in text.splitlines() if pat.search(line)]
+        return unexpected_log_lines(text, (), levels)
 
     def check_log(self, allow=(), kinds=("numavs",)):
-        """STYLE T4: fails on any WARN/ERR/EMER line not matched by an allow regex.
+        """STYLE T4: fails on any WARN/ERR/EMER line of the log and console
+        that neither self.log_allow nor `allow` matches.
 
         Only checks the kinds listed (by default numavs-db only: ovsdb-server's
         own warnings are not ours to judge)."""
         if self.kind not in kinds:
             return []
-        regs = [re.compile(a) for a in allow]
-        bad = [line for line in self.log_lines() if not any(r.search(line) for r in regs)]
+        text = self.read_log() + "\n" + self.read_console()
+        bad = unexpected_log_lines(text, self.log_allow + list(allow))
         if bad:
             raise AssertionError("unexpected WARN/ERR lines in %s log:\n  %s" % (self.kind, "\n  ".join(bad)))
         return bad

@@ -5,6 +5,13 @@ peers sit in the switch's namespace, ready to become net_af_packet ports.
 
 Everything it creates (namespaces, run directory, the EAL's runtime directory)
 is removed by close(), and the daemons are stopped through the launcher.
+
+Every command's exit status is checked (check=True raises AssertionError on a
+non-zero status); a test that expects a failure passes check=False and
+asserts the status itself. stop(f) stops the daemons and fails the test on any
+WARN/ERR/EMER line of numavs-db's or numavs-switchd's log that the test's
+log_allow list (System(bindir, log_allow=[...]), each entry with its reason)
+does not match: harness.unexpected_log_lines, as OVS's OVS_VSWITCHD_STOP.
 """
 import os
 import subprocess
@@ -16,11 +23,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import harness  # noqa: E402
 
 
-def sh(*cmd, check=True, timeout=30):
-    r = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout)
+def run(argv, env=None, check=True, timeout=30):
+    """subprocess.run with output captured; with check, a non-zero status raises."""
+    r = subprocess.run(list(argv), env=env, capture_output=True, text=True, timeout=timeout)
     if check and r.returncode != 0:
-        raise AssertionError("%s: rc=%d %s%s" % (" ".join(cmd), r.returncode, r.stdout, r.stderr))
+        raise AssertionError("%s: rc=%d\nstdout: %s\nstderr: %s" % (" ".join(argv), r.returncode, r.stdout,
+                                                                    r.stderr))
     return r
+
+
+def sh(*cmd, check=True, timeout=30):
+    return run(cmd, check=check, timeout=timeout)
 
 
 def bindir_from_argv():
@@ -30,8 +43,10 @@ def bindir_from_argv():
 
 
 class System:
-    def __init__(self, bindir):
+    def __init__(self, bindir, log_allow=()):
         self.bindir = bindir
+        self.log_allow = list(log_allow)  # regexes of WARN/ERR lines the test expects, each with why
+        self.stopped = False
         self.tag = uuid.uuid4().hex[:6]
         self.tmp = tempfile.mkdtemp(prefix="numavs-sys-")
         self.netns = "numavs-sw-" + self.tag
@@ -41,34 +56,48 @@ class System:
         self.prefix = None     # EAL --file-prefix of start_dpdk()
         subprocess.run(["ip", "netns", "add", self.netns], check=True)
 
-    def launcher(self, *args):
-        return subprocess.run(["ip", "netns", "exec", self.netns, os.path.join(self.bindir, "numavs")]
-                              + list(args), env=self.env, capture_output=True, text=True, timeout=60)
+    def launcher(self, *args, check=True):
+        return run(["ip", "netns", "exec", self.netns, os.path.join(self.bindir, "numavs")] + list(args),
+                   env=self.env, check=check, timeout=60)
 
-    def vsctl(self, *args):
-        return subprocess.run(["ovs-vsctl", "--timeout=15"] + list(args), env=self.env,
-                              capture_output=True, text=True, timeout=30)
+    def vsctl(self, *args, check=True):
+        return run(["ovs-vsctl", "--timeout=15"] + list(args), env=self.env, check=check)
 
     def get(self, *args):
         return self.vsctl("--no-wait", "get", *args).stdout.strip()
 
-    def appctl(self, *args):
-        return subprocess.run(["ovs-appctl", "-t", "numavs-switchd"] + list(args), env=self.env,
-                              capture_output=True, text=True, timeout=20)
+    def appctl(self, *args, check=True):
+        return run(["ovs-appctl", "-t", "numavs-switchd"] + list(args), env=self.env, check=check, timeout=20)
 
-    def ofctl(self, *args):
-        return subprocess.run([os.path.join(self.bindir, "numavs-ofctl")] + list(args), env=self.env,
-                              capture_output=True, text=True, timeout=20)
+    def ofctl(self, *args, check=True):
+        return run([os.path.join(self.bindir, "numavs-ofctl")] + list(args), env=self.env, check=check,
+                   timeout=20)
 
     def switchd_alive(self):
-        return self.launcher("status").stdout.count("is running") == 2
+        r = self.launcher("status", check=False)  # status 0: both running, 3: not
+        if r.returncode not in (0, 3):
+            raise AssertionError("numavs status: rc=%d %s%s" % (r.returncode, r.stdout, r.stderr))
+        return r.returncode == 0 and r.stdout.count("is running") == 2
 
-    def log(self):
+    def read(self, name):
         try:
-            with open(os.path.join(self.tmp, "numavs-switchd.log")) as f:
+            with open(os.path.join(self.tmp, name)) as f:
                 return f.read()
         except OSError:
             return ""
+
+    def log(self):
+        return self.read("numavs-switchd.log")
+
+    def stop(self, f):
+        """Stops the daemons through the launcher and checks their logs (see
+        the module's doc); failures are recorded in f (harness.Failures)."""
+        r = self.launcher("stop", check=False)
+        self.stopped = True
+        f.check(r.returncode == 0, "numavs stop: rc=%d %s%s" % (r.returncode, r.stdout, r.stderr))
+        for daemon in ("numavs-db", "numavs-switchd"):
+            for line in harness.unexpected_log_lines(self.read(daemon + ".log"), self.log_allow):
+                f.check(False, "%s log: unexpected %s" % (daemon, line))
 
     def add_hosts(self):
         """Hosts a (10.0.0.1) and b (10.0.0.2), each behind a veth whose peer is in
@@ -92,9 +121,7 @@ class System:
     def start_dpdk(self):
         """Starts the daemons and DPDK (no hugepages, a private file prefix)."""
         self.prefix = "numavs-" + self.tag
-        r = self.launcher("start")
-        if r.returncode != 0:
-            raise AssertionError("numavs start: %s%s" % (r.stdout, r.stderr))
+        self.launcher("start")
         self.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
                    'other_config:dpdk-extra="--no-huge -m 512 --no-pci --file-prefix=%s"' % self.prefix)
 
@@ -107,7 +134,8 @@ class System:
                 for i, peer in enumerate(self.peers)]
 
     def close(self):
-        self.launcher("stop")
+        if not self.stopped:
+            self.launcher("stop", check=False)
         for ns in self.hosts + [self.netns]:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
         subprocess.run(["rm", "-rf", self.tmp])

@@ -13,7 +13,6 @@ stopping the daemon removes the EAL's runtime directory.
 """
 import os
 import struct
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -22,6 +21,16 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 from system import System, bindir_from_argv  # noqa: E402
 
+# WARN/ERR lines this test provokes on purpose (see harness.unexpected_log_lines).
+LOG_ALLOW = [
+    # The port "bad" names a vdev that does not exist.
+    r"\|bridge\|WARN\|bridge br0: could not open network device bad: DPDK could not attach \"net_bogus0\"",
+    # q0 is added with n_rxq=0 (then fixed).
+    r"\|bridge\|WARN\|bridge br0: q0: options:n_rxq=\"0\" is invalid",
+    # "dup" names the device n0b already holds.
+    r"\|bridge\|WARN\|bridge br0: could not open network device dup: \"net_null0\" is already in use",
+]
+
 
 def main():
     harness.require_ovs_tools()
@@ -29,7 +38,7 @@ def main():
         harness.skip("needs root for network namespaces and the EAL")
     bindir = bindir_from_argv()
     f = harness.Failures()
-    s = System(bindir)
+    s = System(bindir, log_allow=LOG_ALLOW)
     try:
         s.start_dpdk()
         prefix = s.prefix
@@ -77,14 +86,10 @@ def main():
         f.check(r.returncode == 0 and r.stderr == "", "net_pcap infinite_rx with 30000 packets: %r" % r.stderr)
         f.check(s.switchd_alive(), "numavs-switchd must survive a preloading pcap device")
         s.vsctl("del-port", "pc")
-        mem = subprocess.run(["ovs-appctl", "-t", "numavs-switchd", "memory/show"], env=s.env,
-                             capture_output=True, text=True, timeout=20)
+        mem = s.appctl("memory/show")
         f.check("ports: " in mem.stdout and "r0" in mem.stdout, "memory/show: %r" % mem.stdout[-300:])
-        s.launcher("stop")
+        s.stop(f)
         f.check(not os.path.exists("/var/run/dpdk/" + prefix), "EAL runtime dir left behind")
-        for line in s.log().splitlines():
-            if "|EMER|" in line or "|ERR|" in line:
-                f.check(False, line)
     finally:
         s.close()
     f.finish("switchd_dpdk_ports")

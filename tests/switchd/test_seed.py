@@ -17,7 +17,6 @@ dynamic: the same commands with DPDK's default dynamic memory bring the port
   test_seed.py --bindir DIR   (numavs, numavs-db, numavs-switchd, numavs-vsctl)
 """
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,9 +31,26 @@ SEED_ERROR = ('could not allocate 49 MB of packet buffers on NUMA node 1 for dpd
               'Open_vSwitch . other_config:dpdk-socket-mem="1024,1024" (then restart numavs-switchd)')
 
 
+# WARN/ERR lines each scenario provokes on purpose (see harness.unexpected_log_lines).
+SEED_ERROR_RE = r"could not allocate 49 MB of packet buffers on NUMA node 1 for dpdk0: node 1 has 0 MB reserved"
+LOG_ALLOW = {
+    "legacy": [
+        # The seed's failure, which the scenario reproduces: the pool registry's error and the
+        # bridge's report of it, when the port is added and when the configuration changes
+        # before the restart.
+        r"\|numa_pool\|ERR\|" + SEED_ERROR_RE,
+        r"\|bridge\|WARN\|bridge br2: " + SEED_ERROR_RE,
+        # The fix the error asks for needs the restart the scenario then does.
+        r"\|netdev_dpdk\|WARN\|dpdk-socket-mem changed from \"1024,0\" to \"1024,1024\"; it takes effect when "
+        r"numavs-switchd restarts",
+    ],
+    "dynamic": [],  # the port comes up at once: nothing may warn
+}
+
+
 def scenario(f, bindir, legacy):
     kind = "legacy" if legacy else "dynamic"
-    s = System(bindir)
+    s = System(bindir, log_allow=LOG_ALLOW[kind])
     try:
         r = s.launcher("start", "--sysfs-root=" + FIXTURE)
         f.check(r.returncode == 0, "%s: numavs start: %s%s" % (kind, r.stdout, r.stderr))
@@ -69,13 +85,10 @@ def scenario(f, bindir, legacy):
         f.check(s.get("Interface", "dpdk0", "ofport") not in ("-1", "[]"), "%s: port has an ofport" % kind)
         f.eq(s.get("Interface", "dpdk0", "status:numa_id"), '"1"', "%s: port on NUMA node 1" % kind)
         f.eq(s.get("Interface", "dpdk0", "status:mempool_numa_id"), '"1"', "%s: pool on NUMA node 1" % kind)
-        mem = subprocess.run(["ovs-appctl", "-t", "numavs-switchd", "memory/show"], env=s.env,
-                             capture_output=True, text=True, timeout=20)
+        mem = s.appctl("memory/show")
         f.check("ports: dpdk0" in mem.stdout and "NUMA node 1" in mem.stdout,
                 "%s: memory/show should list the pool of dpdk0: %r" % (kind, mem.stdout))
-        for line in s.log().splitlines():
-            if "|EMER|" in line:
-                f.check(False, "%s: %s" % (kind, line))
+        s.stop(f)
     finally:
         s.close()
 

@@ -123,7 +123,9 @@ void Idl::OnConnected(jsonrpc::Connection::Socket sock) {
                  if (alive.lock()) OnMessage(std::move(msg));
                },
                [this, alive](jsonrpc::Connection&, const std::string& why) {
-                 if (alive.lock()) OnClosed(why);
+                 // Not from ~Idl() (which clears *alive_ and then closes): no "reconnecting"
+                 // warning, no reconnect timer, on an object being destroyed.
+                 if (auto a = alive.lock(); a && *a) OnClosed(why);
                });
   Json requests = Json::object();
   for (const TableSpec& t : spec_) requests[t.table] = {{"columns", t.columns}};

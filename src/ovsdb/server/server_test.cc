@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 
 #include "jsonrpc/client.h"
+#include "jsonrpc/framer.h"
+#include "ovsdb/storage/direct_io_testing.h"
 
 namespace vs::ovsdb::server {
 namespace {
@@ -176,7 +178,12 @@ TEST_F(ServerTest, WaitWithTimeoutBlocksUntilAnotherClientCommits) {
   ASSERT_TRUE(r[0].contains("uuid"));
   auto b = Connect();
   std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // Commit once a's wait is blocked in the server (not after a guessed delay).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (OnServerThread([this] { return server_->stats().blocked; }) == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling, with a deadline
+    }
     Transact(*b, Json::parse(R"([{"op":"update","table":"Root","where":[],"row":{"counter":5}}])"));
   });
   auto t0 = std::chrono::steady_clock::now();
@@ -303,36 +310,70 @@ TEST_F(ServerTest, AckBeforeSyncAcknowledgesWrittenCommitsAndDurableOnesAfterThe
 }
 
 // Written commits are synced in the background, background_sync_after after
-// the first of them, in one sync.
+// the first of them, in one sync. Made independent of the machine's speed: the
+// server's loop is held while the client writes all five transactions in one
+// write(), so the server reads and commits them in one turn of its loop, before
+// the sync's timer can be armed; the timer cannot fire before the window after
+// t0 (taken before the loop is released) has passed.
 TEST_F(ServerTest, AckBeforeSyncSyncsInTheBackground) {
   Stop();
   ServerOptions o;
   o.ack_before_sync = true;
-  o.background_sync_after = std::chrono::milliseconds(200);
+  o.background_sync_after = std::chrono::milliseconds(500);
   Start(o, false);
-  auto c = Connect();
-  auto t0 = std::chrono::steady_clock::now();
-  Json r = Transact(*c, Json::parse(R"([{"op":"insert","table":"Root","row":{"counter":0}}])"));
-  ASSERT_TRUE(r[0].contains("uuid")) << r.dump();
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_.c_str());
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  jsonrpc::Framer framer;
+  std::vector<Json> replies;
+  auto read_replies = [&](size_t n) {
+    char buf[4096];
+    while (replies.size() < n) {
+      ssize_t got = read(fd, buf, sizeof buf);
+      if (got <= 0) return;
+      framer.Feed(std::string_view(buf, static_cast<size_t>(got)));
+      while (auto text = framer.Next()) replies.push_back(Json::parse(*text));
+    }
+  };
+  auto send = [&](const std::string& text) {
+    return write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  };
+  timeval tv{10, 0};  // a lost reply fails the test instead of hanging it
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  // One round trip: the server has accepted this connection.
+  ASSERT_TRUE(send(R"({"id":0,"method":"echo","params":[]})"));
+  read_replies(1);
+  ASSERT_EQ(replies.size(), 1u);
+  std::string five = R"({"id":1,"method":"transact","params":["Test",{"op":"insert","table":"Root","row":{"counter":0}}]})";
   for (int i = 1; i < 5; i++) {
-    r = Transact(*c, Json::parse(fmt::format(R"([{{"op":"update","table":"Root","where":[],"row":{{"counter":{}}}}}])", i)));
-    ASSERT_EQ(r[0]["count"], 1) << r.dump();
+    five += fmt::format(R"({{"id":{},"method":"transact","params":["Test",{{"op":"update","table":"Root",)"
+                        R"("where":[],"row":{{"counter":{}}}}}]}})", i + 1, i);
   }
-  auto written = std::chrono::steady_clock::now() - t0;  // every commit written by then
-  uint64_t flushes = Flushes();
-  // Read before 150 ms had passed (the sync is due 200 ms after the first write):
-  if (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(150)) {
-    EXPECT_EQ(flushes, 0u);
-  }
+  std::promise<void> held, release;
+  asio::post(*io_, [&] {
+    held.set_value();
+    release.get_future().wait();
+  });
+  held.get_future().wait();
+  ASSERT_TRUE(send(five));
+  auto t0 = std::chrono::steady_clock::now();
+  release.set_value();
+  read_replies(6);
+  ASSERT_EQ(replies.size(), 6u);
+  for (size_t i = 1; i < 6; i++) EXPECT_TRUE(replies[i]["error"].is_null()) << replies[i].dump();
+  EXPECT_TRUE(replies[1]["result"][0].contains("uuid")) << replies[1].dump();
+  for (size_t i = 2; i < 6; i++) EXPECT_EQ(replies[i]["result"][0]["count"], 1) << replies[i].dump();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (Flushes() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling, with a deadline
   }
-  if (written < std::chrono::milliseconds(150)) {
-    EXPECT_EQ(Flushes(), 1u);  // one sync for all five
-  } else {
-    EXPECT_GE(Flushes(), 1u);  // a slow machine: the first sync may have come between them
-  }
+  auto synced = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(Flushes(), 1u);  // one sync for all five
+  EXPECT_GE(synced, o.background_sync_after);  // not before the window passed
+  close(fd);
 }
 
 // The mode needs page-cache logs: a direct write is itself a sync.
@@ -341,7 +382,7 @@ TEST_F(ServerTest, AckBeforeSyncRefusesDirectLogs) {
   asio::io_context io;
   auto db = LoadDatabase(db_path_, /*direct_io=*/true);
   ASSERT_TRUE(db.ok()) << db.status().message();
-  if (!db->log->direct()) GTEST_SKIP() << "this file system refuses O_DIRECT";
+  VS_REQUIRE_DIRECT_IO(db->log->direct(), db_path_);
   std::vector<LoadedDb> dbs;
   dbs.push_back(std::move(*db));
   ServerOptions o;
