@@ -1,14 +1,14 @@
 #include "netdev/vhost.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
+#include <fmt/format.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 #include <rte_vhost.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -17,8 +17,6 @@
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "base/log.h"
 #include "numa/dpdk_backend.h"
@@ -60,11 +58,11 @@ Result<uint32_t> TxRetriesOption(const Config& cfg) {
   char* end = nullptr;
   unsigned long v = strtoul(it->second.c_str(), &end, 10);
   if (it->second.empty() || *end != '\0' || it->second[0] == '-' || v > kMaxTxRetries) {
-    return Status(EINVAL, fmt::format("could not open network device {}: options:tx-retries-max="
-                                      "\"{}\" is invalid (0 to {}); run: ovs-vsctl set Interface "
-                                      "{} options:tx-retries-max={}",
-                                      cfg.name, it->second, kMaxTxRetries, cfg.name,
-                                      kDefaultTxRetries));
+    return Status(EINVAL,
+                  fmt::format("could not open network device {}: options:tx-retries-max="
+                              "\"{}\" is invalid (0 to {}); run: ovs-vsctl set Interface "
+                              "{} options:tx-retries-max={}",
+                              cfg.name, it->second, kMaxTxRetries, cfg.name, kDefaultTxRetries));
   }
   return static_cast<uint32_t>(v);
 }
@@ -131,7 +129,8 @@ Result<std::string> ServerSocketPath(const Context& ctx, const Config& cfg) {
   }
   if (cfg.name.find('/') != std::string::npos)
     return Status(EINVAL, fmt::format("could not open network device {}: a dpdkvhostuser "
-                                      "interface name may not contain '/'", cfg.name));
+                                      "interface name may not contain '/'",
+                                      cfg.name));
   std::string path = dir + "/" + cfg.name;
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
     return Status(ENAMETOOLONG, fmt::format("could not open network device {}: the socket path "
@@ -215,8 +214,7 @@ class VhostClient : public Netdev {
     auto path = cfg.options.find("vhost-server-path");
     auto retries = TxRetriesOption(cfg);
     bool same_path = server_ || (path != cfg.options.end() && path->second == path_);
-    if (!same_path || RequestedMtu(cfg) != spec_.mtu ||
-        !retries.ok())
+    if (!same_path || RequestedMtu(cfg) != spec_.mtu || !retries.ok())
       return false;  // reopen (and report the error, if any)
     tx_retries_max_.store(*retries, std::memory_order_relaxed);
     return true;
@@ -264,8 +262,8 @@ class VhostClient : public Netdev {
   std::atomic<uint32_t> tx_retries_max_;
   numa::PortSpec spec_;  // spec_.node: the port's node
   numa::Assignment a_;
-  rte_mempool* mp_;      // changed only with PMDs stopped
-  std::string how_;      // how spec_.node was decided
+  rte_mempool* mp_;           // changed only with PMDs stopped
+  std::string how_;           // how spec_.node was decided
   std::atomic<int> vid_{-1};  // what PMDs use (see vhost.h)
   std::atomic<bool> closing_{false};
   bool registered_ = false;  // with librte_vhost
@@ -310,13 +308,14 @@ Status VhostClient::Start() {
         it->second->OnNewDevice(vid);
         return 0;
       },
-      .destroy_device = [](int vid) {
-        char path[PATH_MAX];
-        if (rte_vhost_get_ifname(vid, path, sizeof path) != 0) return;
-        std::lock_guard<std::mutex> l(g_mu);
-        auto it = Devices().find(path);
-        if (it != Devices().end()) it->second->OnDestroyDevice();
-      },
+      .destroy_device =
+          [](int vid) {
+            char path[PATH_MAX];
+            if (rte_vhost_get_ifname(vid, path, sizeof path) != 0) return;
+            std::lock_guard<std::mutex> l(g_mu);
+            auto it = Devices().find(path);
+            if (it != Devices().end()) it->second->OnDestroyDevice();
+          },
       .vring_state_changed = [](int vid, uint16_t vring, int enable) -> int {
         char path[PATH_MAX];
         if (rte_vhost_get_ifname(vid, path, sizeof path) != 0) return -1;
@@ -337,8 +336,8 @@ Status VhostClient::Start() {
   if (rte_vhost_driver_callback_register(path_.c_str(), &kOps) != 0)
     return fail("rte_vhost_driver_callback_register");
   if (rte_vhost_driver_start(path_.c_str()) != 0) return fail("rte_vhost_driver_start");
-  VS_LOG_INFO(kLog, "{}: vhost-user {} on {} (waiting for the guest), pool {} on node {}",
-              name(), mode(), path_, a_.pool, a_.node);
+  VS_LOG_INFO(kLog, "{}: vhost-user {} on {} (waiting for the guest), pool {} on node {}", name(),
+              mode(), path_, a_.pool, a_.node);
   return vs::Status::Ok();
 }
 
@@ -391,7 +390,8 @@ vs::Status VhostClient::DoApplyRequest() {
     spec_.node = node;
     how_ = "guest memory (rte_vhost_get_numa_node)";
   } else {
-    how_ = fmt::format("guest memory node unknown: node {} kept (the EAL's main lcore)", spec_.node);
+    how_ =
+        fmt::format("guest memory node unknown: node {} kept (the EAL's main lcore)", spec_.node);
   }
   numa::AttachResult ar = reg_.Attach(spec_);
   if (!ar.ok()) return vs::Status(ar.error().code, ar.error().message);
@@ -456,14 +456,9 @@ uint16_t VhostClient::TxBurst(uint16_t q, rte_mbuf** pkts, uint16_t n) {
 
 std::map<std::string, std::string> VhostClient::Status() const {
   std::map<std::string, std::string> s = {
-      {"mode", mode()},
-      {"socket", path_},
-      {"numa", std::to_string(spec_.node)},
-      {"numa_source", how_},
-      {"mempool", a_.pool},
-      {"mempool_numa_id", std::to_string(a_.node)},
-      {"n_rxq", "1"},
-      {"n_txq", "1"},
+      {"mode", mode()},      {"socket", path_},    {"numa", std::to_string(spec_.node)},
+      {"numa_source", how_}, {"mempool", a_.pool}, {"mempool_numa_id", std::to_string(a_.node)},
+      {"n_rxq", "1"},        {"n_txq", "1"},
   };
   if (!a_.status.empty()) s["cross_numa"] = a_.status;
   std::lock_guard<std::mutex> l(mu_);
@@ -515,11 +510,13 @@ Result<std::unique_ptr<Netdev>> OpenVhost(Context& ctx, const Config& cfg, bool 
   spec.rxq_size = kVringDesc;
   spec.txq_size = kVringDesc;
   if (Status v = numa::ValidatePort(spec); !v.ok())
-    return Status(v.code(), fmt::format("could not open network device {}: {}", cfg.name, v.message()));
+    return Status(v.code(),
+                  fmt::format("could not open network device {}: {}", cfg.name, v.message()));
   numa::AttachResult ar = registry->Attach(spec);
   if (!ar.ok()) return Status(ar.error().code, ar.error().message);
   std::string how = fmt::format("no guest yet: node {} of the EAL's main lcore", spec.node);
-  auto dev = std::make_unique<VhostClient>(ctx, cfg, server, *path, *retries, spec, ar.value(), how);
+  auto dev =
+      std::make_unique<VhostClient>(ctx, cfg, server, *path, *retries, spec, ar.value(), how);
   if (Status s = dev->Start(); !s.ok()) return s;  // the destructor releases the pool
   return std::unique_ptr<Netdev>(std::move(dev));
 }

@@ -1,8 +1,7 @@
-// Types "dpdkvhostuserclient" and "dpdkvhostuser" (see OpenVhostUser): a vhost-user port (DPDK librte_vhost) where
-// numavs is the client of the socket in options:vhost-server-path and the
-// guest side (QEMU, a container runtime, dpdk-testpmd with net_virtio_user)
-// is the server. librte_vhost reconnects by itself in client mode, so either
-// side may restart.
+// Types "dpdkvhostuserclient" and "dpdkvhostuser" (see OpenVhostUser): a vhost-user port (DPDK
+// librte_vhost) where numavs is the client of the socket in options:vhost-server-path and the guest
+// side (QEMU, a container runtime, dpdk-testpmd with net_virtio_user) is the server. librte_vhost
+// reconnects by itself in client mode, so either side may restart.
 //
 // One queue pair (vrings 0 and 1): n_rxq() = n_txq() = 1 whether or not a
 // guest is connected; a guest offering more queue pairs is served on its
