@@ -42,6 +42,7 @@ Status Context::NotReadyError(const std::string& port) const {
 }
 
 Status Context::Configure(const numa::OtherConfig& other_config) {
+  other_config_ = other_config;
   if (registry_) {
     auto restart = numa::ChangesNeedingRestart(started_with_, other_config);
     std::string note;

@@ -50,6 +50,8 @@ class Context {
   const numa::Topology* topology() const { return topo_loaded_ ? &topo_ : nullptr; }
   // The pool registry (null until DPDK runs).
   numa::PoolRegistry* registry() { return registry_.get(); }
+  // Open_vSwitch other_config as last given to Configure().
+  const numa::OtherConfig& other_config() const { return other_config_; }
   // "" or the keys changed since start-up that need a restart.
   const std::string& restart_note() const { return restart_note_; }
   // The error a DPDK-backed port gets while DPDK is not running, naming the
@@ -67,6 +69,7 @@ class Context {
   bool topo_loaded_ = false;
   std::string init_error_;
   numa::OtherConfig started_with_;
+  numa::OtherConfig other_config_;
   std::string restart_note_;
   std::unique_ptr<numa::Backend> backend_;
   std::unique_ptr<numa::PoolRegistry> registry_;

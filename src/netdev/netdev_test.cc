@@ -3,7 +3,13 @@
 // requests.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "netdev/context.h"
@@ -21,7 +27,7 @@ Config Cfg(std::string name, std::string type, std::map<std::string, std::string
 }
 
 TEST(Registry, ListsEveryTypeOnce) {
-  EXPECT_EQ(SupportedTypes(), (std::vector<std::string>{"dpdk", "dummy", "internal"}));
+  EXPECT_EQ(SupportedTypes(), (std::vector<std::string>{"dpdk", "dpdkvhostuser", "dpdkvhostuserclient", "dummy", "internal"}));
 }
 
 TEST(Registry, UnknownAndSystemTypesNameTheFix) {
@@ -30,7 +36,7 @@ TEST(Registry, UnknownAndSystemTypesNameTheFix) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), EAFNOSUPPORT);
   EXPECT_NE(bad.status().message().find("unsupported interface type \"geneve\" (numavs supports: "
-                                        "dpdk, dummy, internal)"),
+                                        "dpdk, dpdkvhostuser, dpdkvhostuserclient, dummy, internal)"),
             std::string::npos)
       << bad.status().message();
   auto sys = Open(ctx, Cfg("eth9", ""));
@@ -47,6 +53,75 @@ TEST(Registry, CommonOptionsAreCheckedForEveryType) {
   auto r = Open(ctx, c);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("mtu_request=20 is out of range"), std::string::npos);
+}
+
+// The options of a vhost-user client port are checked before DPDK is needed.
+TEST(VhostUserClient, BadOptionsNameTheFix) {
+  Context ctx("");
+  auto msg = [&](std::map<std::string, std::string> opts) {
+    auto r = Open(ctx, Cfg("vhu0", "dpdkvhostuserclient", std::move(opts)));
+    return r.ok() ? std::string("opened") : r.status().message();
+  };
+  EXPECT_NE(msg({}).find("options:vhost-server-path is required for type dpdkvhostuserclient; "
+                         "run: ovs-vsctl set Interface vhu0 options:vhost-server-path="),
+            std::string::npos);
+  EXPECT_NE(msg({{"vhost-server-path", "/nonexistent-numavs-dir/s"}}).find("does not exist"),
+            std::string::npos);
+  EXPECT_NE(msg({{"vhost-server-path", "/etc/hostname"}}).find("exists and is not a socket"),
+            std::string::npos);
+  EXPECT_NE(msg({{"vhost-server-path", "/tmp/" + std::string(120, 'x')}}).find("longer than"),
+            std::string::npos);
+  for (const char* bad : {"33", "-1", "x", ""}) {
+    EXPECT_NE(msg({{"vhost-server-path", "/tmp/vhu0.sock"}, {"tx-retries-max", bad}})
+                  .find("is invalid (0 to 32); run: ovs-vsctl set Interface vhu0 "
+                        "options:tx-retries-max=8"),
+              std::string::npos)
+        << bad;
+  }
+  // Good options without DPDK: the not-ready error, not an option error.
+  EXPECT_EQ(msg({{"vhost-server-path", "/tmp/vhu0.sock"}, {"tx-retries-max", "0"}}).find("option"),
+            std::string::npos);
+}
+
+// Server mode: the socket directory, a stale socket, a socket another process listens on.
+TEST(VhostUserServer, SocketPathChecks) {
+  char tmpl[] = "/tmp/netdev-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  setenv("OVS_RUNDIR", dir.c_str(), 1);
+  Context ctx("");
+  auto msg = [&](const std::string& name) {
+    auto r = Open(ctx, Cfg(name, "dpdkvhostuser"));
+    return r.ok() ? std::string("opened") : r.status().message();
+  };
+  ASSERT_TRUE(ctx.Configure({{"vhost-sock-dir", "../etc"}}).ok());
+  EXPECT_NE(msg("vhs0").find("other_config:vhost-sock-dir=\"../etc\" must be a directory below "
+                             "the run directory"),
+            std::string::npos);
+  ASSERT_TRUE(ctx.Configure({{"vhost-sock-dir", "nosuchdir"}}).ok());
+  EXPECT_NE(msg("vhs0").find("socket directory " + dir + "/nosuchdir does not exist"),
+            std::string::npos);
+  ASSERT_TRUE(ctx.Configure({}).ok());
+  // A socket nobody listens on (its process died) is removed; then DPDK is missing.
+  auto make_socket = [&](const std::string& path, bool listening) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a = {};
+    a.sun_family = AF_UNIX;
+    strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    if (listening) EXPECT_EQ(listen(fd, 1), 0);
+    else close(fd);
+    return fd;
+  };
+  make_socket(dir + "/stale", false);
+  EXPECT_NE(msg("stale").find("DPDK is not initialised"), std::string::npos) << msg("stale");
+  EXPECT_NE(access((dir + "/stale").c_str(), F_OK), 0);
+  int fd = make_socket(dir + "/live", true);
+  EXPECT_NE(msg("live").find("another process listens on " + dir + "/live"), std::string::npos);
+  close(fd);
+  unlink((dir + "/live").c_str());
+  EXPECT_EQ(rmdir(dir.c_str()), 0);
+  unsetenv("OVS_RUNDIR");
 }
 
 TEST(Dummy, OpensWithoutQueuesAndReconfiguresItsMtu) {

@@ -5,12 +5,15 @@
 #include "netdev/dpdk.h"
 #include "netdev/dummy.h"
 #include "netdev/tap.h"
+#include "netdev/vhost.h"
 
 namespace vs::netdev {
 
 const std::vector<TypeInfo>& Types() {
   static const std::vector<TypeInfo> kTypes = {
       {"dpdk", OpenDpdk},
+      {"dpdkvhostuser", OpenVhostUser},
+      {"dpdkvhostuserclient", OpenVhostUserClient},
       {"dummy", OpenDummy},
       {"internal", OpenInternal},
   };

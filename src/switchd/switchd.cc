@@ -504,6 +504,31 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
                  if (!pmd_error_.empty()) t += "error: " + pmd_error_ + "\n";
                  return t.empty() ? std::string("no PMD threads (no DPDK ports)\n") : t;
                }));
+  // The vhost-user ports: socket, guest state and node, and which PMD polls each rx queue.
+  ctl.Register("vhost/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
+                 std::string out;
+                 for (const auto& [u, in] : ifaces_) {
+                   if (in.cfg.type.rfind("dpdkvhostuser", 0) != 0) continue;
+                   if (!in.dev) {
+                     out += fmt::format("{} ({}): error: {}\n", in.cfg.name, in.cfg.type, in.error);
+                     continue;
+                   }
+                   auto st = in.dev->Status();
+                   out += fmt::format("{} ({}, bridge {}): {} socket {}, {}, guest NUMA node {} ({}), "
+                                      "mempool {} on node {}\n",
+                                      in.cfg.name, in.dev->type(), in.bridge, st["mode"],
+                                      st["socket"], st["status"], st["numa"], st["numa_source"],
+                                      st["mempool"], st["mempool_numa_id"]);
+                   if (!in.error.empty()) out += fmt::format("  error: {}\n", in.error);
+                   for (const auto& pmd : pmds_->plan().pmds)
+                     for (const auto& q : pmd.rxqs)
+                       if (q.port_name == in.cfg.name)
+                         out += fmt::format("  rxq {}: pmd core {} (NUMA node {}){}\n", q.queue,
+                                            pmd.core, pmd.numa, q.remote ? ", cross-NUMA" : "");
+                   out += fmt::format("  txq: {} queue(s), shared by the PMDs\n", in.dev->n_txq());
+                 }
+                 return out.empty() ? std::string("no vhost-user ports\n") : out;
+               }));
   ctl.Register("dpctl/dump-flows", "", 0, 0,
                Text([this](const auto&) -> Result<std::string> { return pmds_->DumpFlows(); }));
   ctl.Register("fdb/show", "BRIDGE", 1, 1, Text([this](const auto& a) -> Result<std::string> {
