@@ -23,15 +23,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "ovsdb"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
-from system import System, bindir_from_argv  # noqa: E402
+from system import DPDK_ENV_ALLOW, System, bindir_from_argv  # noqa: E402
 
 # WARN/ERR lines this test provokes on purpose (see harness.unexpected_log_lines): none.
-LOG_ALLOW = [
-    # DPDK's own lines (module dpdk), environmental: no telemetry legacy socket, and
-    # net_tap (the bridge's internal port) without the multiq qdisc in this kernel.
-    r"\|dpdk\|WARN\|TELEMETRY: No legacy callbacks",
-    r"\|dpdk\|ERR\|(tap_nl_dump_ext_ack|qdisc_create_multiq|eth_dev_tap_create)\(\)",
-]
+LOG_ALLOW = DPDK_ENV_ALLOW
 
 MAC_A = bytes.fromhex("020000000001")
 MAC_B = bytes.fromhex("020000000002")
