@@ -110,6 +110,10 @@ def wait_for(cond, what, timeout=20):
 FAILURES = []
 
 
+# Log lines the daemons may write in this test (each with why).
+LOG_ALLOW = []
+
+
 def check(ok, msg):
     if not ok:
         FAILURES.append(msg)
@@ -192,7 +196,7 @@ def main():
     for tool in ("ovs-ofctl", "ovs-vsctl", "ovs-vswitchd", "ovsdb-server", "ovsdb-tool"):
         if not shutil.which(tool):
             harness.skip("the real %s is missing (Debian openvswitch-switch/-common)" % tool)
-    sysm = system.System(bindir)
+    sysm = system.System(bindir, log_allow=LOG_ALLOW)
     ovs = Ovs()
     flows_path = os.path.join(sysm.tmp, "flows.txt")
     with open(flows_path, "w") as f:
@@ -237,6 +241,7 @@ def main():
             harness.log("%s: %d commands equal to OVS, info commands and refusals checked (%.1f s)"
                         % (name, len(ours), time.monotonic() - t0))
         check(sysm.switchd_alive(), "numavs-switchd died:\n" + sysm.log()[-3000:])
+        sysm.stop(harness.CheckAdapter(check))  # the daemons' logs: no unexpected WARN/ERR
     finally:
         sysm.close()
         ovs.close()
