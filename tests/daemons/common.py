@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ovsdb"))
 import harness  # noqa: E402
@@ -29,13 +28,7 @@ def require_tools(*tools):
 
 
 def wait_for(cond, what, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
+    return harness.wait_until(cond, what, timeout=timeout, interval=0.05)
 
 
 def free_port():

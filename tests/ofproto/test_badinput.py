@@ -30,18 +30,12 @@ sys.path.insert(0, os.path.join(HERE, "..", "ovsdb"))
 import harness  # noqa: E402
 import system  # noqa: E402
 
-FAILURES = []
+F = harness.Failures()
+check = F.check
 
 
 # Log lines the daemons may write in this test (each with why).
 LOG_ALLOW = []
-
-
-def check(ok, msg):
-    if not ok:
-        FAILURES.append(msg)
-        harness.log("FAIL: " + msg)
-    return ok
 
 
 def hdr(version, type_, length, xid=1):
@@ -267,11 +261,11 @@ def main():
         check(sysm.switchd_alive(), "numavs-switchd died:\n" + sysm.log()[-3000:])
         r = sysm.appctl("dpif/show")
         check(r.returncode == 0 and "br0" in r.stdout, "control socket after everything")
-        sysm.stop(harness.CheckAdapter(check))  # the daemons' logs: no unexpected WARN/ERR
+        sysm.stop(F)  # the daemons' logs: no unexpected WARN/ERR
     finally:
         sysm.close()
-    if FAILURES:
-        harness.log("%d failure(s)" % len(FAILURES))
+    if F.items:
+        harness.log("%d failure(s)" % len(F.items))
         return 1
     harness.log("PASS")
     return 0

@@ -100,25 +100,15 @@ class Ovs:
 
 
 def wait_for(cond, what, timeout=20):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
+    harness.wait_until(cond, what, timeout=timeout, interval=0.05)
 
 
-FAILURES = []
+F = harness.Failures()
+check = F.check
 
 
 # Log lines the daemons may write in this test (each with why).
 LOG_ALLOW = []
-
-
-def check(ok, msg):
-    if not ok:
-        FAILURES.append(msg)
-        harness.log("FAIL: " + msg)
-    return ok
 
 
 def normalise(text):
@@ -241,12 +231,12 @@ def main():
             harness.log("%s: %d commands equal to OVS, info commands and refusals checked (%.1f s)"
                         % (name, len(ours), time.monotonic() - t0))
         check(sysm.switchd_alive(), "numavs-switchd died:\n" + sysm.log()[-3000:])
-        sysm.stop(harness.CheckAdapter(check))  # the daemons' logs: no unexpected WARN/ERR
+        sysm.stop(F)  # the daemons' logs: no unexpected WARN/ERR
     finally:
         sysm.close()
         ovs.close()
-    if FAILURES:
-        harness.log("%d failure(s)" % len(FAILURES))
+    if F.items:
+        harness.log("%d failure(s)" % len(F.items))
         return 1
     harness.log("PASS")
     return 0

@@ -83,13 +83,6 @@ def unexpected_log_lines(text, allow=(), levels=LOG_LEVELS):
             if pat.search(line) and not any(r.search(line) for r in regs)]
 
 
-class CheckAdapter:
-    """Gives a test's own check(ok, msg) function the f.check interface."""
-
-    def __init__(self, check):
-        self.check = check
-
-
 def skip(reason):
     log("SKIP: " + reason)
     sys.exit(SKIP)
