@@ -1444,6 +1444,10 @@ def main():
         # Others may rebuild the build tree while this runs: use a copy of the binaries taken now.
         bindir = os.path.join(env.dir, "bin")
         shutil.copytree(args.bindir, bindir)
+        # The launcher finds the schema at BINDIR/../share/numavs (build tree and install alike).
+        share = os.path.join(os.path.dirname(os.path.abspath(args.bindir)), "share")
+        if os.path.isdir(share):
+            shutil.copytree(share, os.path.join(env.dir, "share"))
         build_note = "numavs binaries: copy of %s taken at start (newest %s UTC); repository %s" % (
             args.bindir, time.strftime("%H:%M:%S", time.gmtime(max(
                 os.path.getmtime(os.path.join(bindir, f)) for f in os.listdir(bindir)))), git_describe(here))

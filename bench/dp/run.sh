@@ -11,6 +11,7 @@
 #   bench/dp/run.sh [--quick] [--windows 3] [--window 10] [--warmup 5] [--flows 1,1000,100000,1000000]
 #                   [--cases port,normal-fdb,rules1000,rules10k[,normal]] [--switches testpmd,ovs,numavs]
 #                   [--hugepages 2048] [--out DIR] [--bindir build/default/bin]
+#   bench/dp/run.sh --vhost [--quick] [--flows 1,1000] [--switches ovs,numavs]   (vhost-user PVP row)
 #
 # Needs root, scripts/setup.sh's packages (openvswitch-switch-dpdk, dpdk) and a built numavs
 # (bash scripts/build.sh default). Never touches the system's Open vSwitch services: every
@@ -27,6 +28,11 @@ if [ -z "${NUMAVS_BENCH_DP_PINNED:-}" ]; then
 fi
 bindir=$root/build/default/bin
 for a in "$@"; do case $a in --bindir=*) bindir=${a#*=} ;; esac; done
-args=("$@")
-printf '%s\n' "$@" | grep -q -- '^--bindir' || args+=(--bindir "$bindir")
-exec /usr/bin/python3 "$here/bench.py" "${args[@]}"
+# --vhost: the vhost-user PVP row instead (vhost.py: OVS-DPDK and numavs through a testpmd guest).
+script=bench.py
+args=()
+for a in "$@"; do
+  if [ "$a" = --vhost ]; then script=vhost.py; else args+=("$a"); fi
+done
+printf '%s\n' "${args[@]}" | grep -q -- '^--bindir' || args+=(--bindir "$bindir")
+exec /usr/bin/python3 "$here/$script" "${args[@]}"
