@@ -108,6 +108,11 @@ int Run(const Options& o) {
     if (!l.ok()) return fail(l.status().message());
     dbs.push_back(std::move(*l));
   }
+  if (const char* pause = std::getenv("NUMAVS_TEST_COMPACT_PAUSE_MS")) {
+    // Tests only (tests/daemons/test_compaction_kill.py): a compaction
+    // pauses half-way through writing its new file, to be killed there.
+    vs::ovsdb::storage::Log::set_compact_pause_for_test(std::atoi(pause));
+  }
   asio::io_context io(1);
   vs::ovsdb::server::ServerOptions so;
   so.max_message = o.max_message;

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -28,6 +29,12 @@ Result<LoadedDb> LoadDatabase(const std::string& path, bool direct_io) {
     return Status::FromErrno(errno, fmt::format("{}: could not open database file", path));
   auto lock = storage::DbLock::Acquire(path);
   if (!lock.ok()) return lock.status();
+  // A compaction killed before its rename leaves PATH.tmp: never the
+  // database (the rename is what replaces it), so it goes.
+  std::string stale = path + ".tmp";
+  if (::unlink(stale.c_str()) == 0) {
+    VS_LOG_INFO(kLog, "{}: removed {}, left by a compaction that did not finish", path, stale);
+  }
   std::vector<Json> records;
   auto log = storage::Log::Open(path, &records, direct_io);
   if (!log.ok()) return log.status();
@@ -319,6 +326,10 @@ void DbServer::RunTransaction(Session* s, const Json& id, Db& db, const Json& op
   if (s) {
     SendToSession(*s, JsonToString(Json{{"id", id}, {"result", std::move(o.result)}, {"error", nullptr}}),
                   AckFor(o));
+    if (o.changes && db.log && !held_.empty() && held_.back().session_id == s->id) {
+      held_.back().commit_db = &db;  // the reply is held: commit_seq_ is not yet durable
+      held_.back().commit_seq = commit_seq_;
+    }
   }
 }
 
@@ -337,12 +348,21 @@ void DbServer::Committed(Db& db, const TransactOutcome& o) {
   if (db.log) {
     db.log->Append(o.changes->ToLogJson());
     commit_seq_++;
+    db.unwritten.push_back(Db::Unwritten{commit_seq_, db.log->appended(), o.changes});
     ScheduleFlush();
   }
+  NotifyMonitors(db, *o.changes);
+  if (!blocked_.empty()) {
+    asio::post(io_, [this, dbp = &db] { RetryBlocked(*dbp); });
+  }
+  if (db_remotes_) RefreshRemotes();
+}
+
+void DbServer::NotifyMonitors(Db& db, const ChangeSet& changes) {
   for (auto& [sid, sess] : sessions_) {
     for (auto& [key, m] : sess->monitors) {
       if (m.db != &db) continue;
-      std::optional<Json> upd = m.monitor->Compose(*o.changes);
+      std::optional<Json> upd = m.monitor->Compose(changes);
       if (!upd) continue;
       switch (m.version) {
         case MonitorVersion::kUpdate:
@@ -357,10 +377,6 @@ void DbServer::Committed(Db& db, const TransactOutcome& o) {
       }
     }
   }
-  if (!blocked_.empty()) {
-    asio::post(io_, [this, dbp = &db] { RetryBlocked(*dbp); });
-  }
-  if (db_remotes_) RefreshRemotes();
 }
 
 void DbServer::RetryBlocked(Db& db) {
@@ -426,7 +442,7 @@ void DbServer::WriteLogs() {
   for (auto& d : dbs_) {
     if (!d->log || !d->log->has_pending()) continue;
     Status st = d->log->Write();
-    if (!st.ok()) ExitNotDurable(st);
+    if (!st.ok()) return WriteFailed(st);
   }
   written_seq_ = commit_seq_;
 }
@@ -503,9 +519,16 @@ void DbServer::StartSync() {
 }
 
 void DbServer::OnSynced(uint64_t seq, const Status& st) {
-  if (!st.ok()) ExitNotDurable(st);
+  if (!st.ok()) {
+    // A direct write was cut off (its file holds every earlier record); an
+    // fdatasync failure leaves the page cache in doubt.
+    if (!DirectLogs()) ExitNotDurable(st);
+    WriteFailed(st);
+    return;
+  }
   if (seq > durable_seq_) {  // else FlushNow() got there first
     durable_seq_ = seq;
+    ForgetDurable();
     ReleaseHeld();
   }
   StartSync();  // what was written while the Syncer was full
@@ -518,6 +541,72 @@ void DbServer::ExitNotDurable(const Status& st) {
   VS_LOG_ERR(kLog, "{}; exiting: commits that are in memory could not be made durable, and "
              "the file still holds every commit that was acknowledged", st.message());
   std::_Exit(1);
+}
+
+void DbServer::WriteFailed(const Status& st) {
+  size_t undone = 0;
+  for (auto& d : dbs_) {
+    if (d->log) undone += RollBackUnwritten(*d).size();
+  }
+  static log::RateLimit rl(5, 10);
+  VS_LOG_WARN_RL(kLog, rl, "{}: {} commit(s) that could not be written were rolled back and their "
+                 "clients got an I/O error; reads, monitors and new commits are served (if the file "
+                 "system is full, commits fail until space is freed)", st.message(), undone);
+  // Every commit left is in its file: with direct writes, durable; else
+  // written, and the next sync makes it durable.
+  written_seq_ = commit_seq_;
+  if (DirectLogs()) durable_seq_ = sync_started_seq_ = commit_seq_;
+  ReleaseHeld();  // (without direct writes the caller starts the sync)
+}
+
+std::set<uint64_t> DbServer::RollBackUnwritten(Db& db) {
+  std::set<uint64_t> seqs;
+  for (const auto& u : db.unwritten) {
+    if (u.record > db.log->records()) seqs.insert(u.seq);
+  }
+  db.log->DropPending();
+  if (seqs.empty()) return seqs;
+  const std::string details = "the commit could not be written to the database file (the file system "
+                              "may be full); nothing of this transaction was applied";
+  for (Held& h : held_) {
+    if (h.commit_db != &db || !seqs.count(h.commit_seq)) continue;
+    h.commit_db = nullptr;
+    Json reply = Json::parse(h.text, nullptr, false);
+    if (reply.is_discarded() || !reply.contains("result") || !reply["result"].is_array()) continue;
+    reply["result"].push_back(Json{{"error", "I/O error"}, {"details", details}});
+    h.text = JsonToString(reply);
+  }
+  // Newest first: each undo restores the rows as they were before that commit.
+  while (!db.unwritten.empty() && seqs.count(db.unwritten.back().seq)) {
+    const ChangeSet& cs = *db.unwritten.back().changes;
+    Json undo = Json::object();
+    for (const auto& tc : cs.tables()) {
+      Json rows = Json::object();
+      for (const auto& rc : tc.rows) {
+        rows[rc.uuid.ToString()] = rc.inserted() ? Json(nullptr)
+                                   : rc.deleted() ? RowToJson(*rc.old_row, *tc.table, nullptr)
+                                                  : RowToJson(*rc.old_row, *tc.table, &rc.changed);
+      }
+      undo[tc.table->name()] = std::move(rows);
+    }
+    undo["_date"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+    std::shared_ptr<const ChangeSet> undone;
+    Status st = db.db->ApplyLogRecord(undo, &undone);
+    if (!st.ok()) ExitNotDurable(st.Wrap("rolling back a commit that could not be written"));
+    db.unwritten.pop_back();
+    if (!undone) continue;
+    db.last_txn_id = undone->txn_id();
+    NotifyMonitors(db, *undone);
+  }
+  if (db_remotes_) RefreshRemotes();
+  return seqs;
+}
+
+void DbServer::ForgetDurable() {
+  for (auto& d : dbs_) {
+    while (!d->unwritten.empty() && d->unwritten.front().seq <= durable_seq_) d->unwritten.pop_front();
+  }
 }
 
 void DbServer::ReleaseHeld() {
@@ -533,7 +622,8 @@ void DbServer::ReleaseHeld() {
 void DbServer::FlushNow() {
   if (syncer_) {
     Status st = syncer_->WaitIdle();
-    if (!st.ok()) ExitNotDurable(st);
+    if (!st.ok() && !DirectLogs()) ExitNotDurable(st);
+    if (!st.ok()) WriteFailed(st);
   }
   if (commit_seq_ > durable_seq_) {
     WriteLogs();
@@ -544,6 +634,7 @@ void DbServer::FlushNow() {
     }
     stats_.flushes++;
     durable_seq_ = sync_started_seq_ = commit_seq_;
+    ForgetDurable();
   }
   ReleaseHeld();
 }

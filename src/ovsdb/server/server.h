@@ -29,8 +29,16 @@
 // When a group is durable,
 // held messages up to its sequence number go out and a sync starts for
 // whatever was written meanwhile. A reply therefore never acknowledges a
-// commit that is not on disk. If a write or sync fails the server cannot keep
-// memory and disk apart, so it logs the cause and exits (the log on disk
+// commit that is not on disk. If a write fails (a full file system: ENOSPC,
+// EDQUOT, or any other error of a write the log cuts off again) the file
+// keeps exactly the commits written before it, and the server rolls back in
+// memory every commit that is not in the file (RollBackUnwritten(): newest
+// first, each undone by a transaction that restores the old rows, whose
+// monitor updates go to every monitor as for any commit), answers their
+// transactions with an "I/O error" naming the cause, and goes on serving
+// reads, monitors and new commits, which succeed again once space is freed.
+// If an fdatasync of written records fails (EIO: the page cache can no
+// longer be trusted) the server logs the cause and exits (the log on disk
 // still holds every acknowledged commit).
 // With ServerOptions::ack_before_sync (numavs-db --ack-before-sync, the
 // durability of ovsdb-server's default) a reply waits only until its commit
@@ -146,6 +154,11 @@ class DbServer {
     std::string text;
     uint64_t seq;  // sent once commits up to this one are durable
     bool durable;  // (false: once they are written; ServerOptions::ack_before_sync)
+    // The reply to a transaction that committed `commit_seq` to `commit_db`
+    // (null: another message): turned into an error if that commit is rolled
+    // back.
+    Db* commit_db = nullptr;
+    uint64_t commit_seq = 0;
   };
   // What a message sent to a session waits for.
   enum class Ack {
@@ -196,6 +209,16 @@ class DbServer {
   bool DirectLogs() const;
   void OnSynced(uint64_t seq, const Status& st);
   [[noreturn]] void ExitNotDurable(const Status& st);
+  // A write failed and was cut off: rolls back every commit not in its file
+  // (see the top of this file) and releases what waited for them.
+  void WriteFailed(const Status& st);
+  // Undoes `db`'s commits whose records are not in its file; returns their
+  // sequence numbers.
+  std::set<uint64_t> RollBackUnwritten(Db& db);
+  // Composes and sends the monitor updates of one change of `db`.
+  void NotifyMonitors(Db& db, const ChangeSet& changes);
+  // Drops the undo records of commits now durable.
+  void ForgetDurable();
   void ReleaseHeld();
   void RetryBlocked(Db& db);
   void ReleaseLocks(Session& s);

@@ -13,6 +13,15 @@ struct DbServer::Db {
   std::unique_ptr<storage::DbLock> lock;  // of the file, while served
   Uuid last_txn_id;                   // of the latest commit (all zero before any)
   std::string schema_text;            // get_schema reply, serialised once
+  // Commits not yet known durable, oldest first: their sequence number, the
+  // log record they are (storage::Log::appended()), and their changes (to
+  // undo them if their write fails).
+  struct Unwritten {
+    uint64_t seq = 0;
+    uint64_t record = 0;
+    std::shared_ptr<const ChangeSet> changes;
+  };
+  std::deque<Unwritten> unwritten;
 };
 
 struct DbServer::Session {

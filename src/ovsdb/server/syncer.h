@@ -11,7 +11,8 @@
 // was written before it started (when the server starts a second one: see
 // DbServer::StartSync). Jobs complete in the order they were started: a
 // job's `done` runs only after the `done` of every earlier job, and never with
-// OK after an earlier job failed (the server exits on the first error), so
+// OK after an earlier job failed (the server exits on a failed fdatasync; a failed
+// direct write, one job at a time, makes it roll back what the file lacks), so
 // `seq` only grows and "done(seq, OK)" means every commit up to seq is on disk.
 //
 // Why not a thread: on a 2-core machine shared with the clients, a sync

@@ -417,13 +417,26 @@ Status Log::Sync() {
   return DataSync();
 }
 
+namespace {
+int compact_pause_ms = 0;
+}  // namespace
+
+void Log::set_compact_pause_for_test(int ms) { compact_pause_ms = ms; }
+
 Status Log::Compact(const Json& schema, const Json& snapshot) {
   VS_RETURN_IF_ERROR(WriteDurable());
   std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::FromErrno(errno, fmt::format("could not create {}", tmp));
   std::string data = Encode(schema) + Encode(snapshot);
-  Status s = WriteAll(fd, data.data(), data.size());
+  size_t half = compact_pause_ms > 0 ? data.size() / 2 : data.size();
+  Status s = WriteAll(fd, data.data(), half);
+  if (s.ok() && half < data.size()) {
+    VS_LOG_INFO(kLog, "{}: compaction pauses {} ms with {} of {} bytes written (test hook)", tmp,
+                compact_pause_ms, half, data.size());
+    ::usleep(static_cast<useconds_t>(compact_pause_ms) * 1000);
+    s = WriteAll(fd, data.data() + half, data.size() - half);
+  }
   if (s.ok() && fsync(fd) < 0) s = Status::FromErrno(errno, "fsync failed");
   if (s.ok() && ::rename(tmp.c_str(), path_.c_str()) < 0) {
     s = Status::FromErrno(errno, fmt::format("could not rename {} to {}", tmp, path_));

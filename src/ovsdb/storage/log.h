@@ -140,6 +140,20 @@ class Log {
   Status EndDirectWrite(long result);
   bool direct_in_flight() const { return in_flight_len_ > 0; }
   bool has_pending() const { return !pending_.empty(); }
+  // Records appended so far: those in the file, in a direct write under way
+  // and buffered (the number the last Append() made).
+  uint64_t appended() const { return records_ + in_flight_records_ + pending_records_; }
+  // Drops the buffered records (after a failed write, when the server rolls
+  // back the commits that could not be made durable). Requires no direct
+  // write in flight.
+  void DropPending() {
+    pending_.clear();
+    pending_records_ = 0;
+  }
+  // Tests: Compact() sleeps this long after writing half of PATH.tmp, so
+  // that a test can kill the process in the middle of a compaction
+  // (numavs-db reads NUMAVS_TEST_COMPACT_PAUSE_MS). Zero: no pause.
+  static void set_compact_pause_for_test(int ms);
 
   // Replaces the file by schema + snapshot (see above). Errors: errno.
   Status Compact(const Json& schema, const Json& snapshot);
