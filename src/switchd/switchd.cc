@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "base/coverage.h"
 #include "base/log.h"
 #include "netdev/registry.h"
 #include "numa/appctl.h"
@@ -15,6 +16,13 @@ namespace vs::switchd {
 namespace {
 
 log::Module& kLog = log::GetModule("bridge");
+// OVS's names: reconfigurations, datapath ports, and the outcome of the switch's
+// transactions to the database (ovsdb-idl's txn_*).
+VS_COVERAGE_DEFINE(bridge_reconfigure);
+VS_COVERAGE_DEFINE(dpif_port_add);
+VS_COVERAGE_DEFINE(dpif_port_del);
+VS_COVERAGE_DEFINE(txn_success);
+VS_COVERAGE_DEFINE(txn_error);
 constexpr int64_t kOfportLocal = 65534;
 
 using ovsdb::client::GetBool;
@@ -117,6 +125,8 @@ void Switchd::CloseInterface(Iface* in) {
   if (in->dp_port != dp::kNoPort) {
     if (Status s = dp_->DelPort(in->cfg.name); !s.ok())
       VS_LOG_WARN(kLog, "datapath: removing port {}: {}", in->cfg.name, s.message());
+    else
+      VS_COVERAGE_INC(dpif_port_del);
     in->dp_port = dp::kNoPort;
   }
   in->dev.reset();
@@ -188,6 +198,7 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
     } else {
       in->dp_port = *id;
       in->added_ns = dp_->Now();
+      VS_COVERAGE_INC(dpif_port_add);
     }
   }
   if (dev.ok()) {
@@ -257,6 +268,7 @@ void Switchd::UpdatePmds(const SwitchConfig& cfg) {
 void Switchd::Reconcile() {
   SwitchConfig cfg = ReadConfig(idl_);
   if (!cfg.present) return;
+  VS_COVERAGE_INC(bridge_reconfigure);
   applied_seqno_ = idl_.seqno();
   (void)ctx_.Configure(cfg.other_config);  // failures are logged and reported by dpdk ports
   if (ctl_ && !memory_commands_ && ctx_.registry()) {
@@ -318,6 +330,11 @@ void Switchd::Reconcile() {
   txn_in_flight_ = true;
   idl_.Transact(std::move(ops), [this](Result<Json> r) {
     txn_in_flight_ = false;
+    bool refused = !r.ok();
+    for (const Json& res : r.ok() ? *r : Json::array())
+      if (res.is_object() && res.contains("error")) refused = true;
+    if (refused) VS_COVERAGE_INC(txn_error);
+    else VS_COVERAGE_INC(txn_success);
     if (!r.ok()) {
       VS_LOG_WARN(kLog, "could not write the switch state to the database: {}",
                   r.status().message());
