@@ -76,6 +76,7 @@ void Switchd::Tick() {
   tick_.async_wait([this](std::error_code ec) {
     if (ec) return;
     dp_->Run();
+    SampleFlowCount();
     // Every 5 s, refresh what users read (statistics, link state); at once
     // when a link changed or a device wants reopening.
     if (++ticks_ % 5 == 0 || PollLinks()) OnDbChange();
@@ -122,6 +123,11 @@ int64_t Switchd::OfportOf(const Iface& in) const {
 
 void Switchd::CloseInterface(Iface* in) {
   if (in->dev && Polled(*in->dev)) pmds_->Stop();  // no PMD may use a closing device
+  if (in->dev && in->cfg.type == "dpdk") {
+    auto dv = in->cfg.options.find("dpdk-devargs");
+    if (dv != in->cfg.options.end()) released_devices_.insert(dv->second.substr(0, dv->second.find(',')));
+  }
+  in->admin_down = false;
   if (in->dp_port != dp::kNoPort) {
     if (Status s = dp_->DelPort(in->cfg.name); !s.ok())
       VS_LOG_WARN(kLog, "datapath: removing port {}: {}", in->cfg.name, s.message());
@@ -233,7 +239,7 @@ void Switchd::ApplyRequests() {
 void Switchd::UpdatePmds(const SwitchConfig& cfg) {
   std::vector<PortQueues> ports;
   for (const auto& [u, in] : ifaces_) {
-    if (!in.dev || in.dp_port == dp::kNoPort || !Polled(*in.dev)) continue;
+    if (!in.dev || in.dp_port == dp::kNoPort || !Polled(*in.dev) || in.admin_down) continue;
     netdev::Netdev& d = *in.dev;
     std::string affinity;
     if (const auto* rows = idl_.table("Interface")) {
@@ -389,7 +395,7 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     int64_t ofport = OfportOf(in);
     if (GetOptionalInteger(row, "ofport") != std::optional<int64_t>(ofport)) set["ofport"] = ofport;
     if (GetString(row, "error") != in.error) set["error"] = OptionalString(in.error);
-    std::string state = in.dev ? "up" : "down";
+    std::string state = in.dev && !in.admin_down ? "up" : "down";
     if (GetString(row, "admin_state") != state) set["admin_state"] = state;
     std::string link = in.dev && in.dev->link_up() ? "up" : "down";
     if (GetString(row, "link_state") != link) set["link_state"] = link;
@@ -546,8 +552,6 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
                  }
                  return out.empty() ? std::string("no vhost-user ports\n") : out;
                }));
-  ctl.Register("dpctl/dump-flows", "", 0, 0,
-               Text([this](const auto&) -> Result<std::string> { return pmds_->DumpFlows(); }));
   ctl.Register("fdb/show", "BRIDGE", 1, 1, Text([this](const auto& a) -> Result<std::string> {
                  return WithNewline(dp_->FdbShow(a[0]));
                }));
