@@ -21,8 +21,8 @@ constexpr size_t kHourSamples = 3600 / kSampleSeconds;
 struct Registry {
   std::mutex mu;
   std::vector<std::string> names;
-  std::set<ThreadSlots*> live;           // threads that counted and still run
-  uint64_t retired[kMaxCounters] = {};   // what exited threads counted
+  std::set<ThreadSlots*> live;          // threads that counted and still run
+  uint64_t retired[kMaxCounters] = {};  // what exited threads counted
   // Rates: the total at the last sample, and per counter a ring of the counts
   // of the last hour's samples (kSampleSeconds each); `next` is the ring slot
   // the next sample fills.
@@ -147,7 +147,8 @@ void Sample(uint64_t now_s) {
     r.last_total[i] = t[i];
     for (uint64_t j = 0; j < slots; j++) {
       uint64_t part = delta / slots + (j == slots - 1 ? delta % slots : 0);
-      r.ring[i][(r.next + j) % kHourSamples] = static_cast<uint32_t>(std::min<uint64_t>(part, UINT32_MAX));
+      r.ring[i][(r.next + j) % kHourSamples] =
+          static_cast<uint32_t>(std::min<uint64_t>(part, UINT32_MAX));
     }
   }
   r.next += slots;

@@ -75,7 +75,8 @@ TEST(Coverage, Rates) {
   Sample(t0 + 5);
   std::string text = ShowText();
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(text, m, std::regex("test_rate +([0-9.]+)/sec +([0-9.]+)/sec +([0-9.]+)/sec")))
+  ASSERT_TRUE(std::regex_search(
+      text, m, std::regex("test_rate +([0-9.]+)/sec +([0-9.]+)/sec +([0-9.]+)/sec")))
       << text;
   EXPECT_EQ(m[1], "10.0");
   EXPECT_EQ(m[2], "0.833");

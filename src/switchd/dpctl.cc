@@ -28,9 +28,9 @@
 #include <fmt/format.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
+#include <strings.h>
 
 #include <chrono>
-#include <strings.h>
 
 #include "base/log.h"
 #include "dp/actions.h"
@@ -58,16 +58,24 @@ Result<DpctlArgs> ParseDpctl(const std::vector<std::string>& a) {
   for (; i < a.size(); i++) {
     const std::string& arg = a[i];
     if (arg.rfind("--", 0) == 0) {
-      if (arg == "--statistics") out.statistics = true;
-      else if (arg == "--more") out.verbosity++;
-      else if (arg == "--names") out.names = set_names = true;
-      else if (arg == "--no-names") set_names = true, out.names = false;
-      else return Status(EINVAL, "Unrecognized option " + arg);
+      if (arg == "--statistics")
+        out.statistics = true;
+      else if (arg == "--more")
+        out.verbosity++;
+      else if (arg == "--names")
+        out.names = set_names = true;
+      else if (arg == "--no-names")
+        set_names = true, out.names = false;
+      else
+        return Status(EINVAL, "Unrecognized option " + arg);
     } else if (arg.size() > 1 && arg[0] == '-') {
       for (char c : arg.substr(1)) {
-        if (c == 'm') out.verbosity++;
-        else if (c == 's') out.statistics = true;
-        else return Status(EINVAL, fmt::format("Unrecognized option -{}", c));
+        if (c == 'm')
+          out.verbosity++;
+        else if (c == 's')
+          out.statistics = true;
+        else
+          return Status(EINVAL, fmt::format("Unrecognized option -{}", c));
       }
     } else {
       break;
@@ -79,8 +87,8 @@ Result<DpctlArgs> ParseDpctl(const std::vector<std::string>& a) {
 }
 
 Status NoSuchDatapath(const std::string& name) {
-  return Status(ENODEV, fmt::format("numavs-switchd: opening datapath {} failed (No such device)",
-                                    name));
+  return Status(ENODEV,
+                fmt::format("numavs-switchd: opening datapath {} failed (No such device)", name));
 }
 
 std::string Masked(const std::string& v, const std::string& m, bool exact) {
@@ -108,27 +116,28 @@ std::string FullMatch(const dp::Match& m, const dp::PortNamer& namer) {
   if (x.vlan_tci || (k.vlan_tci & dp::kVlanPresent))
     out += fmt::format(",vlan(tci={})", Num(k.vlan_tci, x.vlan_tci, 0xffff));
   out += fmt::format(",eth_type({})", x.dl_type == 0xffff ? fmt::format("{:#06x}", k.dl_type)
-                                     : x.dl_type == 0    ? fmt::format("{}/0", k.dl_type)
-                                                         : fmt::format("{:#06x}/{:#x}", k.dl_type,
-                                                                       x.dl_type));
+                                      : x.dl_type == 0
+                                          ? fmt::format("{}/0", k.dl_type)
+                                          : fmt::format("{:#06x}/{:#x}", k.dl_type, x.dl_type));
   if (x.dl_type != 0xffff) return out;
   auto ip4 = [](uint32_t v, uint32_t mk) {
     return Masked(dp::FormatIpv4(v), dp::FormatIpv4(mk), mk == ~0u);
   };
   if (k.dl_type == dp::kEthTypeIpv4 || k.dl_type == dp::kEthTypeIpv6) {
     bool v6 = k.dl_type == dp::kEthTypeIpv6;
-    std::string src = v6 ? Masked(dp::FormatIpv6(k.ipv6_src), dp::FormatIpv6(x.ipv6_src),
-                                  Ones(x.ipv6_src, 16))
-                         : ip4(k.nw_src, x.nw_src);
-    std::string dst = v6 ? Masked(dp::FormatIpv6(k.ipv6_dst), dp::FormatIpv6(x.ipv6_dst),
-                                  Ones(x.ipv6_dst, 16))
-                         : ip4(k.nw_dst, x.nw_dst);
+    std::string src =
+        v6 ? Masked(dp::FormatIpv6(k.ipv6_src), dp::FormatIpv6(x.ipv6_src), Ones(x.ipv6_src, 16))
+           : ip4(k.nw_src, x.nw_src);
+    std::string dst =
+        v6 ? Masked(dp::FormatIpv6(k.ipv6_dst), dp::FormatIpv6(x.ipv6_dst), Ones(x.ipv6_dst, 16))
+           : ip4(k.nw_dst, x.nw_dst);
     out += fmt::format(",{}(src={},dst={},proto={},tos={},{}={}", v6 ? "ipv6" : "ipv4", src, dst,
                        Num(k.nw_proto, x.nw_proto, 0xff), Num(k.nw_tos, x.nw_tos, 0xff),
                        v6 ? "hlimit" : "ttl", Num(k.nw_ttl, x.nw_ttl, 0xff));
     if (x.nw_frag)
-      out += std::string(",frag=") +
-             (k.nw_frag == 0 ? "no" : (k.nw_frag & dp::kFragLater) ? "later" : "first");
+      out += std::string(",frag=") + (k.nw_frag == 0                 ? "no"
+                                      : (k.nw_frag & dp::kFragLater) ? "later"
+                                                                     : "first");
     out += ")";
     const char* l4 = k.nw_proto == dp::kIpProtoTcp      ? "tcp"
                      : k.nw_proto == dp::kIpProtoUdp    ? "udp"
@@ -142,8 +151,8 @@ std::string FullMatch(const dp::Match& m, const dp::PortNamer& namer) {
                          Num(k.tp_dst, x.tp_dst, 0xffff));
     }
   } else if (k.dl_type == dp::kEthTypeArp) {
-    out += fmt::format(",arp(sip={},tip={},op={})", ip4(k.nw_src, x.nw_src), ip4(k.nw_dst, x.nw_dst),
-                       Num(k.nw_proto, x.nw_proto, 0xff));
+    out += fmt::format(",arp(sip={},tip={},op={})", ip4(k.nw_src, x.nw_src),
+                       ip4(k.nw_dst, x.nw_dst), Num(k.nw_proto, x.nw_proto, 0xff));
   }
   return out;
 }
@@ -168,8 +177,10 @@ std::string FlowLines(const dp::Pmd& pmd, const dp::PortNamer& namer, bool verbo
   std::string out;
   pmd.ForEachFlow([&](const dp::Megaflow& f) {
     std::string used = f.packets ? fmt::format("{:.3f}s", (now - f.used_ns) / 1e9) : "never";
-    if (verbose) out += Ufid(f.match) + ", " + FullMatch(f.match, namer);
-    else out += dp::FormatDpMatch(f.match, namer);
+    if (verbose)
+      out += Ufid(f.match) + ", " + FullMatch(f.match, namer);
+    else
+      out += dp::FormatDpMatch(f.match, namer);
     out += fmt::format(", packets:{}, bytes:{}, used:{}{}, actions:{}\n", f.packets, f.bytes, used,
                        verbose ? ", dp:ovs" : "", dp::FormatDpActions(f.actions, namer));
   });
@@ -185,7 +196,8 @@ std::string HumanSize(const std::map<std::string, int64_t>& s, const char* key) 
   auto it = s.find(key);
   if (it == s.end()) return "";
   double v = static_cast<double>(it->second);
-  if (v >= 1024.0 * 1024 * 1024 * 1024) return fmt::format(" ({:.1f} TiB)", v / (1024.0 * 1024 * 1024 * 1024));
+  if (v >= 1024.0 * 1024 * 1024 * 1024)
+    return fmt::format(" ({:.1f} TiB)", v / (1024.0 * 1024 * 1024 * 1024));
   if (v >= 1024.0 * 1024 * 1024) return fmt::format(" ({:.1f} GiB)", v / (1024.0 * 1024 * 1024));
   if (v >= 1024.0 * 1024) return fmt::format(" ({:.1f} MiB)", v / (1024.0 * 1024));
   if (v >= 1024) return fmt::format(" ({:.1f} KiB)", v / 1024.0);
@@ -232,8 +244,8 @@ std::string Switchd::DpctlShowText(bool statistics) const {
     std::map<std::string, std::string> config;
     if (d.n_rxq() || d.n_txq()) {
       auto req = in->cfg.options.find("n_rxq");
-      config["requested_rx_queues"] = req == in->cfg.options.end() ? std::to_string(d.n_rxq())
-                                                                   : req->second;
+      config["requested_rx_queues"] =
+          req == in->cfg.options.end() ? std::to_string(d.n_rxq()) : req->second;
       config["configured_rx_queues"] = std::to_string(d.n_rxq());
       config["requested_tx_queues"] = config["configured_tx_queues"] = std::to_string(d.n_txq());
       config["mtu"] = std::to_string(d.mtu());
@@ -282,8 +294,9 @@ Result<std::string> Switchd::DpctlDumpFlows(const std::vector<std::string>& argv
     const std::string& a = args.back();
     more = false;
     if (a.rfind("filter=", 0) == 0) {
-      return Status(ENOTSUP, "numavs-switchd: dpctl/dump-flows filter= is not supported by numavs "
-                             "(dump all flows and select with grep)");
+      return Status(ENOTSUP,
+                    "numavs-switchd: dpctl/dump-flows filter= is not supported by numavs "
+                    "(dump all flows and select with grep)");
     } else if (a.rfind("type=", 0) == 0 && !seen_type) {
       // numavs's flows are all in its userspace datapath ("ovs"), none offloaded.
       for (size_t p = 5; p <= a.size();) {
@@ -292,8 +305,10 @@ Result<std::string> Switchd::DpctlDumpFlows(const std::vector<std::string>& argv
         if (t != "ovs" && t != "all" && t != "non-offloaded" && t != "tc" && t != "dpdk" &&
             t != "offloaded" && t != "partially-offloaded")
           return Status(EINVAL, fmt::format("numavs-switchd: Failed to parse type ({})", t));
-        if (t == "ovs" || t == "all" || t == "non-offloaded") want_none = false, seen_type = true;
-        else if (!seen_type) want_none = true;
+        if (t == "ovs" || t == "all" || t == "non-offloaded")
+          want_none = false, seen_type = true;
+        else if (!seen_type)
+          want_none = true;
         if (e == std::string::npos) break;
         p = e + 1;
       }
@@ -303,7 +318,8 @@ Result<std::string> Switchd::DpctlDumpFlows(const std::vector<std::string>& argv
     } else if (a.rfind("pmd=", 0) == 0) {
       char* end = nullptr;
       long v = strtol(a.c_str() + 4, &end, 10);
-      if (a.size() == 4 || *end) return Status(EINVAL, "numavs-switchd: invalid pmd=" + a.substr(4));
+      if (a.size() == 4 || *end)
+        return Status(EINVAL, "numavs-switchd: invalid pmd=" + a.substr(4));
       pmd_filter = static_cast<int>(v);
       args.pop_back();
       more = true;
@@ -316,9 +332,8 @@ Result<std::string> Switchd::DpctlDumpFlows(const std::vector<std::string>& argv
   bool verbose = o->verbosity > 0;
   uint64_t now = dp_->Now();
   std::string out;
-  for (const auto& a : pmds_->AskPmds([namer, verbose, now](dp::Pmd& p) {
-         return FlowLines(p, namer, verbose, now);
-       })) {
+  for (const auto& a : pmds_->AskPmds(
+           [namer, verbose, now](dp::Pmd& p) { return FlowLines(p, namer, verbose, now); })) {
     if (pmd_filter >= 0 && a.core != pmd_filter) continue;
     if (a.text.empty()) continue;
     if (pmd_filter < 0) out += fmt::format("flow-dump from pmd on cpu core: {}\n", a.core);
@@ -329,9 +344,8 @@ Result<std::string> Switchd::DpctlDumpFlows(const std::vector<std::string>& argv
 
 std::string Switchd::UpcallShowText() {
   auto start = std::chrono::steady_clock::now();
-  auto keys = pmds_->AskPmds([](dp::Pmd& p) {
-    return fmt::format("  {}: (keys {})\n", p.id(), p.megaflow_count());
-  });
+  auto keys = pmds_->AskPmds(
+      [](dp::Pmd& p) { return fmt::format("  {}: (keys {})\n", p.id(), p.megaflow_count()); });
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   start)
                 .count();
@@ -339,8 +353,8 @@ std::string Switchd::UpcallShowText() {
   std::string out = fmt::format(
       "{}:\n  flows         : (current {}) (avg {}) (max {}) (limit {})\n  dump duration : {}ms\n"
       "  ufid enabled : true\n\n",
-      kDpName, flow_count_.current, flow_count_.avg, flow_count_.max,
-      dp_->options().max_megaflows, ms);
+      kDpName, flow_count_.current, flow_count_.avg, flow_count_.max, dp_->options().max_megaflows,
+      ms);
   for (const auto& k : keys) out += k.text;
   return out;
 }
@@ -356,9 +370,12 @@ void Switchd::SampleFlowCount() {
 Result<std::string> Switchd::SetAdminState(const std::vector<std::string>& a) {
   const std::string& state = a.back();
   bool up;
-  if (!strcasecmp(state.c_str(), "up")) up = true;
-  else if (!strcasecmp(state.c_str(), "down")) up = false;
-  else return Status(EINVAL, "Invalid Admin State");
+  if (!strcasecmp(state.c_str(), "up"))
+    up = true;
+  else if (!strcasecmp(state.c_str(), "down"))
+    up = false;
+  else
+    return Status(EINVAL, "Invalid Admin State");
   std::vector<Iface*> targets;
   for (auto& [u, in] : ifaces_) {
     if (!in.dev || !IsDpdkType(in.cfg.type)) continue;
@@ -417,16 +434,15 @@ std::string Switchd::EarlyMemoryText() const {
   size_t ports = 0;
   for (const auto& [u, in] : ifaces_) ports += in.dev ? 1 : 0;
   std::string out = fmt::format("bridges:{} ports:{}\n", bridges_.size(), ports);
-  if (!ctx_.init_error().empty())
-    return out + "DPDK is not running: " + ctx_.init_error() + "\n";
-  return out + "DPDK is not initialized (other_config:dpdk-init=true starts it): no packet "
-               "buffers are allocated yet\n";
+  if (!ctx_.init_error().empty()) return out + "DPDK is not running: " + ctx_.init_error() + "\n";
+  return out +
+         "DPDK is not initialized (other_config:dpdk-init=true starts it): no packet "
+         "buffers are allocated yet\n";
 }
 
 void Switchd::RegisterDpctlCommands(ctl::UnixctlServer& ctl) {
-  ctl.Register("dpctl/dump-dps", "", 0, 0, [](const auto&) -> Result<std::string> {
-    return std::string(kDpName) + "\n";
-  });
+  ctl.Register("dpctl/dump-dps", "", 0, 0,
+               [](const auto&) -> Result<std::string> { return std::string(kDpName) + "\n"; });
   ctl.Register("dpctl/show", "[-s] [dp...]", 0, 100, [this](const auto& a) -> Result<std::string> {
     auto o = ParseDpctl(a);
     if (!o.ok()) return o.status();
@@ -443,16 +459,18 @@ void Switchd::RegisterDpctlCommands(ctl::UnixctlServer& ctl) {
   ctl.Register("netdev-dpdk/detach", "pci address of device", 1, 1,
                [this](const auto& a) { return DetachDevice(a[0]); });
   // Until DPDK runs; then src/numa's memory report takes the name (Reconcile).
-  ctl.Register("memory/show", "[--format=json]", 0, 1, [this](const auto& a) -> Result<std::string> {
-    if (!a.empty() && a[0] != "--format=text" && a[0] != "--format=json")
-      return Status(EINVAL, "usage: memory/show [--format=json]");
-    if (!a.empty() && a[0] == "--format=json") {
-      Json j = {{"dpdk", ctx_.init_error().empty() ? "not initialized" : "failed"},
-                {"error", ctx_.init_error()}, {"bridges", bridges_.size()}};
-      return j.dump(2) + "\n";
-    }
-    return EarlyMemoryText();
-  });
+  ctl.Register("memory/show", "[--format=json]", 0, 1,
+               [this](const auto& a) -> Result<std::string> {
+                 if (!a.empty() && a[0] != "--format=text" && a[0] != "--format=json")
+                   return Status(EINVAL, "usage: memory/show [--format=json]");
+                 if (!a.empty() && a[0] == "--format=json") {
+                   Json j = {{"dpdk", ctx_.init_error().empty() ? "not initialized" : "failed"},
+                             {"error", ctx_.init_error()},
+                             {"bridges", bridges_.size()}};
+                   return j.dump(2) + "\n";
+                 }
+                 return EarlyMemoryText();
+               });
 }
 
 }  // namespace vs::switchd
