@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "base/coverage.h"
 #include "base/log.h"
 
 namespace vs::ctl {
@@ -225,6 +227,17 @@ bool RunDaemon(asio::io_context& io, UnixctlServer& ctl, const std::vector<std::
     io.stop();
   };
   signals.async_wait(on_signal);
+  // The coverage counters' rate samples (coverage/show), every 5 s.
+  asio::steady_timer coverage_timer(io);
+  std::function<void(std::error_code)> sample = [&](std::error_code ec) {
+    if (ec) return;
+    coverage::Sample(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now().time_since_epoch()).count()));
+    coverage_timer.expires_after(std::chrono::seconds(coverage::kSampleSeconds));
+    coverage_timer.async_wait(sample);
+  };
+  coverage_timer.expires_after(std::chrono::seconds(coverage::kSampleSeconds));
+  coverage_timer.async_wait(sample);
   signal(SIGPIPE, SIG_IGN);
   DetachDone();
   io.run();

@@ -4,11 +4,14 @@
 
 #include <fmt/format.h>
 
+#include "base/coverage.h"
 #include "base/log.h"
 
 namespace vs::ctl {
 namespace {
 log::Module& kLog = log::GetModule("unixctl");
+VS_COVERAGE_DEFINE(unixctl_received);
+VS_COVERAGE_DEFINE(unixctl_replied);
 // numavs-ofctl add-flows sends a flows file's contents (up to 16 MiB).
 constexpr size_t kMaxRequest = 24u << 20;
 }  // namespace
@@ -43,6 +46,16 @@ Result<std::unique_ptr<UnixctlServer>> UnixctlServer::Create(asio::io_context& i
                   if (!st.ok()) return st;
                 }
                 return std::string();
+              });
+  // OVS's event counters (base/coverage.h), sampled by RunDaemon every 5 s.
+  s->Register("coverage/show", "", 0, 0, [](const std::vector<std::string>&) -> Result<std::string> {
+    return coverage::ShowText();
+  });
+  s->Register("coverage/read-counter", "COUNTER", 1, 1,
+              [](const std::vector<std::string>& args) -> Result<std::string> {
+                auto n = coverage::ReadCounter(args[0]);
+                if (!n.ok()) return n.status();
+                return fmt::format("{}\n", *n);
               });
   s->Register("vlog/list", "", 0, 0, [](const std::vector<std::string>&) -> Result<std::string> {
     return log::ListModules();
@@ -133,7 +146,9 @@ void UnixctlServer::OnMessage(jsonrpc::Connection& c, Json&& msg) {
     }
   }
   std::string method = msg["method"].get<std::string>();
+  VS_COVERAGE_INC(unixctl_received);
   Result<std::string> r = Run(method, args);
+  VS_COVERAGE_INC(unixctl_replied);
   if (r.ok()) {
     c.Send(Json{{"id", id}, {"result", *r}, {"error", nullptr}});
   } else {

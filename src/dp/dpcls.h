@@ -105,9 +105,12 @@ class Dpcls {
   // SMC: probes / lookups is the average walk).
   std::pair<uint64_t, uint64_t> TakeProbeCounts() {
     auto r = std::make_pair(walks_, probes_);
+    probes_taken_ += probes_;
     walks_ = probes_ = 0;
     return r;
   }
+  // Subtable probes of every lookup so far (dpctl/show "masks: hit:").
+  uint64_t probes_total() const { return probes_taken_ + probes_; }
 
   // Takes ownership; the flow's match must not overlap an installed one. Returns it.
   Megaflow* Insert(std::unique_ptr<Megaflow> flow);
@@ -147,6 +150,7 @@ class Dpcls {
   bool smc_on_ = false;
   uint64_t walks_ = 0;   // keys that went to the subtables
   uint64_t probes_ = 0;  // subtable probes of those keys
+  uint64_t probes_taken_ = 0;  // probes_ of the past TakeProbeCounts() calls
 };
 
 constexpr uint32_t kSmcEntries = 1u << 20;  // power of two, 4 per bucket

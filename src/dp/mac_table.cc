@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/coverage.h"
+
 namespace vs::dp {
 
 MacTable::MacTable(std::atomic<uint64_t>* generation, uint64_t aging_ns, size_t max_entries)
@@ -16,6 +18,11 @@ uint64_t MacTable::KeyOf(const uint8_t m[6], uint16_t vlan) {
   for (int i = 0; i < 6; i++) k |= static_cast<uint64_t>(m[i]) << (40 - 8 * i);
   return k;
 }
+
+VS_COVERAGE_DEFINE(mac_learning_learned);
+VS_COVERAGE_DEFINE(mac_learning_moved);
+VS_COVERAGE_DEFINE(mac_learning_expired);
+VS_COVERAGE_DEFINE(mac_learning_evicted);
 
 bool MacTable::Learn(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_t now_ns) {
   if (mac[0] & 1) return false;
@@ -28,14 +35,17 @@ bool MacTable::Learn(const uint8_t mac[6], uint16_t vlan, uint32_t port, uint64_
     bool moved = it->second.port != port;
     it->second.port = port;
     Touch(it->second, now_ns);
+    if (moved) VS_COVERAGE_INC(mac_learning_moved);
     if (moved || expired) Bump();
     return moved || expired;
   }
   if (entries_.size() >= max_entries_ && !lru_.empty()) {
     entries_.erase(lru_.back());
     lru_.pop_back();
+    VS_COVERAGE_INC(mac_learning_evicted);
   }
   lru_.push_front(key);
+  VS_COVERAGE_INC(mac_learning_learned);
   entries_.emplace(key, Entry{port, now_ns, lru_.begin()});
   Bump();
   return true;
@@ -84,6 +94,7 @@ size_t MacTable::Expire(uint64_t now_ns) {
     n++;
   }
   if (n) Bump();
+  VS_COVERAGE_ADD(mac_learning_expired, n);
   return n;
 }
 

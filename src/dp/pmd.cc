@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "base/coverage.h"
 #include "base/log.h"
 #include "dp/exec.h"
 #include "dp/oftable.h"
@@ -22,6 +23,11 @@ const char* const kPmdStageNames[kStageCount] = {
 namespace {
 
 vs::log::Module& kLog = vs::log::GetModule("dp_pmd");
+// Slow-path events (OVS's names): a translation per upcall, a megaflow installed per upcall,
+// the megaflow limit reached.
+VS_COVERAGE_DEFINE(xlate_actions);
+VS_COVERAGE_DEFINE(dpif_flow_put);
+VS_COVERAGE_DEFINE(upcall_flow_limit_hit);
 
 inline void Bump(std::atomic<uint64_t>& c, uint64_t v) {
   if (v) c.store(c.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
@@ -114,7 +120,10 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
       f = dpcls_.Insert(std::move(mf));
       // Past the limit: keep going, flush before the next batch (flows[] of this batch
       // still point into the classifier).
-      if (dpcls_.size() >= dp_->options().max_megaflows) flush_pending_ = true;
+      if (dpcls_.size() >= dp_->options().max_megaflows && !flush_pending_) {
+        flush_pending_ = true;
+        VS_COVERAGE_INC(upcall_flow_limit_hit);
+      }
       upcalls++;
     } else {
       hits++;
@@ -123,6 +132,8 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
     if (use_emc && ShouldInsertEmc()) emc_.Insert(keys[i], hashes[i], f);
   }
   Bump(stats_.upcalls, upcalls);
+  VS_COVERAGE_ADD(xlate_actions, upcalls);
+  VS_COVERAGE_ADD(dpif_flow_put, upcalls);
   Bump(stats_.megaflow_hits, hits);
   stats_.megaflows.store(dpcls_.size(), std::memory_order_relaxed);
   stats_.subtables.store(dpcls_.subtables(), std::memory_order_relaxed);

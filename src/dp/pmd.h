@@ -155,6 +155,14 @@ class Pmd {
 
   // PMD thread (or PMD stopped): dpctl/dump-flows text of this PMD's megaflows.
   std::string DumpFlows(const PortNamer& namer) const;
+  // PMD thread (or PMD stopped): visits this PMD's megaflows built under the current
+  // generation (dpctl/dump-flows -m), and the subtable probes of all its lookups so far
+  // (dpctl/show).
+  template <typename F>
+  void ForEachFlow(F&& f) const {
+    if (cache_gen_ == dp_->generation()) dpcls_.ForEach(f);
+  }
+  uint64_t mask_probes() const { return dpcls_.probes_total(); }
   void FlushCaches();
   void ClearStats();
 

@@ -34,6 +34,7 @@ Result<std::string> LcoreDump() {
 }  // namespace
 
 void Switchd::RegisterOvsCommands(ctl::UnixctlServer& ctl) {
+  RegisterDpctlCommands(ctl);
   ctl.Register("ofproto/list", "", 0, 0, [this](const auto&) -> Result<std::string> {
     std::string out;
     for (const std::string& b : bridges_) out += b + "\n";

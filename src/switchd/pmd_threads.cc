@@ -396,6 +396,19 @@ void PmdThreads::ClearStats() {
   }
 }
 
+std::vector<PmdThreads::PmdAnswer> PmdThreads::AskPmds(
+    std::function<std::string(dp::Pmd&)> fn) const {
+  std::vector<PmdAnswer> out;
+  for (const auto& w : threads_) {
+    auto promise = std::make_shared<std::promise<std::string>>();
+    auto fut = promise->get_future();
+    w->pmd->Post([promise, fn](dp::Pmd& p) { promise->set_value(fn(p)); });
+    if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready) continue;
+    out.push_back(PmdAnswer{w->core, w->numa, fut.get()});
+  }
+  return out;
+}
+
 std::string PmdThreads::DumpFlows() const {
   std::string out;
   dp::PortNamer namer = dp_.Namer();

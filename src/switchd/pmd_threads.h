@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -112,6 +113,16 @@ class PmdThreads {
   std::string RxqText() const;      // dpif-netdev/pmd-rxq-show
   void ClearStats();                // dpif-netdev/pmd-stats-clear
   std::string DumpFlows() const;    // dpctl/dump-flows
+  // Runs fn on each running PMD's thread (through its mailbox) and returns the answers
+  // in plan order; a PMD that does not answer within 2 s is left out (appctl commands).
+  struct PmdAnswer {
+    int core = 0;
+    int numa = 0;
+    std::string text;
+  };
+  std::vector<PmdAnswer> AskPmds(std::function<std::string(dp::Pmd&)> fn) const;
+  // Every PMD, running or not, by core (statistics survive a stop).
+  const std::map<int, std::unique_ptr<dp::Pmd>>& pmds() const { return pmds_; }
   size_t running() const { return threads_.size(); }
 
  private:

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "base/coverage.h"
 #include "base/log.h"
 #include "netdev/registry.h"
 #include "numa/appctl.h"
@@ -15,6 +16,13 @@ namespace vs::switchd {
 namespace {
 
 log::Module& kLog = log::GetModule("bridge");
+// OVS's names: reconfigurations, datapath ports, and the outcome of the switch's
+// transactions to the database (ovsdb-idl's txn_*).
+VS_COVERAGE_DEFINE(bridge_reconfigure);
+VS_COVERAGE_DEFINE(dpif_port_add);
+VS_COVERAGE_DEFINE(dpif_port_del);
+VS_COVERAGE_DEFINE(txn_success);
+VS_COVERAGE_DEFINE(txn_error);
 constexpr int64_t kOfportLocal = 65534;
 
 using ovsdb::client::GetBool;
@@ -68,6 +76,7 @@ void Switchd::Tick() {
   tick_.async_wait([this](std::error_code ec) {
     if (ec) return;
     dp_->Run();
+    SampleFlowCount();
     // Every 5 s, refresh what users read (statistics, link state); at once
     // when a link changed or a device wants reopening.
     if (++ticks_ % 5 == 0 || PollLinks()) OnDbChange();
@@ -114,9 +123,16 @@ int64_t Switchd::OfportOf(const Iface& in) const {
 
 void Switchd::CloseInterface(Iface* in) {
   if (in->dev && Polled(*in->dev)) pmds_->Stop();  // no PMD may use a closing device
+  if (in->dev && in->cfg.type == "dpdk") {
+    auto dv = in->cfg.options.find("dpdk-devargs");
+    if (dv != in->cfg.options.end()) released_devices_.insert(dv->second.substr(0, dv->second.find(',')));
+  }
+  in->admin_down = false;
   if (in->dp_port != dp::kNoPort) {
     if (Status s = dp_->DelPort(in->cfg.name); !s.ok())
       VS_LOG_WARN(kLog, "datapath: removing port {}: {}", in->cfg.name, s.message());
+    else
+      VS_COVERAGE_INC(dpif_port_del);
     in->dp_port = dp::kNoPort;
   }
   in->dev.reset();
@@ -188,6 +204,7 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
     } else {
       in->dp_port = *id;
       in->added_ns = dp_->Now();
+      VS_COVERAGE_INC(dpif_port_add);
     }
   }
   if (dev.ok()) {
@@ -222,7 +239,7 @@ void Switchd::ApplyRequests() {
 void Switchd::UpdatePmds(const SwitchConfig& cfg) {
   std::vector<PortQueues> ports;
   for (const auto& [u, in] : ifaces_) {
-    if (!in.dev || in.dp_port == dp::kNoPort || !Polled(*in.dev)) continue;
+    if (!in.dev || in.dp_port == dp::kNoPort || !Polled(*in.dev) || in.admin_down) continue;
     netdev::Netdev& d = *in.dev;
     std::string affinity;
     if (const auto* rows = idl_.table("Interface")) {
@@ -257,6 +274,7 @@ void Switchd::UpdatePmds(const SwitchConfig& cfg) {
 void Switchd::Reconcile() {
   SwitchConfig cfg = ReadConfig(idl_);
   if (!cfg.present) return;
+  VS_COVERAGE_INC(bridge_reconfigure);
   applied_seqno_ = idl_.seqno();
   (void)ctx_.Configure(cfg.other_config);  // failures are logged and reported by dpdk ports
   if (ctl_ && !memory_commands_ && ctx_.registry()) {
@@ -318,6 +336,11 @@ void Switchd::Reconcile() {
   txn_in_flight_ = true;
   idl_.Transact(std::move(ops), [this](Result<Json> r) {
     txn_in_flight_ = false;
+    bool refused = !r.ok();
+    for (const Json& res : r.ok() ? *r : Json::array())
+      if (res.is_object() && res.contains("error")) refused = true;
+    if (refused) VS_COVERAGE_INC(txn_error);
+    else VS_COVERAGE_INC(txn_success);
     if (!r.ok()) {
       VS_LOG_WARN(kLog, "could not write the switch state to the database: {}",
                   r.status().message());
@@ -372,7 +395,7 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     int64_t ofport = OfportOf(in);
     if (GetOptionalInteger(row, "ofport") != std::optional<int64_t>(ofport)) set["ofport"] = ofport;
     if (GetString(row, "error") != in.error) set["error"] = OptionalString(in.error);
-    std::string state = in.dev ? "up" : "down";
+    std::string state = in.dev && !in.admin_down ? "up" : "down";
     if (GetString(row, "admin_state") != state) set["admin_state"] = state;
     std::string link = in.dev && in.dev->link_up() ? "up" : "down";
     if (GetString(row, "link_state") != link) set["link_state"] = link;
@@ -529,8 +552,6 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
                  }
                  return out.empty() ? std::string("no vhost-user ports\n") : out;
                }));
-  ctl.Register("dpctl/dump-flows", "", 0, 0,
-               Text([this](const auto&) -> Result<std::string> { return pmds_->DumpFlows(); }));
   ctl.Register("fdb/show", "BRIDGE", 1, 1, Text([this](const auto& a) -> Result<std::string> {
                  return WithNewline(dp_->FdbShow(a[0]));
                }));

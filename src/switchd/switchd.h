@@ -60,6 +60,9 @@ class Switchd {
   // OVS's names for what users know (ofproto/list, dpif/dump-flows, dpdk/lcore-list):
   // ovs_appctl.cc. Called by RegisterCommands.
   void RegisterOvsCommands(ctl::UnixctlServer& ctl);
+  // dpctl/*, upcall/show, netdev-dpdk/set-admin-state and detach, memory/show before
+  // DPDK runs: dpctl.cc. Called by RegisterOvsCommands.
+  void RegisterDpctlCommands(ctl::UnixctlServer& ctl);
 
   // Text of dpif/show: bridges, their interfaces, ofports and state.
   std::string ShowText() const;
@@ -75,7 +78,18 @@ class Switchd {
     std::string error;
     uint64_t added_ns = 0;  // datapath clock when it became a port (OpenFlow port stats)
     std::optional<bool> link_up;  // as last polled (PollLinks)
+    // netdev-dpdk/set-admin-state down: not polled, packets to it dropped (until set up,
+    // or the interface is closed).
+    bool admin_down = false;
   };
+  // dpctl.cc
+  std::string DpctlShowText(bool statistics) const;
+  Result<std::string> DpctlDumpFlows(const std::vector<std::string>& args) const;
+  std::string UpcallShowText();
+  void SampleFlowCount();  // upcall/show's average and maximum (every tick)
+  Result<std::string> SetAdminState(const std::vector<std::string>& args);
+  Result<std::string> DetachDevice(const std::string& name);
+  std::string EarlyMemoryText() const;
 
   void OnDbChange();
   void Reconcile();
@@ -109,6 +123,11 @@ class Switchd {
   bool txn_in_flight_ = false;
   bool dirty_ = false;
   uint64_t applied_seqno_ = 0;
+  // Devices (devargs up to the first ',') numavs detached when their interface closed.
+  std::set<std::string> released_devices_;
+  struct FlowCount {
+    uint64_t current = 0, avg = 0, max = 0;
+  } flow_count_;
   std::unique_ptr<PmdThreads> pmds_;  // last: stopped before devices and datapath go
 };
 
