@@ -76,10 +76,11 @@ Result<PmdPlan> Switchd::PlanPmds(std::vector<PortQueues> ports, const SwitchCon
   std::string key = fmt::format("{}|{}|{}|", mask, RxqAssignName(pmd_opts_.assign),
                                 pmd_opts_.effective_isolate());
   for (const auto& p : ports)
-    key += fmt::format("{}:{}:{}:{}:{}:{}:{};", p.name, p.dp_port, fmt::ptr(p.dev), p.n_rxq,
-                       p.n_txq, p.numa, p.rxq_affinity);
-  // Measurements change all the time; they are taken when a re-plan is due (OVS
-  // reschedules on a reconfiguration), so that an unchanged configuration keeps its plan.
+    key += fmt::format("{}:{}:{}:{}:{}:{};", p.name, p.dp_port, p.n_rxq, p.n_txq, p.numa,
+                       p.rxq_affinity);
+  // Measurements change all the time; they are taken when a re-plan is due: ports come
+  // or go or change their queues or node, a PMD key changes, or a rebalance is asked
+  // for. An unchanged configuration, or a device reopened as it was, keeps its plan.
   bool refresh = fresh || pmd_rebalance_ || key != pmd_plan_key_;
   std::map<std::pair<std::string, uint16_t>, uint64_t> cycles;
   for (auto& p : ports) {

@@ -14,7 +14,11 @@ shortened to 200 ms (NUMAVS_PMD_INTERVAL_MS) so that OVS's 12 intervals take 2.4
   and h1's usage has fallen to 0 %.
 - pmd-stats-show has OVS's lines (idle/processing cycles, avg cycles per packet), -pmd N
   shows one PMD, pmd-stats-clear resets; a bad pmd-rxq-assign is refused with the key
-  named and the previous mode kept; pmd-auto-lb logs its status as OVS.
+  named and the previous mode kept.
+- pmd-auto-lb (load threshold 70 %): the load moves again, beside the other heavy queue (devices reopened
+  as they were keep their places); auto-lb finds one PMD overloaded for 12 intervals,
+  its dry run improves the variance, and it puts the two heavy queues apart. Its
+  status is logged as OVS logs it.
 
   test_pmd_knobs.py --bindir DIR
 """
@@ -143,11 +147,31 @@ def main():
         except AssertionError as e:
             f.check(False, "%s:\n%s" % (e, placement(s)[3]))
 
-        # pmd-auto-lb: its settings and status logged as OVS logs them.
+        # pmd-auto-lb: the load moves again, next to l1; the devices are reopened as
+        # they were, so the plan stays; auto-lb sees one PMD overloaded and moves a queue.
         s.vsctl("set", "Open_vSwitch", ".", "other_config:pmd-auto-lb=true",
                 "other_config:pmd-auto-lb-load-threshold=70")
         harness.wait_until(lambda: "PMD auto load balance is enabled, interval 1 mins, pmd load threshold 70%, "
                            "improvement threshold 25%." in s.log(), "auto-lb enabled line")
+        at, _, _, out = placement(s)
+        # An idle net_null queue (h1 or l2) beside a heavy one (l1 or h2) becomes heavy,
+        # the other heavy one idle.
+        pairs = [(x, y, z) for y, z in (("l1", "h2"), ("h2", "l1")) for x in ("h1", "l2") if at[x] == at[y]]
+        f.check(pairs, "an idle queue beside l1 or h2:\n" + out)
+        if pairs:
+            x, y, z = pairs[0]
+            s.vsctl("set", "Interface", x, "options:dpdk-devargs=net_null6", "--",
+                    "set", "Interface", z, "options:dpdk-devargs=net_null7,no-rx=1")
+            harness.wait_until(lambda: s.get("Interface", x, "ofport") not in ("-1", "[]"), "%s reopened" % x)
+            at2, _, _, out = placement(s)
+            f.check(at2 == at, "a device reopened as it was keeps its place:\n" + out)
+            try:
+                harness.wait_until(lambda: "PMD auto load balance dry run. Requesting datapath reconfigure." in s.log(),
+                                   "auto-lb's dry run asking for a rebalance", timeout=20, interval=0.2)
+                harness.wait_until(lambda: placement(s)[0][y] != placement(s)[0][x],
+                                   "auto-lb putting %s and %s on different PMDs" % (y, x), timeout=10)
+            except AssertionError as e:
+                f.check(False, "%s:\n%s" % (e, placement(s)[3]))
         s.vsctl("remove", "Open_vSwitch", ".", "other_config", "pmd-auto-lb")
         harness.wait_until(lambda: s.log().count("PMD auto load balance is disabled.") >= 2, "auto-lb disabled line")
         f.check(s.switchd_alive(), "numavs-switchd alive")
