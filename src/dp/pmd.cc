@@ -159,6 +159,8 @@ void Pmd::ReviewCaches() {
   // The signature cache, when the subtable walks are long (with it on, the walks of its
   // misses keep it on; too few walks to tell: keep the choice).
   auto [walks, probes] = dpcls_.TakeProbeCounts();
+  Bump(stats_.subtable_walks, walks);
+  Bump(stats_.subtable_probes, probes);
   if (walks >= 256) dpcls_.SetSmc(probes >= kSmcMinProbes * walks);
   stats_.smc_enabled.store(dpcls_.smc_on() ? 1 : 0, std::memory_order_relaxed);
 }
@@ -428,7 +430,8 @@ void Pmd::ClearStats() {
                   &stats_.same_flow_hits, &stats_.smc_hits, &stats_.emc_lookups, &stats_.rx_packets, &stats_.emc_hits, &stats_.megaflow_hits, &stats_.upcalls,
                   &stats_.tx_packets, &stats_.dropped_by_actions, &stats_.tx_overflow,
                   &stats_.clone_fail, &stats_.no_headroom, &stats_.cache_flushes,
-                  &stats_.revalidations, &stats_.megaflows_evicted, &stats_.batches}) {
+                  &stats_.revalidations, &stats_.megaflows_evicted, &stats_.batches,
+                  &stats_.subtable_walks, &stats_.subtable_probes}) {
     c->store(0, std::memory_order_relaxed);
   }
 }
@@ -437,19 +440,52 @@ void Pmd::ClearStats() {
 
 namespace vs::dp {
 
-std::string Pmd::StatsText() const {
+uint64_t Pmd::BusyCycles() const {
+  auto v = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  return v(stats_.cycles[kStageReceive]) + v(stats_.processing_cycles) +
+         v(stats_.cycles[kStageTransmit]) + v(stats_.cycles[kStageOther]);
+}
+
+std::string Pmd::StatsText(uint64_t tx_batches, uint64_t tx_batch_packets) const {
   auto v = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
   uint64_t rx = v(stats_.rx_packets);
   uint64_t batches = v(stats_.batches);
-  return fmt::format(
+  uint64_t walks = v(stats_.subtable_walks);
+  // OVS's lines first, in its order (numavs has no recirculation, hardware offload or
+  // optimised miniflow extraction), then numavs's own.
+  std::string out = fmt::format(
       "  packets received: {}\n"
+      "  packet recirculations: 0\n"
+      "  avg. datapath passes per packet: {:.2f}\n"
+      "  phwol hits: 0\n"
+      "  mfex opt hits: 0\n"
       "  simple match hits: {}\n"
-      "  same-flow hits: {}\n"
       "  emc hits: {}\n"
       "  smc hits: {}\n"
       "  megaflow hits: {}\n"
+      "  avg. subtable lookups per megaflow hit: {:.2f}\n"
       "  miss with success upcall: {}\n"
       "  miss with failed upcall: 0\n"
+      "  avg. packets per output batch: {:.2f}\n",
+      rx, rx ? 1.0 : 0.0, v(stats_.simple_match_hits), v(stats_.emc_hits), v(stats_.smc_hits),
+      v(stats_.megaflow_hits), walks ? static_cast<double>(v(stats_.subtable_probes)) / walks : 0.0,
+      v(stats_.upcalls),
+      tx_batches ? static_cast<double>(tx_batch_packets) / tx_batches : 0.0);
+  uint64_t idle = v(stats_.idle_cycles);
+  uint64_t busy = BusyCycles();
+  uint64_t total = idle + busy;
+  if (total) {
+    out += fmt::format("  idle cycles: {} ({:.2f}%)\n  processing cycles: {} ({:.2f}%)\n", idle,
+                       100.0 * idle / total, busy, 100.0 * busy / total);
+    if (rx) {
+      out += fmt::format("  avg cycles per packet: {:.2f} ({}/{})\n"
+                         "  avg processing cycles per packet: {:.2f} ({}/{})\n",
+                         static_cast<double>(total) / rx, total, rx,
+                         static_cast<double>(busy) / rx, busy, rx);
+    }
+  }
+  out += fmt::format(
+      "  same-flow hits: {}\n"
       "  avg. packets per rx batch: {:.2f}\n"
       "  packets sent: {}\n"
       "  dropped by actions: {}\n"
@@ -460,12 +496,11 @@ std::string Pmd::StatsText() const {
       "  revalidations: {}\n"
       "  megaflows evicted by revalidation: {}\n"
       "  megaflows: {}\n",
-      rx, v(stats_.simple_match_hits), v(stats_.same_flow_hits), v(stats_.emc_hits),
-      v(stats_.smc_hits), v(stats_.megaflow_hits), v(stats_.upcalls),
-      batches ? static_cast<double>(rx) / batches : 0.0, v(stats_.tx_packets),
-      v(stats_.dropped_by_actions), v(stats_.tx_overflow), v(stats_.clone_fail),
-      v(stats_.no_headroom), v(stats_.cache_flushes), v(stats_.revalidations),
-      v(stats_.megaflows_evicted), v(stats_.megaflows));
+      v(stats_.same_flow_hits), batches ? static_cast<double>(rx) / batches : 0.0,
+      v(stats_.tx_packets), v(stats_.dropped_by_actions), v(stats_.tx_overflow),
+      v(stats_.clone_fail), v(stats_.no_headroom), v(stats_.cache_flushes),
+      v(stats_.revalidations), v(stats_.megaflows_evicted), v(stats_.megaflows));
+  return out;
 }
 
 std::string Pmd::PerfText() const {

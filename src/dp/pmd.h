@@ -112,6 +112,10 @@ struct PmdStats {
   std::atomic<uint64_t> cycles[kStageCount]{};
   std::atomic<uint64_t> processing_cycles{0};
   std::atomic<uint64_t> idle_cycles{0};        // polls that received nothing
+  // Megaflow classifier lookups and the subtables they probed (as of the last cache
+  // review, every kEmcReviewBatches batches).
+  std::atomic<uint64_t> subtable_walks{0};
+  std::atomic<uint64_t> subtable_probes{0};
 };
 
 class Pmd {
@@ -167,9 +171,13 @@ class Pmd {
   void ClearStats();
 
   const PmdStats& stats() const { return stats_; }
-  // The body of ovs-appctl dpif-netdev/pmd-stats-show for this PMD (the caller prints
-  // the "pmd thread numa_id N core_id M:" header). Any thread.
-  std::string StatsText() const;
+  // The body of ovs-appctl dpif-netdev/pmd-stats-show for this PMD: OVS 3.1's lines
+  // (idle and processing cycles included), then numavs's own (the caller prints the
+  // "pmd thread numa_id N core_id M:" header and passes its tx burst counts). Any thread.
+  std::string StatsText(uint64_t tx_batches, uint64_t tx_batch_packets) const;
+  // Cycles of polls that received packets (receive, processing, transmit) and of
+  // periodic work, since the last ClearStats. Any thread.
+  uint64_t BusyCycles() const;
   // The body of dpif-netdev/pmd-perf-show: cycles per packet by stage, lookups by tier,
   // megaflows and subtables, drops by reason. Any thread.
   std::string PerfText() const;

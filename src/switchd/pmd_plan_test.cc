@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "switchd/pmd_threads.h"
 
 namespace vs::switchd {
@@ -97,12 +99,14 @@ TEST(PmdPlan, RxqAffinityPinsAndIsolates) {
   ASSERT_EQ(c0.rxqs.size(), 2u);  // a's queue 2 and b's queue 0
   EXPECT_TRUE(p->warnings.empty());
 
-  a.rxq_affinity = "0:1";  // core 1 runs no PMD
+  a.rxq_affinity = "0:1";  // core 1 runs no PMD: as OVS 3.1, another core polls it
   p = Plan({a}, kTwoNodes, "0x9", 64);
   ASSERT_TRUE(p.ok());
   ASSERT_EQ(p->warnings.size(), 1u);
-  EXPECT_NE(p->warnings[0].find("pinned to core 1, which runs no PMD thread"), std::string::npos);
-  EXPECT_EQ(p->pmds[0].rxqs.size() + p->pmds[1].rxqs.size(), 2u);  // queue 0 unpolled
+  EXPECT_NE(p->warnings[0].find("pinned to core 1, which runs no PMD thread: another core polls it"),
+            std::string::npos);
+  EXPECT_EQ(p->pmds[0].rxqs.size() + p->pmds[1].rxqs.size(), 3u);
+  EXPECT_FALSE(p->pmds[0].isolated || p->pmds[1].isolated);
 
   a.rxq_affinity = "0:x";
   p = Plan({a}, kTwoNodes, "0x9", 64);
@@ -112,6 +116,140 @@ TEST(PmdPlan, RxqAffinityPinsAndIsolates) {
   EXPECT_EQ(p->pmds[0].rxqs.size() + p->pmds[1].rxqs.size(), 3u);  // assigned as if unset
   EXPECT_FALSE(ParseRxqAffinity("0:3,1:7").value().empty());
   EXPECT_FALSE(ParseRxqAffinity("0:3,").ok());
+}
+
+// Where each port's queue 0 went: core by port name.
+std::map<std::string, int> CoreOf(const PmdPlan& p) {
+  std::map<std::string, int> out;
+  for (const auto& pmd : p.pmds)
+    for (const auto& q : pmd.rxqs) out[q.port_name] = pmd.core;
+  return out;
+}
+
+const std::map<int, std::vector<int>> kOneNode = {{0, {0, 1}}};
+
+PortQueues Measured(const char* name, uint32_t dp, uint64_t cycles) {
+  PortQueues p = Port(name, dp, -1, 1, 0);
+  p.rxq_cycles = {cycles};
+  return p;
+}
+
+// pmd-rxq-assign=roundrobin: port number order (not the order given), dealt 0,1,0,1.
+TEST(PmdPlan, RoundRobinDealsInPortOrder) {
+  PmdOptions o;
+  o.assign = RxqAssign::kRoundRobin;
+  auto p = Plan({Measured("d", 4, 0), Measured("b", 2, 900), Measured("a", 1, 0), Measured("c", 3, 800)},
+                kOneNode, "0x3", 64, o);
+  ASSERT_TRUE(p.ok());
+  auto at = CoreOf(*p);
+  EXPECT_EQ(at["a"], 0);
+  EXPECT_EQ(at["b"], 1);
+  EXPECT_EQ(at["c"], 0);
+  EXPECT_EQ(at["d"], 1);  // measured cycles play no part: b and d (heavy) share core 1
+  EXPECT_EQ(p->log.front(), "Performing pmd to rx queue assignment using roundrobin algorithm.");
+  EXPECT_EQ(p->log[1], "Core  0 on numa node 0 assigned port 'a' rx queue 0.");
+}
+
+// pmd-rxq-assign=cycles (the default): most cycles first, dealt up and down 0,1,1,0,0.
+TEST(PmdPlan, CyclesSortsByMeasuredCyclesAndDealsUpAndDown) {
+  auto p = Plan({Measured("a", 1, 0), Measured("b", 2, 100), Measured("c", 3, 0),
+                 Measured("d", 4, 90), Measured("e", 5, 50)},
+                kOneNode, "0x3", 64);
+  ASSERT_TRUE(p.ok());
+  auto at = CoreOf(*p);
+  EXPECT_EQ(at["b"], 0);
+  EXPECT_EQ(at["d"], 1);  // the two heaviest on different PMDs
+  EXPECT_EQ(at["e"], 1);
+  EXPECT_EQ(at["a"], 0);  // ties (0 cycles) in port order
+  EXPECT_EQ(at["c"], 0);
+  EXPECT_NE(std::find(p->log.begin(), p->log.end(),
+                      "Core  0 on numa node 0 assigned port 'b' rx queue 0 (measured processing "
+                      "cycles 100)."),
+            p->log.end());
+}
+
+// pmd-rxq-assign=group: each queue (most cycles first) to the PMD with the least cycles
+// so far; a queue without measurement to the PMD with the fewest queues.
+TEST(PmdPlan, GroupGoesToTheLeastLoadedPmd) {
+  PmdOptions o;
+  o.assign = RxqAssign::kGroup;
+  auto p = Plan({Measured("a", 1, 100), Measured("b", 2, 60), Measured("c", 3, 50),
+                 Measured("d", 4, 0), Measured("e", 5, 0)},
+                kOneNode, "0x3", 64, o);
+  ASSERT_TRUE(p.ok());
+  auto at = CoreOf(*p);
+  EXPECT_EQ(at["a"], 0);
+  EXPECT_EQ(at["b"], 1);
+  EXPECT_EQ(at["c"], 1);  // 60 < 100
+  EXPECT_EQ(at["d"], 0);  // fewest queues: 1 < 2
+  EXPECT_EQ(at["e"], 0);  // 2 = 2: the first
+}
+
+// pmd-rxq-isolate=false (with group only, as OVS): a pinned queue's PMD polls others too.
+TEST(PmdPlan, IsolateFalseSharesThePinnedPmd) {
+  PortQueues a = Measured("a", 1, 10);
+  a.rxq_affinity = "0:0";
+  PmdOptions o;
+  o.assign = RxqAssign::kGroup;
+  o.isolate = false;
+  auto p = Plan({a, Measured("b", 2, 0), Measured("c", 3, 0), Measured("d", 4, 0)}, kOneNode,
+                "0x3", 64, o);
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->pmds[0].isolated);
+  EXPECT_EQ(p->pmds[0].rxqs.size(), 2u);  // a (pinned) and one more
+  EXPECT_EQ(p->pmds[1].rxqs.size(), 2u);
+  o.isolate = true;
+  p = Plan({a, Measured("b", 2, 0), Measured("c", 3, 0)}, kOneNode, "0x3", 64, o);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->pmds[0].isolated);
+  EXPECT_EQ(p->pmds[0].rxqs.size(), 1u);
+  EXPECT_EQ(p->pmds[1].rxqs.size(), 2u);
+  // With cycles, isolation stays on whatever pmd-rxq-isolate says.
+  o.assign = RxqAssign::kCycles;
+  o.isolate = false;
+  EXPECT_TRUE(o.effective_isolate());
+}
+
+TEST(PmdPlan, PmdKeysAreReadAndBadValuesKeepThePrevious) {
+  std::vector<std::string> errors;
+  PmdOptions o = ParsePmdOptions({}, PmdOptions{}, &errors);
+  EXPECT_EQ(o, PmdOptions{});  // OVS's defaults: cycles, isolate, auto-lb off, 95/25/1
+  EXPECT_EQ(o.alb_load_threshold, 95u);
+  EXPECT_EQ(o.alb_improvement_threshold, 25u);
+  EXPECT_EQ(o.alb_interval_min, 1u);
+  EXPECT_TRUE(errors.empty());
+  o = ParsePmdOptions({{"pmd-rxq-assign", "group"},
+                       {"pmd-rxq-isolate", "false"},
+                       {"pmd-auto-lb", "true"},
+                       {"pmd-auto-lb-load-threshold", "70"},
+                       {"pmd-auto-lb-improvement-threshold", "10"},
+                       {"pmd-auto-lb-rebal-interval", "0"}},
+                      PmdOptions{}, &errors);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(o.assign, RxqAssign::kGroup);
+  EXPECT_FALSE(o.effective_isolate());
+  EXPECT_TRUE(o.auto_lb);
+  EXPECT_EQ(o.alb_load_threshold, 70u);
+  EXPECT_EQ(o.alb_improvement_threshold, 10u);
+  EXPECT_EQ(o.alb_interval_min, 1u);  // 0 means 1 minute, as OVS
+  PmdOptions bad = ParsePmdOptions({{"pmd-rxq-assign", "fastest"},
+                                    {"pmd-rxq-isolate", "no"},
+                                    {"pmd-auto-lb", "yes"},
+                                    {"pmd-auto-lb-load-threshold", "101"},
+                                    {"pmd-auto-lb-improvement-threshold", "-1"},
+                                    {"pmd-auto-lb-rebal-interval", "x"}},
+                                   o, &errors);
+  EXPECT_EQ(bad, o);  // every value kept
+  ASSERT_EQ(errors.size(), 6u);
+  EXPECT_EQ(errors[0], "other_config:pmd-rxq-assign=\"fastest\" is invalid: cycles, roundrobin or "
+                       "group is expected; keeping 'group'");
+  EXPECT_NE(errors[3].find("other_config:pmd-auto-lb-load-threshold=\"101\" is invalid: an integer "
+                           "from 0 to 100 is expected; keeping 70"),
+            std::string::npos);
+  errors.clear();
+  ParsePmdOptions({{"pmd-rxq-isolate", "false"}}, PmdOptions{}, &errors);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "pmd-rxq-isolate can only be set false when using pmd-rxq-assign=group");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -25,170 +26,6 @@ namespace {
 log::Module& kLog = log::GetModule("dpif_netdev");
 constexpr size_t kMaxTxqPerPort = 64;
 
-Result<std::set<int>> ParseCpuMask(const std::string& mask) {
-  std::string hex = mask;
-  if (hex.rfind("0x", 0) == 0 || hex.rfind("0X", 0) == 0) hex = hex.substr(2);
-  if (hex.empty() || hex.size() > 64) {
-    return Status(EINVAL, fmt::format("other_config:pmd-cpu-mask=\"{}\" is invalid: a hex CPU mask "
-                                      "such as 0x6 is expected",
-                                      mask));
-  }
-  std::set<int> cores;
-  for (size_t i = 0; i < hex.size(); i++) {
-    char c = hex[hex.size() - 1 - i];
-    int v = isdigit(static_cast<unsigned char>(c)) ? c - '0'
-            : (c >= 'a' && c <= 'f')             ? c - 'a' + 10
-            : (c >= 'A' && c <= 'F')             ? c - 'A' + 10
-                                                 : -1;
-    if (v < 0) {
-      return Status(EINVAL, fmt::format("other_config:pmd-cpu-mask=\"{}\" is invalid: '{}' is not "
-                                        "a hex digit",
-                                        mask, c));
-    }
-    for (int b = 0; b < 4; b++)
-      if (v & (1 << b)) cores.insert(static_cast<int>(i) * 4 + b);
-  }
-  if (cores.empty()) {
-    return Status(EINVAL, fmt::format("other_config:pmd-cpu-mask=\"{}\" is invalid: it names no "
-                                      "core, so no PMD thread would poll any port; name at least one "
-                                      "(e.g. 0x2), or remove the key for one PMD per NUMA node",
-                                      mask));
-  }
-  return cores;
-}
-
-}  // namespace
-
-namespace {
-void AssignQueues(const std::vector<PortQueues>& ports, PmdPlan* plan);
-}  // namespace
-
-Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
-                     const std::map<int, std::vector<int>>& cores_by_node,
-                     const std::string& pmd_cpu_mask, uint32_t max_ports) {
-  std::map<int, int> node_of_core;
-  std::string all;
-  for (const auto& [node, cores] : cores_by_node)
-    for (int c : cores) {
-      node_of_core[c] = node;
-      all += (all.empty() ? "" : ",") + std::to_string(c);
-    }
-  PmdPlan plan;
-  plan.tx.assign(max_ports, {});
-  std::set<int> cores;
-  if (!pmd_cpu_mask.empty()) {
-    auto parsed = ParseCpuMask(pmd_cpu_mask);
-    if (!parsed.ok()) return parsed.status();
-    for (int c : *parsed) {
-      if (!node_of_core.count(c)) {
-        return Status(EINVAL, fmt::format("other_config:pmd-cpu-mask=\"{}\" names core {}, which "
-                                          "this machine does not have (cores: {})",
-                                          pmd_cpu_mask, c, all));
-      }
-      cores.insert(c);
-    }
-  } else {
-    std::set<int> nodes;
-    for (const auto& p : ports)
-      if (p.n_rxq > 0) nodes.insert(p.numa);
-    for (int n : nodes) {
-      auto it = cores_by_node.find(n);
-      if (it != cores_by_node.end() && !it->second.empty()) {
-        cores.insert(it->second.front());
-      } else if (!node_of_core.empty()) {
-        cores.insert(node_of_core.begin()->first);  // a node without CPUs: the first core
-      }
-    }
-  }
-  for (int c : cores) plan.pmds.push_back({c, node_of_core[c], {}});
-  for (const auto& p : ports) {
-    if (p.n_rxq == 0 && p.n_txq == 0) continue;
-    if (p.dp_port < max_ports) plan.tx[p.dp_port] = {p.dev, p.eth_port, p.n_txq};
-  }
-  AssignQueues(ports, &plan);
-  return plan;
-}
-
-Result<std::map<uint16_t, int>> ParseRxqAffinity(const std::string& text) {
-  std::map<uint16_t, int> out;
-  size_t pos = 0;
-  while (pos <= text.size() && !text.empty()) {
-    size_t end = text.find(',', pos);
-    std::string item = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-    unsigned q = 0, core = 0;
-    char extra = 0;
-    if (sscanf(item.c_str(), "%u:%u%c", &q, &core, &extra) != 2 || q > UINT16_MAX ||
-        core > 4095 || item.find_first_not_of("0123456789: ") != std::string::npos) {
-      return Status(EINVAL, fmt::format("\"{}\" is not QUEUE:CORE (e.g. \"0:3,1:7\")", item));
-    }
-    out[static_cast<uint16_t>(q)] = static_cast<int>(core);
-    if (end == std::string::npos) break;
-    pos = end + 1;
-  }
-  return out;
-}
-
-namespace {
-
-// Pinned queues first (pmd-rxq-affinity: their PMDs become isolated), then the
-// others round robin over the non-isolated PMDs, the device's node first.
-void AssignQueues(const std::vector<PortQueues>& ports, PmdPlan* plan) {
-  std::vector<std::map<uint16_t, int>> pins(ports.size());
-  for (size_t i = 0; i < ports.size(); i++) {
-    const auto& p = ports[i];
-    if (p.rxq_affinity.empty() || p.n_rxq == 0) continue;
-    auto parsed = ParseRxqAffinity(p.rxq_affinity);
-    if (!parsed.ok()) {
-      plan->warnings.push_back(fmt::format("interface {}: other_config:pmd-rxq-affinity: {}; its "
-                                           "queues are assigned as if it were not set",
-                                           p.name, parsed.status().message()));
-      continue;
-    }
-    pins[i] = *parsed;
-    for (const auto& [q, core] : pins[i]) {
-      if (q >= p.n_rxq) {
-        plan->warnings.push_back(fmt::format("interface {}: pmd-rxq-affinity names rx queue {} but "
-                                             "it has {}", p.name, q, p.n_rxq));
-        continue;
-      }
-      PmdPlan::Pmd* pmd = nullptr;
-      for (auto& m : plan->pmds)
-        if (m.core == core) pmd = &m;
-      if (!pmd) {
-        plan->warnings.push_back(fmt::format("interface {}: rx queue {} is pinned to core {}, which "
-                                             "runs no PMD thread: it will not be polled (add core "
-                                             "{} to other_config:pmd-cpu-mask)",
-                                             p.name, q, core, core));
-        continue;
-      }
-      pmd->isolated = true;
-      pmd->rxqs.push_back(RxqRef{p.name, p.dp_port, p.dev, p.eth_port, q, p.numa, pmd->numa != p.numa});
-    }
-  }
-  for (size_t i = 0; i < ports.size(); i++) {
-    const auto& p = ports[i];
-    for (uint16_t q = 0; q < p.n_rxq && !plan->pmds.empty(); q++) {
-      if (pins[i].count(q)) continue;
-      // The least loaded PMD of the device's node; else of any node (cross-NUMA).
-      PmdPlan::Pmd* best = nullptr;
-      for (auto& pmd : plan->pmds)
-        if (!pmd.isolated && pmd.numa == p.numa && (!best || pmd.rxqs.size() < best->rxqs.size()))
-          best = &pmd;
-      bool remote = best == nullptr;
-      if (remote)
-        for (auto& pmd : plan->pmds)
-          if (!pmd.isolated && (!best || pmd.rxqs.size() < best->rxqs.size())) best = &pmd;
-      if (!best) {
-        plan->warnings.push_back(fmt::format("interface {}: rx queue {} is not polled: every PMD "
-                                             "thread is isolated by pmd-rxq-affinity",
-                                             p.name, q));
-        continue;
-      }
-      best->rxqs.push_back(RxqRef{p.name, p.dp_port, p.dev, p.eth_port, q, p.numa, remote});
-    }
-  }
-}
-
 }  // namespace
 
 struct PmdThreads::Worker {
@@ -201,6 +38,10 @@ struct PmdThreads::Worker {
   std::vector<PmdPlan::Tx> tx;
   std::atomic_flag* locks = nullptr;
   std::atomic<uint64_t> tx_dropped{0};
+  std::atomic<uint64_t> tx_batches{0};  // tx bursts (avg. packets per output batch)
+  std::atomic<uint64_t> tx_batch_packets{0};
+  PmdLoad* load = nullptr;
+  std::vector<RxqLoad*> rxq_loads;  // parallel to rxqs
   std::thread th;
 };
 
@@ -224,7 +65,9 @@ void PmdThreads::Run(Worker* w) {
   uint64_t iter = 0;
   uint64_t tsc = rte_rdtsc();
   while (!stop_.load(std::memory_order_relaxed)) {
-    for (const RxqRef& q : w->rxqs) {
+    for (size_t qi = 0; qi < w->rxqs.size(); qi++) {
+      const RxqRef& q = w->rxqs[qi];
+      const uint64_t poll_start = tsc;
       // An ethdev queue is polled directly; any other device with one call per burst.
       uint16_t n = q.eth_port >= 0
                        ? rte_eth_rx_burst(static_cast<uint16_t>(q.eth_port), q.queue, pkts,
@@ -233,6 +76,7 @@ void PmdThreads::Run(Worker* w) {
       uint64_t t = rte_rdtsc();
       if (n == 0) {
         w->pmd->AddIdleCycles(t - tsc);
+        w->load->idle.Add(t - tsc);
         tsc = t;
         continue;
       }
@@ -240,11 +84,14 @@ void PmdThreads::Run(Worker* w) {
       w->pmd->ProcessBurst(q.dp_port, pkts, n, &tx);
       tsc = rte_rdtsc();
       w->pmd->AddProcessingCycles(tsc - t);
+      uint64_t batches = 0, batch_packets = 0;
       for (uint32_t i = 0; i < tx.n_touched(); i++) {
         uint32_t port = tx.touched(i);
         dp::TxBatches::Queue& out = tx.queue(port);
         const PmdPlan::Tx& dst = w->tx[port];
         uint16_t sent = 0;
+        batches++;
+        batch_packets += out.count;
         if (dst.n_txq > 0) {
           uint16_t txq = static_cast<uint16_t>(w->index % dst.n_txq);
           bool shared = dst.n_txq < w->n_pmds;
@@ -261,9 +108,19 @@ void PmdThreads::Run(Worker* w) {
           w->tx_dropped.fetch_add(out.count - sent, std::memory_order_relaxed);
         }
       }
+      if (batches) {
+        w->tx_batches.store(w->tx_batches.load(std::memory_order_relaxed) + batches,
+                            std::memory_order_relaxed);
+        w->tx_batch_packets.store(
+            w->tx_batch_packets.load(std::memory_order_relaxed) + batch_packets,
+            std::memory_order_relaxed);
+      }
       tx.Reset();
       t = rte_rdtsc();
       w->pmd->AddCycles(dp::kStageTransmit, t - tsc);
+      // The whole poll (rx burst, processing, tx bursts) is the queue's measured load.
+      w->rxq_loads[qi]->busy.Add(t - poll_start);
+      w->load->busy.Add(t - poll_start);
       tsc = t;
     }
     w->pmd->ServiceMailbox();
@@ -278,6 +135,7 @@ void PmdThreads::Run(Worker* w) {
       }
       uint64_t t = rte_rdtsc();
       w->pmd->AddCycles(dp::kStageOther, t - tsc);
+      w->load->busy.Add(t - tsc);
       tsc = t;
     }
     if (w->rxqs.empty()) {  // nothing to poll: do not burn the core
@@ -291,7 +149,10 @@ void PmdThreads::Run(Worker* w) {
 }
 
 Status PmdThreads::Apply(const PmdPlan& plan) {
-  if (plan == plan_ && threads_.size() == plan.pmds.size()) return Status::Ok();
+  if (plan.SameAssignment(plan_) && threads_.size() == plan.pmds.size()) {
+    plan_ = plan;
+    return Status::Ok();
+  }
   Stop();
   if (n_locks_ < plan.tx.size() * kMaxTxqPerPort) {
     n_locks_ = plan.tx.size() * kMaxTxqPerPort;
@@ -312,6 +173,21 @@ Status PmdThreads::Apply(const PmdPlan& plan) {
     if (!pmd.ok()) return pmd.status().Wrap(fmt::format("PMD for core {}", p.core));
     pmds_[p.core] = std::move(*pmd);
   }
+  // Measurements: by core, and by queue for the queues of the plan (they follow a queue
+  // that moves to another PMD).
+  for (auto it = loads_.begin(); it != loads_.end();)
+    it = cores.count(it->first) ? std::next(it) : loads_.erase(it);
+  std::set<std::pair<std::string, uint16_t>> queues;
+  for (const auto& p : plan.pmds) {
+    if (!loads_.count(p.core)) loads_[p.core] = std::make_unique<PmdLoad>();
+    for (const auto& q : p.rxqs) {
+      queues.insert({q.port_name, q.queue});
+      auto& l = rxq_loads_[{q.port_name, q.queue}];
+      if (!l) l = std::make_unique<RxqLoad>();
+    }
+  }
+  for (auto it = rxq_loads_.begin(); it != rxq_loads_.end();)
+    it = queues.count(it->first) ? std::next(it) : rxq_loads_.erase(it);
   plan_ = plan;
   stop_.store(false);
   for (size_t i = 0; i < plan.pmds.size(); i++) {
@@ -324,7 +200,9 @@ Status PmdThreads::Apply(const PmdPlan& plan) {
     w->rxqs = plan.pmds[i].rxqs;
     w->tx = plan.tx;
     w->locks = locks_.get();
+    w->load = loads_[w->core].get();
     for (const auto& q : w->rxqs) {
+      w->rxq_loads.push_back(rxq_loads_[{q.port_name, q.queue}].get());
       if (q.remote)
         VS_LOG_WARN(kLog, "port {} queue {} (NUMA node {}) is polled by the PMD on core {} of node "
                     "{}: cross-NUMA traffic; add a core of node {} to other_config:pmd-cpu-mask",
@@ -345,20 +223,23 @@ void PmdThreads::Stop() {
   threads_.clear();
 }
 
-std::string PmdThreads::StatsText() const {
+std::string PmdThreads::StatsText(int core) const {
   std::string out;
   for (const auto& w : threads_) {
+    if (core >= 0 && w->core != core) continue;
     out += fmt::format("pmd thread numa_id {} core_id {}:\n", w->numa, w->core);
-    out += w->pmd->StatsText();
+    out += w->pmd->StatsText(w->tx_batches.load(std::memory_order_relaxed),
+                             w->tx_batch_packets.load(std::memory_order_relaxed));
     out += fmt::format("  tx dropped (device full or no device): {}\n",
                        w->tx_dropped.load(std::memory_order_relaxed));
   }
   return out;
 }
 
-std::string PmdThreads::PerfText() const {
+std::string PmdThreads::PerfText(int core) const {
   std::string out;
   for (const auto& w : threads_) {
+    if (core >= 0 && w->core != core) continue;
     out += fmt::format("pmd thread numa_id {} core_id {}:\n", w->numa, w->core);
     out += w->pmd->PerfText();
     out += fmt::format("    tx device full or no device: {}\n",
@@ -375,24 +256,48 @@ std::string PmdThreads::PerfText() const {
   return out;
 }
 
-std::string PmdThreads::RxqText() const {
+// As OVS 3.1: each queue's share of the PMD's cycles over the last `intervals`
+// intervals, and the PMD's busy cycles that no queue accounts for (overhead).
+std::string PmdThreads::RxqText(int core, unsigned intervals) const {
   std::string out;
+  intervals = std::clamp(intervals, 1u, kPmdIntervals);
   for (const auto& p : plan_.pmds) {
+    if (core >= 0 && p.core != core) continue;
     out += fmt::format("pmd thread numa_id {} core_id {}:\n  isolated : {}\n", p.numa, p.core,
                        p.isolated ? "true" : "false");
-    for (const auto& q : p.rxqs) {
-      out += fmt::format("  port: {:<16} queue-id: {:2} (enabled)   pmd usage: NOT AVAIL{}\n",
-                         q.port_name, q.queue,
-                         q.remote ? fmt::format("  (cross-NUMA: device on node {})", q.numa) : "");
+    auto load = loads_.find(p.core);
+    uint64_t total = load == loads_.end() ? 0 : load->second->interval_tsc * intervals;
+    uint64_t busy = total ? std::min(total, load->second->busy_hist.Sum(intervals)) : 0;
+    std::vector<const RxqRef*> rxqs;
+    for (const auto& q : p.rxqs) rxqs.push_back(&q);
+    std::sort(rxqs.begin(), rxqs.end(), [](const RxqRef* a, const RxqRef* b) {
+      return a->port_name != b->port_name ? a->port_name < b->port_name : a->queue < b->queue;
+    });
+    uint64_t queues = 0;
+    for (const RxqRef* q : rxqs) {
+      auto l = rxq_loads_.find({q->port_name, q->queue});
+      uint64_t cycles = l == rxq_loads_.end() ? 0 : l->second->hist.Sum(intervals);
+      queues += cycles;
+      out += fmt::format("  port: {:<16}  queue-id: {:2} (enabled)   pmd usage: {}{}\n",
+                         q->port_name, q->queue,
+                         total ? fmt::format("{:2} %", cycles * 100 / total) : "NOT AVAIL",
+                         q->remote ? fmt::format("  (cross-NUMA: device on node {})", q->numa) : "");
+    }
+    if (!rxqs.empty()) {
+      out += total ? fmt::format("  overhead: {:2} %\n", (busy > queues ? busy - queues : 0) * 100 / total)
+                   : std::string("  overhead: NOT AVAIL\n");
     }
   }
   return out;
 }
 
-void PmdThreads::ClearStats() {
+void PmdThreads::ClearStats(int core) {
   for (auto& w : threads_) {
+    if (core >= 0 && w->core != core) continue;
     w->pmd->Post([](dp::Pmd& p) { p.ClearStats(); });
     w->tx_dropped.store(0, std::memory_order_relaxed);
+    w->tx_batches.store(0, std::memory_order_relaxed);
+    w->tx_batch_packets.store(0, std::memory_order_relaxed);
   }
 }
 
@@ -407,6 +312,32 @@ std::vector<PmdThreads::PmdAnswer> PmdThreads::AskPmds(
     out.push_back(PmdAnswer{w->core, w->numa, fut.get()});
   }
   return out;
+}
+
+void PmdThreads::SampleInterval(bool auto_lb, uint32_t load_threshold) {
+  uint64_t now = rte_rdtsc();
+  std::set<int> isolated;
+  for (const auto& p : plan_.pmds)
+    if (p.isolated) isolated.insert(p.core);
+  for (auto& [core, load] : loads_) load->Record(now, auto_lb && !isolated.count(core), load_threshold);
+  for (auto& [key, load] : rxq_loads_) load->hist.Record(load->busy.Read());
+}
+
+uint64_t PmdThreads::QueueCycles(const std::string& port, uint16_t queue) const {
+  auto it = rxq_loads_.find({port, queue});
+  return it == rxq_loads_.end() ? 0 : it->second->hist.Sum();
+}
+
+std::map<int, uint64_t> PmdThreads::IntervalTsc() const {
+  std::map<int, uint64_t> out;
+  for (const auto& [core, load] : loads_) out[core] = load->interval_tsc;
+  return out;
+}
+
+bool PmdThreads::Overloaded() const {
+  for (const auto& [core, load] : loads_)
+    if (load->overloaded >= kPmdIntervals) return true;
+  return false;
 }
 
 std::string PmdThreads::DumpFlows() const {

@@ -14,16 +14,11 @@
 // take a spinlock per burst — never per packet. Packets for ports without
 // queues (dummy, or internal before DPDK runs) are dropped and counted.
 //
-// Planning (Plan()): PMD cores come from other_config:pmd-cpu-mask, or by
-// default the lowest core of each NUMA node that has a port with rx queues.
-// Each rx queue goes to a PMD on its device's node (Netdev::numa_node()),
-// round robin; if the node has none,
-// to the least loaded PMD of another node, and the queue is marked
-// cross-NUMA (a warning and a flag in pmd-rxq-show). As in OVS, a queue named
-// in its interface's other_config:pmd-rxq-affinity goes to the PMD of that
-// core (which then polls only pinned queues: isolated); a core that runs no
-// PMD, or a malformed value, leaves the queue unpolled / unpinned with a
-// warning in the plan.
+// Planning: Plan() (pmd_plan.h). Measuring: each thread counts the TSC cycles of
+// each of its rx queues and its own busy and idle cycles (pmd_load.h); the
+// control thread closes a measuring interval with SampleInterval(). A queue's
+// measurements are kept by port name and queue id, so they follow the queue
+// from one plan to the next; a PMD's by core.
 //
 // Threading: Apply/Stop and the text commands run on the control thread;
 // statistics are read with relaxed atomics.
@@ -42,62 +37,10 @@
 #include "dp/datapath.h"
 #include "dp/pmd.h"
 #include "netdev/netdev.h"
+#include "switchd/pmd_load.h"
+#include "switchd/pmd_plan.h"
 
 namespace vs::switchd {
-
-struct RxqRef {
-  std::string port_name;
-  uint32_t dp_port = 0;  // datapath port id
-  netdev::Netdev* dev = nullptr;
-  int eth_port = -1;     // >= 0: poll with rte_eth_rx_burst directly
-  uint16_t queue = 0;
-  int numa = 0;          // of the device
-  bool remote = false;   // polled from another node
-  bool operator==(const RxqRef&) const = default;
-};
-
-struct PmdPlan {
-  struct Pmd {
-    int core = 0;
-    int numa = 0;
-    std::vector<RxqRef> rxqs;
-    bool isolated = false;  // polls only queues pinned to it (pmd-rxq-affinity)
-    bool operator==(const Pmd&) const = default;
-  };
-  std::vector<Pmd> pmds;
-  // Queues the plan could not place as asked (logged by the daemon).
-  std::vector<std::string> warnings;
-  // By dp port id; n_txq 0 = no device queues (drop).
-  struct Tx {
-    netdev::Netdev* dev = nullptr;
-    int eth_port = -1;  // >= 0: send with rte_eth_tx_burst directly
-    uint16_t n_txq = 0;
-    bool operator==(const Tx&) const = default;
-  };
-  std::vector<Tx> tx;
-  bool operator==(const PmdPlan&) const = default;
-};
-
-// A port's queues as the planner sees them (Switchd fills it from the Netdev).
-struct PortQueues {
-  std::string name;
-  uint32_t dp_port = 0;
-  netdev::Netdev* dev = nullptr;
-  int eth_port = -1;  // dev->ethdev_port()
-  uint16_t n_rxq = 0, n_txq = 0;
-  int numa = 0;
-  // Interface other_config:pmd-rxq-affinity as given ("" none), e.g. "0:3,1:7".
-  std::string rxq_affinity;
-};
-
-// Parses pmd-rxq-affinity ("QUEUE:CORE,..."). Errors: EINVAL naming the bad part.
-Result<std::map<uint16_t, int>> ParseRxqAffinity(const std::string& text);
-
-// cores_by_node: the machine's CPUs per NUMA node. pmd_cpu_mask: "" or hex.
-// Errors: EINVAL (malformed mask, or a mask naming no existing core).
-Result<PmdPlan> Plan(const std::vector<PortQueues>& ports,
-                     const std::map<int, std::vector<int>>& cores_by_node,
-                     const std::string& pmd_cpu_mask, uint32_t max_ports);
 
 class PmdThreads {
  public:
@@ -108,10 +51,22 @@ class PmdThreads {
   void Stop();
   const PmdPlan& plan() const { return plan_; }
 
-  std::string StatsText() const;    // dpif-netdev/pmd-stats-show
-  std::string PerfText() const;     // dpif-netdev/pmd-perf-show
-  std::string RxqText() const;      // dpif-netdev/pmd-rxq-show
-  void ClearStats();                // dpif-netdev/pmd-stats-clear
+  // core: -1 for all PMDs, else only the PMD of that core (the -pmd option).
+  std::string StatsText(int core = -1) const;  // dpif-netdev/pmd-stats-show
+  std::string PerfText(int core = -1) const;   // dpif-netdev/pmd-perf-show
+  // dpif-netdev/pmd-rxq-show: usage over the last `intervals` measuring intervals.
+  std::string RxqText(int core = -1, unsigned intervals = kPmdIntervals) const;
+  void ClearStats(int core = -1);              // dpif-netdev/pmd-stats-clear
+
+  // Closes a measuring interval (pmd_load.h); with auto_lb, counts the intervals in
+  // which each non-isolated PMD was busy at least load_threshold %.
+  void SampleInterval(bool auto_lb, uint32_t load_threshold);
+  // Measured processing cycles of a queue over the last kPmdIntervals (0: unknown).
+  uint64_t QueueCycles(const std::string& port, uint16_t queue) const;
+  // The last interval's TSC length of each PMD, by core.
+  std::map<int, uint64_t> IntervalTsc() const;
+  // A PMD was overloaded for the last kPmdIntervals intervals in a row.
+  bool Overloaded() const;
   std::string DumpFlows() const;    // dpctl/dump-flows
   // Runs fn on each running PMD's thread (through its mailbox) and returns the answers
   // in plan order; a PMD that does not answer within 2 s is left out (appctl commands).
@@ -132,6 +87,8 @@ class PmdThreads {
   dp::Datapath& dp_;
   PmdPlan plan_;
   std::map<int, std::unique_ptr<dp::Pmd>> pmds_;  // by core
+  std::map<int, std::unique_ptr<PmdLoad>> loads_;  // by core
+  std::map<std::pair<std::string, uint16_t>, std::unique_ptr<RxqLoad>> rxq_loads_;
   std::vector<std::unique_ptr<Worker>> threads_;
   std::atomic<bool> stop_{false};
   // Tx queue locks for ports shared by more PMDs than queues: [dp_port * 64 + queue].

@@ -23,6 +23,7 @@ VS_COVERAGE_DEFINE(dpif_port_add);
 VS_COVERAGE_DEFINE(dpif_port_del);
 VS_COVERAGE_DEFINE(txn_success);
 VS_COVERAGE_DEFINE(txn_error);
+log::Module& kPmdLog = log::GetModule("dpif_netdev");
 constexpr int64_t kOfportLocal = 65534;
 
 using ovsdb::client::GetBool;
@@ -53,7 +54,8 @@ Switchd::Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_
     : io_(io),
       idl_(io, std::move(db_remote), "Open_vSwitch", MonitoredTables()),
       ctx_(std::move(sysfs_root)),
-      tick_(io) {}
+      tick_(io),
+      pmd_tick_(io) {}
 
 Switchd::~Switchd() {
   if (pmds_) pmds_->Stop();
@@ -68,6 +70,7 @@ Status Switchd::Start() {
   // A device's reconfiguration request (any thread) wakes the loop.
   ctx_.set_notifier([this] { asio::post(io_, [this] { OnDbChange(); }); });
   Tick();
+  PmdIntervalTick();
   return idl_.Start([this] { OnDbChange(); });
 }
 
@@ -237,27 +240,8 @@ void Switchd::ApplyRequests() {
 }
 
 void Switchd::UpdatePmds(const SwitchConfig& cfg) {
-  std::vector<PortQueues> ports;
-  for (const auto& [u, in] : ifaces_) {
-    if (!in.dev || in.dp_port == dp::kNoPort || !Polled(*in.dev) || in.admin_down) continue;
-    netdev::Netdev& d = *in.dev;
-    std::string affinity;
-    if (const auto* rows = idl_.table("Interface")) {
-      auto r = rows->find(u);
-      if (r != rows->end()) {
-        auto oc = GetStringMap(r->second, "other_config");
-        if (auto a = oc.find("pmd-rxq-affinity"); a != oc.end()) affinity = a->second;
-      }
-    }
-    ports.push_back(PortQueues{in.cfg.name, in.dp_port, &d, d.ethdev_port(), d.n_rxq(), d.n_txq(),
-                               d.numa_node(), affinity});
-  }
-  std::map<int, std::vector<int>> cores;
-  if (const numa::Topology* topo = ctx_.topology())
-    for (const auto& n : topo->nodes()) cores[n.id] = n.cpus;
-  auto mask = cfg.other_config.find("pmd-cpu-mask");
-  auto plan = Plan(ports, cores, mask == cfg.other_config.end() ? "" : mask->second,
-                   dp_->options().max_ports);
+  ReadPmdOptions(cfg);
+  auto plan = PlanPmds(PmdPorts(), cfg, false);
   if (!plan.ok()) {
     if (pmd_error_ != plan.status().message()) VS_LOG_ERR(kLog, "{}", plan.status().message());
     pmd_error_ = plan.status().message();
@@ -268,6 +252,9 @@ void Switchd::UpdatePmds(const SwitchConfig& cfg) {
   if (warnings != pmd_warnings_)
     for (const auto& w : plan->warnings) VS_LOG_WARN(kLog, "PMD threads: {}", w);
   pmd_warnings_ = warnings;
+  if (!plan->SameAssignment(pmds_->plan()) || pmd_rebalance_)
+    for (const auto& line : plan->log) VS_LOG_INFO(kPmdLog, "{}", line);
+  pmd_rebalance_ = false;
   if (Status s = pmds_->Apply(*plan); !s.ok()) VS_LOG_ERR(kLog, "PMD threads: {}", s.message());
 }
 
@@ -509,24 +496,7 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
   ctl.Register("dpif/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
                  return ShowText();
                }));
-  ctl.Register("dpif-netdev/pmd-stats-show", "", 0, 0,
-               Text([this](const auto&) -> Result<std::string> { return pmds_->StatsText(); }));
-  ctl.Register("dpif-netdev/pmd-perf-show", "", 0, 0,
-               Text([this](const auto&) -> Result<std::string> {
-                 std::string t = pmds_->PerfText();
-                 return t.empty() ? std::string("no PMD threads (no DPDK ports)\n") : t;
-               }));
-  ctl.Register("dpif-netdev/pmd-stats-clear", "", 0, 0,
-               Text([this](const auto&) -> Result<std::string> {
-                 pmds_->ClearStats();
-                 return std::string();
-               }));
-  ctl.Register("dpif-netdev/pmd-rxq-show", "", 0, 0,
-               Text([this](const auto&) -> Result<std::string> {
-                 std::string t = pmds_->RxqText();
-                 if (!pmd_error_.empty()) t += "error: " + pmd_error_ + "\n";
-                 return t.empty() ? std::string("no PMD threads (no DPDK ports)\n") : t;
-               }));
+  RegisterPmdCommands(ctl);
   // The vhost-user ports: socket, guest state and node, and which PMD polls each rx queue.
   ctl.Register("vhost/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
                  std::string out;

@@ -63,6 +63,9 @@ class Switchd {
   // dpctl/*, upcall/show, netdev-dpdk/set-admin-state and detach, memory/show before
   // DPDK runs: dpctl.cc. Called by RegisterOvsCommands.
   void RegisterDpctlCommands(ctl::UnixctlServer& ctl);
+  // dpif-netdev/pmd-stats-show, pmd-stats-clear, pmd-rxq-show, pmd-perf-show,
+  // pmd-rxq-rebalance: pmd_knobs.cc. Called by RegisterCommands.
+  void RegisterPmdCommands(ctl::UnixctlServer& ctl);
 
   // Text of dpif/show: bridges, their interfaces, ofports and state.
   std::string ShowText() const;
@@ -98,6 +101,16 @@ class Switchd {
   void CloseInterface(Iface* in);
   void ApplyRequests();
   void UpdatePmds(const SwitchConfig& cfg);
+  // PMD knobs (pmd_knobs.cc): the ports as the planner sees them; the plan under the
+  // PMD keys of other_config, with the measured cycles taken when the ports or keys
+  // changed or a rebalance was asked for (else those of the last plan, so that an
+  // unchanged configuration gives the same plan); the measuring interval's tick, which
+  // also runs pmd-auto-lb.
+  std::vector<PortQueues> PmdPorts() const;
+  Result<PmdPlan> PlanPmds(std::vector<PortQueues> ports, const SwitchConfig& cfg, bool fresh);
+  void ReadPmdOptions(const SwitchConfig& cfg);
+  void PmdIntervalTick();
+  void AutoLoadBalance();
   int64_t OfportOf(const Iface& in) const;
   Json WriteBackOps(const SwitchConfig& cfg) const;
   void Tick();
@@ -118,6 +131,16 @@ class Switchd {
   std::map<std::string, std::unique_ptr<ofproto::Ofproto>> ofprotos_;
   std::string pmd_error_;          // why the PMD plan could not be applied
   std::string pmd_warnings_;  // of the last plan, logged when they change
+  PmdOptions pmd_opts_;              // the PMD keys of other_config as applied
+  bool pmd_opts_read_ = false;
+  std::string pmd_opts_errors_;      // malformed PMD keys (kept values), logged when they change
+  std::string pmd_plan_key_;         // ports and keys the last plan was made for
+  std::map<std::pair<std::string, uint16_t>, uint64_t> pmd_cycles_;  // measured, as last planned
+  bool pmd_rebalance_ = false;       // re-plan with fresh measurements (pmd-rxq-rebalance, auto-lb)
+  uint64_t pmd_interval_ms_ = kPmdIntervalMs;  // NUMAVS_PMD_INTERVAL_MS (tests) or OVS's 5 s
+  uint64_t alb_last_check_ms_ = 0;   // pmd-auto-lb's rebalance interval timer (0: not running)
+  bool pmd_tick_armed_ = false;      // NUMAVS_PMD_INTERVAL_MS read
+  asio::steady_timer pmd_tick_;
   asio::steady_timer tick_;
   uint64_t ticks_ = 0;
   bool txn_in_flight_ = false;
