@@ -8,9 +8,12 @@
 // budgets follow the EAL's rules; with --dpdk the real EAL is started (other_config decides its
 // arguments) and the pools are real mempools.
 // Exit status: 0 all ports got pools and the preflight fits, 1 otherwise, 2 bad usage/config.
+// Options take their value after "=" or as the next argument (CLI11).
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "base/json.h"
 #include "base/log.h"
@@ -46,41 +49,39 @@ struct Args {
   bool plan = false, dpdk = false, json = false;
 };
 
-bool StartsWith(const std::string& s, const char* p, std::string* rest) {
-  size_t n = std::strlen(p);
-  if (s.compare(0, n, p) != 0) return false;
-  *rest = s.substr(n);
-  return true;
-}
-
+// Errors: code 0 with the usage text for --help; EINVAL with the message.
 Result<Args> ParseArgs(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; i++) {
-    std::string s = argv[i], v;
-    if (s == "-h" || s == "--help") return Status(0, kUsage);
-    if (StartsWith(s, "--sysfs-root=", &v))
-      a.sysfs_root = v;
-    else if (StartsWith(s, "--other-config=", &v)) {
-      size_t eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        return Status(EINVAL, fmt::format("--other-config={}: expected KEY=VALUE", v));
-      }
-      a.other_config[v.substr(0, eq)] = v.substr(eq + 1);
-    } else if (StartsWith(s, "--port=", &v))
-      a.ports.push_back(v);
-    else if (StartsWith(s, "--preflight=", &v))
-      a.preflight = v;
-    else if (s == "--plan")
-      a.plan = true;
-    else if (s == "--dpdk")
-      a.dpdk = true;
-    else if (StartsWith(s, "--format=", &v)) {
-      if (v != "json" && v != "text") return Status(EINVAL, "--format must be text or json");
-      a.json = v == "json";
-    } else {
-      return Status(EINVAL, fmt::format("unknown argument \"{}\"\n{}", s, kUsage));
-    }
+  std::vector<std::string> other_config;
+  std::string format = "text";
+  CLI::App app{"", "numavs-mem"};
+  app.formatter_fn([](const CLI::App*, std::string, CLI::AppFormatMode) { return kUsage; });
+  app.allow_extras();
+  app.add_option("--sysfs-root", a.sysfs_root);
+  app.add_option("--other-config", other_config);
+  app.add_option("--port", a.ports);
+  app.add_option("--preflight", a.preflight);
+  app.add_flag("--plan", a.plan);
+  app.add_flag("--dpdk", a.dpdk);
+  app.add_option("--format", format);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return Status(0, kUsage);
+  } catch (const CLI::ParseError& e) {
+    return Status(EINVAL, fmt::format("{}\n{}", e.what(), kUsage));  // "--format: 1 required ..."
   }
+  if (!app.remaining().empty())
+    return Status(EINVAL, fmt::format("unknown argument \"{}\"\n{}", app.remaining()[0], kUsage));
+  for (const std::string& v : other_config) {
+    size_t eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status(EINVAL, fmt::format("--other-config={}: expected KEY=VALUE", v));
+    }
+    a.other_config[v.substr(0, eq)] = v.substr(eq + 1);
+  }
+  if (format != "json" && format != "text") return Status(EINVAL, "--format must be text or json");
+  a.json = format == "json";
   return a;
 }
 

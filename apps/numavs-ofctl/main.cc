@@ -11,6 +11,7 @@
 //
 // SOCKET defaults to RUNDIR/numavs-switchd.PID.ctl, PID from
 // RUNDIR/numavs-switchd.pid (RUNDIR: $OVS_RUNDIR or /var/run/openvswitch).
+// Exit status: 0 done, 1 any error (usage, connection, the daemon's refusal).
 #include <cstdio>
 #include <cstdlib>
 #include <climits>
@@ -24,6 +25,7 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "jsonrpc/client.h"
@@ -71,8 +73,8 @@ vs::Result<std::string> ReadFlowsFile(const std::string& name) {
   return text;
 }
 
-void Usage() {
-  fmt::print(
+std::string UsageText() {
+  return fmt::format(
       "{0}: manage numavs-switchd's flow tables (ovs-ofctl syntax)\n"
       "usage: {0} [-t SOCKET] COMMAND BRIDGE [ARG...]\n"
       "  add-flow BRIDGE FLOW            add or replace a flow\n"
@@ -89,28 +91,27 @@ void Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
   std::string target;
   bool strict = false;
   std::vector<std::string> pos;
-  for (size_t i = 0; i < args.size(); i++) {
-    const std::string& a = args[i];
-    if (a == "--help" || a == "-h") {
-      Usage();
-      return 0;
-    } else if (a == "-t" || a == "--target") {
-      if (i + 1 >= args.size()) return Fail(a + " needs a socket path");
-      target = args[++i];
-    } else if (a.rfind("--target=", 0) == 0) {
-      target = a.substr(9);
-    } else if (a == "--strict") {
-      strict = true;
-    } else if (!a.empty() && a[0] == '-' && a.size() > 1) {
-      return Fail(fmt::format("unknown option \"{}\" (use --help for help)", a));
-    } else {
-      pos.push_back(a);
-    }
+  CLI::App app{"", kProgram};
+  app.formatter_fn([](const CLI::App*, std::string, CLI::AppFormatMode) { return UsageText(); });
+  app.allow_extras();  // unknown options: our message below
+  app.add_option("-t,--target", target);
+  app.add_flag("--strict", strict);
+  app.add_option("args", pos);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    fmt::print("{}", UsageText());
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    // Only -t/--target takes a value: it was the last argument.
+    if (e.get_name() == "ArgumentMismatch") return Fail(fmt::format("{} needs a socket path", argv[argc - 1]));
+    return Fail(fmt::format("{} (use --help for help)", e.what()));
   }
+  if (!app.remaining().empty())
+    return Fail(fmt::format("unknown option \"{}\" (use --help for help)", app.remaining()[0]));
   static const std::map<std::string, std::pair<size_t, size_t>> kArity = {
       {"add-flow", {2, 2}}, {"add-flows", {2, 2}}, {"del-flows", {1, 2}}, {"dump-flows", {1, 2}},
       {"dump-ports", {1, 1}}, {"show", {1, 1}}};

@@ -54,7 +54,7 @@ std::vector<int64_t> ReadIntegers(const Json& row, const std::string& column) {
 
 }  // namespace
 
-SwitchConfig ReadConfig(const ovsdb::client::Idl& idl) {
+SwitchConfig ReadConfig(const ovsdb::client::Replica& idl) {
   SwitchConfig cfg;
   const auto* ovs = idl.table("Open_vSwitch");
   const auto* bridges = idl.table("Bridge");

@@ -56,6 +56,6 @@ std::vector<ovsdb::client::TableSpec> MonitoredTables();
 
 // Builds the configuration from the Idl's copy. Rows referenced but missing
 // (possible for a moment during a resync) are skipped.
-SwitchConfig ReadConfig(const ovsdb::client::Idl& idl);
+SwitchConfig ReadConfig(const ovsdb::client::Replica& idl);
 
 }  // namespace vs::switchd

@@ -123,7 +123,7 @@ std::map<std::string, std::string> DatapathCapabilities() {
           {"ct_flush", "false"}};
 }
 
-void AppendIdentityOps(const ovsdb::client::Idl& idl, const SwitchConfig& cfg,
+void AppendIdentityOps(const ovsdb::client::Replica& idl, const SwitchConfig& cfg,
                        const std::set<std::string>& running, Json* ops) {
   const auto* bridges = idl.table("Bridge");
   const auto* ifaces = idl.table("Interface");

@@ -58,7 +58,7 @@ std::map<std::string, std::string> DatapathCapabilities();
 // Appends to `ops` the updates of Bridge.datapath_id/datapath_version (for the
 // bridges in `running`) and of the capabilities of the Datapath rows that
 // Open_vSwitch.datapaths names, where the database copy differs.
-void AppendIdentityOps(const ovsdb::client::Idl& idl, const SwitchConfig& cfg,
+void AppendIdentityOps(const ovsdb::client::Replica& idl, const SwitchConfig& cfg,
                        const std::set<std::string>& running, Json* ops);
 
 }  // namespace vs::switchd

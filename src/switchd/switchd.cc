@@ -51,8 +51,16 @@ bool Polled(const netdev::Netdev& d) { return d.n_rxq() > 0 || d.n_txq() > 0; }
 }  // namespace
 
 Switchd::Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_root)
+    : Switchd(io,
+              std::make_unique<ovsdb::client::Idl>(io, std::move(db_remote), "Open_vSwitch",
+                                                   MonitoredTables()),
+              std::move(sysfs_root)) {}
+
+Switchd::Switchd(asio::io_context& io, std::unique_ptr<ovsdb::client::Replica> db,
+                 std::string sysfs_root)
     : io_(io),
-      idl_(io, std::move(db_remote), "Open_vSwitch", MonitoredTables()),
+      db_(std::move(db)),
+      idl_(*db_),
       ctx_(std::move(sysfs_root)),
       tick_(io),
       pmd_tick_(io) {}

@@ -53,6 +53,10 @@ class Switchd {
  public:
   // sysfs_root: "" for the real machine, else a simulated topology (netdev/context.h).
   Switchd(asio::io_context& io, std::string db_remote, std::string sysfs_root = "");
+  // Over a database copy of the caller's (tests: switchd/testing/fake_replica.h)
+  // instead of an Idl connected to db_remote.
+  Switchd(asio::io_context& io, std::unique_ptr<ovsdb::client::Replica> db,
+          std::string sysfs_root = "");
   ~Switchd();
   // Errors: EINVAL (bad remote), ENOMEM (datapath).
   Status Start();
@@ -120,7 +124,8 @@ class Switchd {
   bool PollLinks();
 
   asio::io_context& io_;
-  ovsdb::client::Idl idl_;
+  std::unique_ptr<ovsdb::client::Replica> db_;
+  ovsdb::client::Replica& idl_;  // *db_
   netdev::Context ctx_;
   ctl::UnixctlServer* ctl_ = nullptr;
   bool memory_commands_ = false;  // registered on ctl_ once DPDK runs

@@ -6,17 +6,6 @@
 
 namespace vs::vsctl {
 
-const char* AtomicTypeName(AtomicType t) {
-  switch (t) {
-    case AtomicType::kInteger: return "integer";
-    case AtomicType::kReal: return "real";
-    case AtomicType::kBoolean: return "boolean";
-    case AtomicType::kString: return "string";
-    case AtomicType::kUuid: return "uuid";
-  }
-  return "?";
-}
-
 Schema::~Schema() = default;
 
 const Column& Schema::UuidColumn() {
@@ -35,13 +24,7 @@ struct SchemaParser {
 
   static std::optional<AtomicType> ParseAtomicType(const Json& j) {
     if (!j.is_string()) return std::nullopt;
-    const std::string& s = j.get_ref<const std::string&>();
-    if (s == "integer") return AtomicType::kInteger;
-    if (s == "real") return AtomicType::kReal;
-    if (s == "boolean") return AtomicType::kBoolean;
-    if (s == "string") return AtomicType::kString;
-    if (s == "uuid") return AtomicType::kUuid;
-    return std::nullopt;
+    return ovsdb::ParseAtomicType(j.get_ref<const std::string&>());
   }
 
   static std::optional<int64_t> OptInt(const Json& j, const char* key) {

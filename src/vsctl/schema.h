@@ -17,12 +17,13 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "ovsdb/types.h"
 
 namespace vs::vsctl {
 
-enum class AtomicType { kInteger, kReal, kBoolean, kString, kUuid };
-
-const char* AtomicTypeName(AtomicType t);  // "integer", "real", ...
+// The engine's atomic types (ovsdb/types.h): one model of them.
+using ovsdb::AtomicType;
+using ovsdb::AtomicTypeName;
 
 struct Atom;
 

@@ -55,7 +55,7 @@ Status Idl::Start(ChangeHandler on_change) {
   return Status::Ok();
 }
 
-const IdlTable* Idl::table(const std::string& name) const {
+const IdlTable* Replica::table(const std::string& name) const {
   auto it = tables_.find(name);
   return it == tables_.end() ? nullptr : &it->second;
 }

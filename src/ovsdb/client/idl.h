@@ -44,31 +44,52 @@ struct TableSpec {
 
 using IdlTable = std::map<Uuid, Json>;  // row uuid -> {column: value}
 
-class Idl {
+// A client's copy of a database and its way to change it: what a daemon
+// reads its configuration from and writes its state through. Idl is the one
+// that runs (a monitor over a connection); a test fills a copy of its own
+// (switchd/testing/fake_replica.h) to drive the daemon without a server.
+class Replica {
  public:
   using ChangeHandler = std::function<void()>;
   using TransactDone = std::function<void(Result<Json>)>;
 
+  virtual ~Replica() = default;
+  // Starts keeping the copy; on_change runs (on the io_context thread) after
+  // every change of it.
+  virtual Status Start(ChangeHandler on_change) = 0;
+  // Sends one "transact" (RFC 7047 operations); `done` gets the result array
+  // or an error.
+  virtual void Transact(Json ops, TransactDone done) = 0;
+  // One line for status/introspection: "connected to unix:... (synced)".
+  virtual std::string StateText() const = 0;
+
+  // Incremented whenever the copy changes.
+  uint64_t seqno() const { return seqno_; }
+  const IdlTable* table(const std::string& name) const;
+
+ protected:
+  std::map<std::string, IdlTable> tables_;
+  uint64_t seqno_ = 0;
+};
+
+class Idl final : public Replica {
+ public:
   Idl(asio::io_context& io, std::string remote, std::string db, std::vector<TableSpec> spec);
-  ~Idl();
+  ~Idl() override;
   Idl(const Idl&) = delete;
   Idl& operator=(const Idl&) = delete;
 
   // Errors: EINVAL (jsonrpc::ParseRemote) for a remote that is not
   // unix:PATH or tcp:HOST:PORT: the daemon fails at start instead of
   // retrying a remote that can never work.
-  Status Start(ChangeHandler on_change);
-  void Transact(Json ops, TransactDone done);
+  Status Start(ChangeHandler on_change) override;
+  void Transact(Json ops, TransactDone done) override;
 
   bool connected() const { return conn_ != nullptr; }
   // True once initial contents arrived on the current connection.
   bool synced() const { return synced_; }
-  // Incremented whenever the copy changes.
-  uint64_t seqno() const { return seqno_; }
-  const IdlTable* table(const std::string& name) const;
   const std::string& remote() const { return remote_; }
-  // One line for status/introspection: "connected to unix:... (synced)".
-  std::string StateText() const;
+  std::string StateText() const override;
 
  private:
   void Connect();
@@ -90,12 +111,10 @@ class Idl {
   jsonrpc::Remote parsed_;
   asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_{100};
-  std::map<std::string, IdlTable> tables_;
   std::map<uint64_t, TransactDone> pending_;
   uint64_t next_id_ = 1;
   uint64_t monitor_id_ = 0;
   bool synced_ = false;
-  uint64_t seqno_ = 0;
   std::string last_error_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
