@@ -6,7 +6,11 @@
 // DATABASE is unix:PATH or tcp:IP:PORT (default unix:RUNDIR/db.sock), as for
 // ovs-vswitchd.
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdlib>
 #include <optional>
@@ -43,6 +47,9 @@ void Usage() {
       "  --unixctl=PATH      control socket (default RUNDIR/{0}.PID.ctl)\n"
       "  --log-file[=FILE]   log to FILE (default LOGDIR/{0}.log)\n"
       "  --detach            run in the background\n"
+      "  --mlockall          lock all of the daemon's memory in RAM (mlockall), as\n"
+      "                      ovs-vswitchd --mlockall; vhost-user post-copy migration is\n"
+      "                      then unavailable (other_config:vhost-postcopy-support)\n"
       "  --sysfs-root=DIR    read the NUMA topology from DIR (laid out like /sys) and\n"
       "                      simulate DPDK memory and devices over it (tests, demos)\n"
       "  -v, --verbose=SPEC  set log levels (as ovs-appctl vlog/set)\n"
@@ -92,6 +99,8 @@ int main(int argc, char** argv) {
   for (const std::string& p : pidfiles) {
     if (vs::Status s = vs::ctl::WritePidfile(p); !s.ok()) return fail(s.message());
   }
+  if (o.mlockall && mlockall(MCL_CURRENT | MCL_FUTURE) != 0)  // as ovs-vswitchd: report, go on
+    VS_LOG_ERR(kLog, "--mlockall: mlockall failed: {}; memory stays pageable", strerror(errno));
   asio::io_context io(1);
   vs::switchd::Switchd sw(io, db, sysfs_root);
   if (vs::Status s = sw.Start(); !s.ok()) return fail(s.message());

@@ -18,6 +18,7 @@ enum : int {
   kOptUnixctl,
   kOptRemote,
   kOptIgnored,
+  kOptMlockall,
   kOptExtra,  // kOptExtra + i: extra[i]
 };
 
@@ -46,7 +47,7 @@ Result<DaemonOptions> ParseDaemonOptions(int argc, char** argv, const std::strin
       {"no-chdir", no_argument, nullptr, kOptIgnored},
       {"monitor", no_argument, nullptr, kOptIgnored},
       {"overwrite-pidfile", no_argument, nullptr, kOptIgnored},
-      {"mlockall", no_argument, nullptr, kOptIgnored},
+      {"mlockall", no_argument, nullptr, kOptMlockall},
   };
   if (allow_remote) longs.push_back({"remote", required_argument, nullptr, kOptRemote});
   for (size_t i = 0; i < extra.size(); i++)
@@ -75,6 +76,7 @@ Result<DaemonOptions> ParseDaemonOptions(int argc, char** argv, const std::strin
       case kOptUnixctl: o.unixctl = value; break;
       case kOptRemote: o.remotes.push_back(value); break;
       case kOptIgnored: break;
+      case kOptMlockall: o.mlockall = true; break;
       case 'v':
         VS_RETURN_IF_ERROR(log::ApplySpec(value.empty() ? "dbg" : value));
         break;

@@ -2,8 +2,9 @@
 // parsed once for numavs-db and numavs-switchd (getopt_long, so the spelling
 // rules are OVS's): `--pidfile[=FILE]`, `--detach`, `--log-file[=FILE]`,
 // `--unixctl=SOCKET`, `-vSPEC` / `--verbose[=SPEC]`, `--remote=REMOTE`
-// (repeatable), `--help`, `--version`, and the accepted-and-meaningless
-// `--no-chdir`, `--monitor`, `--overwrite-pidfile`, `--mlockall`. An option
+// (repeatable), `--help`, `--version`, `--mlockall` (recorded; numavs-switchd
+// locks its memory as ovs-vswitchd does), and the accepted-and-meaningless
+// `--no-chdir`, `--monitor`, `--overwrite-pidfile`. An option
 // whose value is required takes `--opt=value` or `--opt value`; an optional
 // value only `--opt=value` (as getopt_long: `--pidfile conf.db` is a pidfile
 // and an argument). A program adds its own options with ExtraOption.
@@ -26,6 +27,7 @@ struct DaemonOptions {
   std::vector<std::string> remotes;
   std::vector<std::string> args;  // the non-option arguments, in order
   bool help = false, version = false;
+  bool mlockall = false;  // --mlockall: the daemon locks its memory (numavs-switchd)
 };
 
 struct ExtraOption {

@@ -1,6 +1,14 @@
 #include "netdev/context.h"
 
+#include <fcntl.h>
 #include <rte_version.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -14,6 +22,72 @@ namespace vs::netdev {
 namespace {
 
 log::Module& kLog = log::GetModule("netdev_dpdk");
+
+// Locked memory of this process (VmLck of /proc/self/status), as --mlockall leaves it.
+bool MemoryLocked() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmLck:", 0) == 0) return strtoull(line.c_str() + 6, nullptr, 10) > 0;
+  return false;
+}
+
+// "" when userfaultfd(2) works here (post-copy needs it), else why not.
+std::string UserfaultfdMissing() {
+#ifdef SYS_userfaultfd
+  int fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
+  if (fd >= 0) {
+    close(fd);
+    return {};
+  }
+  return fmt::format("userfaultfd(2) failed: {}", strerror(errno));
+#else
+  return "this build has no userfaultfd(2)";
+#endif
+}
+
+// One vhost-* key: true, false, or false with a warning for another value.
+bool VhostFlag(const numa::OtherConfig& oc, const char* key, std::string* text) {
+  auto it = oc.find(key);
+  if (it == oc.end() || strcasecmp(it->second.c_str(), "false") == 0) {
+    *text = "false";
+    return false;
+  }
+  if (strcasecmp(it->second.c_str(), "true") == 0) {
+    *text = "true";
+    return true;
+  }
+  *text = fmt::format("false (other_config:{}=\"{}\" is not true or false; run: ovs-vsctl set "
+                      "Open_vSwitch . other_config:{}=true, then restart numavs-switchd)",
+                      key, it->second, key);
+  VS_LOG_WARN(kLog, "other_config:{}=\"{}\" is invalid (true or false): vhost-user {} support "
+              "stays off",
+              key, it->second, std::string(key) == "vhost-iommu-support" ? "IOMMU" : "post-copy");
+  return false;
+}
+
+// The vhost-user features for this run of DPDK (see VhostSettings).
+VhostSettings DecideVhost(const numa::OtherConfig& oc) {
+  VhostSettings v;
+  v.iommu = VhostFlag(oc, "vhost-iommu-support", &v.iommu_text);
+  v.postcopy = VhostFlag(oc, "vhost-postcopy-support", &v.postcopy_text);
+  if (v.postcopy && MemoryLocked()) {
+    v.postcopy = false;
+    v.postcopy_text = "false (not available: numavs-switchd runs with --mlockall, which post-copy "
+                      "migration cannot work with; restart it without --mlockall)";
+    VS_LOG_ERR(kLog, "vhost-user post-copy support refused: other_config:vhost-postcopy-support"
+               "=true and --mlockall (locked memory) cannot be used together");
+  } else if (v.postcopy) {
+    if (std::string why = UserfaultfdMissing(); !why.empty()) {
+      v.postcopy = false;
+      v.postcopy_text = fmt::format("false (not available: {}; post-copy needs it)", why);
+      VS_LOG_ERR(kLog, "vhost-user post-copy support not available: {}", why);
+    }
+  }
+  VS_LOG_INFO(kLog, "vhost-user IOMMU support {}", v.iommu ? "enabled" : "disabled");
+  VS_LOG_INFO(kLog, "vhost-user post-copy support {}", v.postcopy ? "enabled" : "disabled");
+  return v;
+}
 
 }  // namespace
 
@@ -107,6 +181,7 @@ Status Context::Configure(const numa::OtherConfig& other_config) {
     backend_ = std::move(*be);
   }
   registry_ = std::make_unique<numa::PoolRegistry>(*backend_, *cfg, topo_);
+  vhost_ = DecideVhost(other_config);
   started_with_ = other_config;
   init_error_.clear();
   VS_LOG_INFO(kLog, "DPDK ready: {}", version());

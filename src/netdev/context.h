@@ -29,6 +29,20 @@
 
 namespace vs::netdev {
 
+// vhost-user driver features, decided once when DPDK starts from
+// other_config:vhost-iommu-support and vhost-postcopy-support (both "true" or
+// "false", default false; as OVS reads them in dpdk_init) and fixed until the
+// daemon restarts. Post-copy is refused while the daemon's memory is locked
+// (--mlockall), as in OVS, and is unavailable without userfaultfd(2).
+struct VhostSettings {
+  bool iommu = false;     // RTE_VHOST_USER_IOMMU_SUPPORT at driver registration
+  bool postcopy = false;  // RTE_VHOST_USER_POSTCOPY_SUPPORT
+  // What users read (Interface.status, vhost/show): "true", "false", or
+  // "false (why, and the fix)" when asked for and not given.
+  std::string iommu_text = "false";
+  std::string postcopy_text = "false";
+};
+
 class Context {
  public:
   // sysfs_root "" = the real machine and the real EAL; otherwise the
@@ -50,6 +64,8 @@ class Context {
   const numa::Topology* topology() const { return topo_loaded_ ? &topo_ : nullptr; }
   // The pool registry (null until DPDK runs).
   numa::PoolRegistry* registry() { return registry_.get(); }
+  // The vhost-user features DPDK was started with (defaults before).
+  const VhostSettings& vhost() const { return vhost_; }
   // Open_vSwitch other_config as last given to Configure().
   const numa::OtherConfig& other_config() const { return other_config_; }
   // "" or the keys changed since start-up that need a restart.
@@ -74,6 +90,7 @@ class Context {
   std::unique_ptr<numa::Backend> backend_;
   std::unique_ptr<numa::PoolRegistry> registry_;
   std::function<void()> notify_;
+  VhostSettings vhost_;
 };
 
 }  // namespace vs::netdev

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <climits>
@@ -33,12 +34,18 @@ constexpr uint32_t kDefaultTxRetries = 8, kMaxTxRetries = 32;
 // Frame length allowed over the MTU: Ethernet header and one VLAN tag.
 constexpr uint32_t kFrameOverhead = 14 + 4;
 constexpr uint32_t kVringDesc = 1024;  // sizes the pool like an ethdev ring
+constexpr uint16_t kMaxQueuePairs = 16;  // served; a guest with more gets the first 16
 // Offloads a guest may not use: it would hand over packets with partial
 // checksums or larger than the MTU, which the datapath does not finish.
 // Bits of the virtio-net spec: CSUM 0, HOST_TSO4 11, HOST_TSO6 12, HOST_ECN 13,
 // HOST_UFO 14 (linux/virtio_net.h does not compile beside DPDK's headers).
 constexpr uint64_t kDisabledFeatures =
     (1ULL << 0) | (1ULL << 11) | (1ULL << 12) | (1ULL << 13) | (1ULL << 14);
+// VIRTIO_F_IOMMU_PLATFORM (virtio spec) and VHOST_USER_PROTOCOL_F_PAGEFAULT
+// (vhost-user spec): what librte_vhost offers when IOMMU / post-copy support
+// is on, read back after registration.
+constexpr uint64_t kIommuPlatform = 1ULL << 33;
+constexpr uint64_t kProtocolPagefault = 1ULL << 8;
 
 // Per-queue counters: one writer at a time (the PMD owning the rx queue; tx
 // senders serialise on the queue), so plain load+store, read relaxed.
@@ -181,7 +188,8 @@ class VhostClient : public Netdev {
         spec_(std::move(spec)),
         a_(std::move(a)),
         mp_(numa::DpdkBackend::Mempool(a_.raw)),
-        how_(std::move(how)) {}
+        how_(std::move(how)),
+        settings_(ctx.vhost()) {}
 
   ~VhostClient() override {
     closing_.store(true);
@@ -207,8 +215,8 @@ class VhostClient : public Netdev {
   bool link_up() const override { return vid_.load(std::memory_order_relaxed) >= 0; }
   int mtu() const override { return spec_.mtu; }
   int numa_node() const override { return spec_.node; }
-  uint16_t n_rxq() const override { return 1; }
-  uint16_t n_txq() const override { return 1; }
+  uint16_t n_rxq() const override { return n_pairs_; }
+  uint16_t n_txq() const override { return n_pairs_; }
 
   bool Reconfigure(const Config& cfg) override {
     auto path = cfg.options.find("vhost-server-path");
@@ -224,7 +232,7 @@ class VhostClient : public Netdev {
   std::map<std::string, int64_t> Statistics() const override;
 
   uint16_t RxBurst(uint16_t q, rte_mbuf** pkts, uint16_t n) override {
-    QueueCounters& c = rx_;
+    QueueCounters& c = rx_[q];
     c.busy.store(true, std::memory_order_seq_cst);
     int vid = vid_.load(std::memory_order_seq_cst);
     uint16_t got = 0;
@@ -246,9 +254,7 @@ class VhostClient : public Netdev {
   // librte_vhost callbacks (its thread).
   void OnNewDevice(int vid);
   void OnDestroyDevice();
-  void OnVringState(uint16_t vring, bool enable) {
-    if (vring < kMaxVrings) vring_enabled_[vring].store(enable, std::memory_order_relaxed);
-  }
+  void OnVringState(uint16_t vring, bool enable);
 
  protected:
   vs::Status DoApplyRequest() override;
@@ -264,18 +270,34 @@ class VhostClient : public Netdev {
   numa::Assignment a_;
   rte_mempool* mp_;           // changed only with PMDs stopped
   std::string how_;           // how spec_.node was decided
+  VhostSettings settings_;    // the driver flags asked for (context.h)
+  std::string iommu_, postcopy_;  // what librte_vhost offers (status keys)
   std::atomic<int> vid_{-1};  // what PMDs use (see vhost.h)
   std::atomic<bool> closing_{false};
   bool registered_ = false;  // with librte_vhost
   bool in_map_ = false;      // in Devices()
   std::array<std::atomic<bool>, kMaxVrings> vring_enabled_{};
-  QueueCounters rx_, tx_;
+  // Queue pairs the PMDs are planned with (control thread; PMDs stopped when it changes).
+  uint16_t n_pairs_ = 1;
+  // Tx queue q -> the guest queue pair it enqueues to: the enabled ones in turn
+  // (RemapTx), so a guest that enabled fewer queues than it offered still gets traffic.
+  std::array<std::atomic<uint16_t>, kMaxQueuePairs> tx_map_{};
+  std::array<QueueCounters, kMaxQueuePairs> rx_, tx_;
+
+  void RemapTx(uint16_t pairs);
+  bool AnyBusy() const {
+    for (uint16_t q = 0; q < kMaxQueuePairs; q++)
+      if (rx_[q].busy.load(std::memory_order_seq_cst) || tx_[q].busy.load(std::memory_order_seq_cst))
+        return true;
+    return false;
+  }
 
   // The guest as the vhost thread last saw it (mu_).
   mutable std::mutex mu_;
   int guest_vid_ = -1;
   uint64_t generation_ = 0;  // counts connections
   int guest_node_ = -1;
+  uint16_t guest_pairs_ = 1;  // queue pairs the guest has (vrings / 2, vring_state_changed)
   uint64_t features_ = 0;
   std::vector<uint16_t> vring_sizes_;
 };
@@ -325,7 +347,10 @@ Status VhostClient::Start() {
         return 0;
       },
   };
-  if (rte_vhost_driver_register(path_.c_str(), server_ ? 0 : RTE_VHOST_USER_CLIENT) != 0) {
+  uint64_t flags = server_ ? 0 : RTE_VHOST_USER_CLIENT;
+  if (settings_.iommu) flags |= RTE_VHOST_USER_IOMMU_SUPPORT;
+  if (settings_.postcopy) flags |= RTE_VHOST_USER_POSTCOPY_SUPPORT;
+  if (rte_vhost_driver_register(path_.c_str(), flags) != 0) {
     return vs::Status(EIO, fmt::format("could not open network device {}: "
                                        "rte_vhost_driver_register failed for {} (see the log)",
                                        name(), path_));
@@ -333,6 +358,16 @@ Status VhostClient::Start() {
   registered_ = true;
   if (rte_vhost_driver_disable_features(path_.c_str(), kDisabledFeatures) != 0)
     return fail("rte_vhost_driver_disable_features");
+  // The effective values, as the driver will offer them to the guest.
+  uint64_t features = 0, protocol = 0;
+  if (rte_vhost_driver_get_features(path_.c_str(), &features) != 0 ||
+      rte_vhost_driver_get_protocol_features(path_.c_str(), &protocol) != 0)
+    return fail("reading back the vhost-user features");
+  iommu_ = (features & kIommuPlatform) ? "true" : settings_.iommu_text;
+  postcopy_ = (protocol & kProtocolPagefault) ? "true" : settings_.postcopy_text;
+  if ((features & kIommuPlatform) != 0 != settings_.iommu ||
+      (protocol & kProtocolPagefault) != 0 != settings_.postcopy)
+    return fail("registering with the requested IOMMU/post-copy support");
   if (rte_vhost_driver_callback_register(path_.c_str(), &kOps) != 0)
     return fail("rte_vhost_driver_callback_register");
   if (rte_vhost_driver_start(path_.c_str()) != 0) return fail("rte_vhost_driver_start");
@@ -353,6 +388,7 @@ void VhostClient::OnNewDevice(int vid) {
   {
     std::lock_guard<std::mutex> l(mu_);
     guest_vid_ = vid;
+    guest_pairs_ = static_cast<uint16_t>(std::clamp<uint16_t>(n / 2, 1, kMaxQueuePairs));
     generation_++;
     guest_node_ = rte_vhost_get_numa_node(vid);
     features_ = features;
@@ -362,12 +398,42 @@ void VhostClient::OnNewDevice(int vid) {
   RequestReconfigure();
 }
 
+// A guest enables a vring beyond the queue pairs known: it has more (the
+// multi-queue negotiation, as OVS learns it); the rx queues are re-planned.
+void VhostClient::OnVringState(uint16_t vring, bool enable) {
+  if (vring >= kMaxVrings) return;
+  vring_enabled_[vring].store(enable, std::memory_order_relaxed);
+  bool more = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    uint16_t pairs = static_cast<uint16_t>(vring / 2 + 1);
+    if (enable && guest_vid_ >= 0 && pairs <= kMaxQueuePairs && pairs > guest_pairs_) {
+      guest_pairs_ = pairs;
+      more = true;
+    }
+  }
+  RemapTx(n_pairs_);
+  if (more) {
+    VS_LOG_INFO(kLog, "{}: guest enabled vring {}: {} queue pair(s)", name(), vring, vring / 2 + 1);
+    RequestReconfigure();
+  }
+}
+
+void VhostClient::RemapTx(uint16_t pairs) {
+  uint16_t enabled[kMaxQueuePairs];
+  uint16_t n = 0;
+  for (uint16_t p = 0; p < pairs && p < kMaxQueuePairs; p++)
+    if (vring_enabled_[p * 2 + kGuestRx].load(std::memory_order_relaxed)) enabled[n++] = p;
+  for (uint16_t q = 0; q < kMaxQueuePairs; q++)
+    tx_map_[q].store(n ? enabled[q % n] : static_cast<uint16_t>(q % std::max<uint16_t>(pairs, 1)),
+                     std::memory_order_relaxed);
+}
+
 void VhostClient::OnDestroyDevice() {
   std::lock_guard<std::mutex> l(mu_);
   vid_.store(-1, std::memory_order_seq_cst);
   // Wait for PMDs inside a burst on the old vid (see vhost.h).
-  while (rx_.busy.load(std::memory_order_seq_cst) || tx_.busy.load(std::memory_order_seq_cst))
-    rte_pause();
+  while (AnyBusy()) rte_pause();
   guest_vid_ = -1;
   generation_++;
   for (auto& e : vring_enabled_) e.store(false, std::memory_order_relaxed);
@@ -378,11 +444,13 @@ void VhostClient::OnDestroyDevice() {
 vs::Status VhostClient::DoApplyRequest() {
   int vid, node;
   uint64_t gen;
+  uint16_t pairs;
   {
     std::lock_guard<std::mutex> l(mu_);
     vid = guest_vid_;
     node = guest_node_;
     gen = generation_;
+    pairs = guest_pairs_;
   }
   if (vid < 0) return vs::Status::Ok();  // disconnected: the status says so
   if (node >= 0 && reg_.topology().FindNode(node) == nullptr) node = -1;
@@ -393,20 +461,26 @@ vs::Status VhostClient::DoApplyRequest() {
     how_ =
         fmt::format("guest memory node unknown: node {} kept (the EAL's main lcore)", spec_.node);
   }
-  numa::AttachResult ar = reg_.Attach(spec_);
+  numa::PortSpec want = spec_;
+  want.n_rxq = want.n_txq = pairs;  // buffers for every vring we fill
+  numa::AttachResult ar = reg_.Attach(want);
   if (!ar.ok()) return vs::Status(ar.error().code, ar.error().message);
+  spec_ = want;
+  n_pairs_ = pairs;
+  RemapTx(pairs);
   a_ = ar.value();
   mp_ = numa::DpdkBackend::Mempool(a_.raw);
   std::lock_guard<std::mutex> l(mu_);
   if (gen != generation_) return vs::Status::Ok();  // gone again meanwhile
   vid_.store(vid, std::memory_order_seq_cst);
-  VS_LOG_INFO(kLog, "{}: guest ready (vid {}, NUMA node {}: {}), pool {} on node {}", name(), vid,
-              spec_.node, how_, a_.pool, a_.node);
+  VS_LOG_INFO(kLog, "{}: guest ready (vid {}, NUMA node {}: {}), {} queue pair(s), pool {} on "
+              "node {}",
+              name(), vid, spec_.node, how_, pairs, a_.pool, a_.node);
   return vs::Status::Ok();
 }
 
 uint16_t VhostClient::TxBurst(uint16_t q, rte_mbuf** pkts, uint16_t n) {
-  QueueCounters& c = tx_;
+  QueueCounters& c = tx_[q];
   c.busy.store(true, std::memory_order_seq_cst);
   int vid = vid_.load(std::memory_order_seq_cst);
   if (vid < 0) {
@@ -426,7 +500,8 @@ uint16_t VhostClient::TxBurst(uint16_t q, rte_mbuf** pkts, uint16_t n) {
       pkts[keep++] = pkts[i];
     }
   }
-  const uint16_t vring = static_cast<uint16_t>(q * 2 + kGuestRx);
+  const uint16_t vring =
+      static_cast<uint16_t>(tx_map_[q].load(std::memory_order_relaxed) * 2 + kGuestRx);
   const uint32_t max_retries = tx_retries_max_.load(std::memory_order_relaxed);
   uint16_t sent = 0;
   uint32_t retries = 0;
@@ -458,7 +533,8 @@ std::map<std::string, std::string> VhostClient::Status() const {
   std::map<std::string, std::string> s = {
       {"mode", mode()},      {"socket", path_},    {"numa", std::to_string(spec_.node)},
       {"numa_source", how_}, {"mempool", a_.pool}, {"mempool_numa_id", std::to_string(a_.node)},
-      {"n_rxq", "1"},        {"n_txq", "1"},
+      {"n_rxq", std::to_string(n_pairs_)}, {"n_txq", std::to_string(n_pairs_)},
+      {"vhost_iommu_support", iommu_}, {"vhost_postcopy_support", postcopy_},
   };
   if (!a_.status.empty()) s["cross_numa"] = a_.status;
   std::lock_guard<std::mutex> l(mu_);
@@ -481,14 +557,26 @@ std::map<std::string, int64_t> VhostClient::Statistics() const {
   auto g = [](const std::atomic<uint64_t>& a) {
     return static_cast<int64_t>(a.load(std::memory_order_relaxed));
   };
-  return {{"rx_packets", g(rx_.packets)},
-          {"rx_bytes", g(rx_.bytes)},
-          {"tx_packets", g(tx_.packets)},
-          {"tx_bytes", g(tx_.bytes)},
-          {"tx_dropped", g(tx_.dropped)},
-          {"ovs_tx_retries", g(tx_.retries)},
-          {"ovs_tx_failure_drops", g(tx_.failure_drops)},
-          {"ovs_tx_mtu_exceeded_drops", g(tx_.mtu_drops)}};
+  std::map<std::string, int64_t> out;
+  for (const char* k : {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "tx_dropped",
+                        "ovs_tx_retries", "ovs_tx_failure_drops", "ovs_tx_mtu_exceeded_drops"})
+    out[k] = 0;
+  for (uint16_t q = 0; q < kMaxQueuePairs; q++) {
+    const QueueCounters &r = rx_[q], &t = tx_[q];
+    out["rx_packets"] += g(r.packets);
+    out["rx_bytes"] += g(r.bytes);
+    out["tx_packets"] += g(t.packets);
+    out["tx_bytes"] += g(t.bytes);
+    out["tx_dropped"] += g(t.dropped);
+    out["ovs_tx_retries"] += g(t.retries);
+    out["ovs_tx_failure_drops"] += g(t.failure_drops);
+    out["ovs_tx_mtu_exceeded_drops"] += g(t.mtu_drops);
+    if (q < n_pairs_) {  // per queue, under the names DPDK's vhost statistics use
+      out[fmt::format("rx_q{}_good_packets", q)] = g(r.packets);
+      out[fmt::format("tx_q{}_good_packets", q)] = g(t.packets);
+    }
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Netdev>> OpenVhost(Context& ctx, const Config& cfg, bool server) {

@@ -3,9 +3,17 @@
 // side (QEMU, a container runtime, dpdk-testpmd with net_virtio_user) is the server. librte_vhost
 // reconnects by itself in client mode, so either side may restart.
 //
-// One queue pair (vrings 0 and 1): n_rxq() = n_txq() = 1 whether or not a
-// guest is connected; a guest offering more queue pairs is served on its
-// first one (num_of_vrings in the status shows what it has).
+// Queue pairs (multi-queue): n_rxq() = n_txq() = the guest's queue pairs
+// (vrings / 2 at new_device, raised when vring_state_changed enables a vring
+// beyond them; up to 16), 1 before the first guest. A change requests a
+// reconfiguration, so the rx queues are re-planned to PMDs. Tx queue q
+// enqueues to the guest's enabled queue pairs in turn. Statistics add
+// rx_qN_good_packets / tx_qN_good_packets per queue.
+//
+// Driver flags: other_config:vhost-iommu-support / vhost-postcopy-support as
+// decided when DPDK started (context.h VhostSettings) are passed to
+// rte_vhost_driver_register; the status keys vhost_iommu_support and
+// vhost_postcopy_support are read back from what librte_vhost then offers.
 //
 // NUMA: the port opens with a pool on the node of the EAL's main lcore
 // (status numa_source says so). When a guest connects, its memory node

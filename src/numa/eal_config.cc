@@ -391,7 +391,8 @@ bool KeyIsLive(const std::string& key) { return key == "numa-fallback"; }
 std::vector<std::string> ChangesNeedingRestart(const OtherConfig& before,
                                                const OtherConfig& after) {
   static const char* kKeys[] = {"dpdk-init",       "dpdk-socket-mem",   "dpdk-socket-limit",
-                                "dpdk-lcore-mask", "dpdk-hugepage-dir", "dpdk-extra"};
+                                "dpdk-lcore-mask", "dpdk-hugepage-dir", "dpdk-extra",
+                                "vhost-iommu-support", "vhost-postcopy-support"};
   std::vector<std::string> out;
   for (const char* k : kKeys) {
     auto b = before.find(k);

@@ -528,7 +528,11 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
                                             pmd.core, pmd.numa, q.remote ? ", cross-NUMA" : "");
                    out += fmt::format("  txq: {} queue(s), shared by the PMDs\n", in.dev->n_txq());
                  }
-                 return out.empty() ? std::string("no vhost-user ports\n") : out;
+                 if (out.empty()) out = "no vhost-user ports\n";
+                 if (ctx_.dpdk_ready())  // fixed when DPDK started (netdev/context.h)
+                   out = fmt::format("vhost-user driver: IOMMU support {}, post-copy support {}\n",
+                                     ctx_.vhost().iommu_text, ctx_.vhost().postcopy_text) + out;
+                 return out;
                }));
   ctl.Register("fdb/show", "BRIDGE", 1, 1, Text([this](const auto& a) -> Result<std::string> {
                  return WithNewline(dp_->FdbShow(a[0]));

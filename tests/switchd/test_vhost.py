@@ -83,15 +83,15 @@ print(got)
 class Guest:
     """dpdk-testpmd as a virtio-user guest, serving the vhost-user socket."""
 
-    def __init__(self, tmp, tag, sock, peer_mac, hugedir, server=True):
+    def __init__(self, tmp, tag, sock, peer_mac, hugedir, server=True, queues=1):
         self.out_path = os.path.join(tmp, "testpmd-%d.out" % int(time.time() * 1000))
         self.out = open(self.out_path, "w")
         self.prefix = "vguest-" + tag
         cmd = ["stdbuf", "-o0", "dpdk-testpmd", "-l", "0,1", "--no-pci", "--file-prefix", self.prefix,
                "--huge-dir", hugedir, "--single-file-segments", "-m", "256",
-               "--vdev=net_virtio_user0,path=%s,server=%d,queues=1" % (sock, int(server)), "--",
+               "--vdev=net_virtio_user0,path=%s,server=%d,queues=%d" % (sock, int(server), queues), "--",
                "-i", "--forward-mode=mac", "--eth-peer=0,%s" % peer_mac, "--total-num-mbufs=4096",
-               "--txd=256", "--rxd=256"]
+               "--txd=256", "--rxd=256", "--rxq=%d" % queues, "--txq=%d" % queues]
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT,
                                   text=True)
 
