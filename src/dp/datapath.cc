@@ -229,7 +229,7 @@ Result<size_t> Datapath::DelFlowSpec(const std::string& bridge, const FlowSpec& 
   return n;
 }
 
-Result<std::shared_ptr<const RuleSet>> Datapath::Rules(const std::string& bridge) const {
+Result<std::shared_ptr<const Pipeline>> Datapath::Rules(const std::string& bridge) const {
   auto it = bridges_.find(bridge);
   if (it == bridges_.end()) return Status(ENOENT, fmt::format("no bridge named {}", bridge));
   return it->second.table.rules();
@@ -261,6 +261,10 @@ Result<std::string> Datapath::Trace(const std::string& bridge, std::string_view 
   if (!spec->match.mask.in_port) {
     return Status(EINVAL, "trace needs the input port: add in_port=PORT to the flow");
   }
+  if (!spec->meta.Empty()) {
+    return Status(EINVAL, "numavs traces start with zero registers and metadata: remove "
+                          "reg/metadata/conj_id from the flow");
+  }
   const DpSnapshot* snap = snapshot();
   const FlowKey& key = spec->match.key;
   std::string out = "Flow: " + FormatMatch(spec->match, Namer()) + "\n\n";
@@ -277,6 +281,12 @@ Result<std::string> Datapath::Trace(const std::string& bridge, std::string_view 
     if (final_key.vlan_tci != key.vlan_tci) fin.mask.vlan_tci = 0xffff;
     if (std::memcmp(final_key.dl_src, key.dl_src, 6)) std::memset(fin.mask.dl_src, 0xff, 6);
     if (std::memcmp(final_key.dl_dst, key.dl_dst, 6)) std::memset(fin.mask.dl_dst, 0xff, 6);
+    if (final_key.nw_src != key.nw_src) fin.mask.nw_src = ~0u;
+    if (final_key.nw_dst != key.nw_dst) fin.mask.nw_dst = ~0u;
+    if (final_key.nw_tos != key.nw_tos) fin.mask.nw_tos = 0xff;
+    if (final_key.nw_ttl != key.nw_ttl) fin.mask.nw_ttl = 0xff;
+    if (final_key.tp_src != key.tp_src) fin.mask.tp_src = 0xffff;
+    if (final_key.tp_dst != key.tp_dst) fin.mask.tp_dst = 0xffff;
     fin.Normalize();
     out += "\nFinal flow: " + FormatMatch(fin, Namer()) + "\n";
   }

@@ -80,7 +80,7 @@ class Datapath {
   // del-flows on a value (cookie filter when spec.cookie_mask != 0). Errors: ENOENT.
   Result<size_t> DelFlowSpec(const std::string& bridge, const FlowSpec& spec, bool strict);
   // The bridge's current rules (lookup order), for flow statistics. Errors: ENOENT.
-  Result<std::shared_ptr<const RuleSet>> Rules(const std::string& bridge) const;
+  Result<std::shared_ptr<const Pipeline>> Rules(const std::string& bridge) const;
   // dump-flows text (optionally filtered by a match).
   Result<std::string> DumpFlows(const std::string& bridge, std::string_view filter = {});
   // ovs-appctl bridge/dump-flows. Errors: ENOENT.

@@ -59,6 +59,7 @@ struct alignas(64) Megaflow {
   Match match;  // key is masked
   // --- cold ---
   DpActions actions;
+  std::vector<const Rule*> more_rules;  // rules of later tables it went through (counters)
   MacTable* learn_table = nullptr;  // NORMAL: refresh (learn_vlan, src) while used
   uint64_t refreshed_packets = 0;   // housekeeping: packets at the last MAC refresh
   uint64_t created_ns = 0;

@@ -1,6 +1,8 @@
 // ovs-ofctl flow syntax parser.
 #include "dp/flow_parse.h"
 
+#include "dp/fields.h"
+
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
@@ -225,6 +227,37 @@ Status SetVlan(Ctx& c, std::string_view name, std::string_view v) {
   return Status::Ok();
 }
 
+// Registers, metadata, conj_id; nullopt if `name` is none of them.
+std::optional<Status> SetMetaField(Ctx& c, std::string_view name, std::string_view v) {
+  MetaMatch& mm = c.spec->meta;
+  if (name == "conj_id") {
+    uint64_t n;
+    if (!ParseUint(v, 0xffffffff, &n)) return Bad(c.token, "expected a conjunction id 0-4294967295");
+    mm.key.conj_id = static_cast<uint32_t>(n);
+    mm.mask.conj_id = ~0u;
+    return Status::Ok();
+  }
+  auto f = ParseFieldName(name);
+  if (!f || !IsMetaField(*f)) return std::nullopt;
+  auto [val, msk] = SplitMask(v);
+  uint16_t width = FieldWidth(*f);
+  if (width > 64) {  // xxregN: four registers, value up to 128 bits; numavs takes 64
+    return Bad(c.token, "numavs matches xxreg values of at most 64 bits; match reg/xreg "
+                        "fields instead");
+  }
+  uint64_t max = width == 64 ? ~0ull : (1ull << width) - 1;
+  uint64_t a, m = max;
+  if (!ParseUint(val, max, &a) || (!msk.empty() && !ParseUint(msk, max, &m)))
+    return Bad(c.token, fmt::format("expected a {}-bit number (optionally /mask)", width));
+  PipeMeta key = mm.key, mask = mm.mask;
+  FlowKey unused{};
+  WriteField(FieldRef{*f, 0, width}, a & m, &unused, &key);
+  WriteField(FieldRef{*f, 0, width}, m, &unused, &mask);
+  mm.key = key;
+  mm.mask = mask;
+  return Status::Ok();
+}
+
 Status SetField(Ctx& c, std::string_view name, std::string_view v) {
   FlowSpec& s = *c.spec;
   FlowKey& k = s.match.key;
@@ -292,9 +325,11 @@ Status SetField(Ctx& c, std::string_view name, std::string_view v) {
     c.icmp_token = c.token;
     return SetU16(c, v, 255, &k.tp_dst, &m.tp_dst);
   }
+  if (auto meta = SetMetaField(c, name, v)) return *meta;
   return Bad(c.token,
              "unknown field (see 'man ovs-fields' for names; numavs supports the "
-             "Ethernet, VLAN, IPv4/IPv6, TCP/UDP/ICMP and ARP ones)");
+             "Ethernet, VLAN, IPv4/IPv6, TCP/UDP/ICMP and ARP ones, reg0-15, xreg0-7, "
+             "xxreg0-3, metadata and conj_id)");
 }
 
 Status CheckPrerequisites(const Ctx& c) {
@@ -354,9 +389,10 @@ bool Keyword(Ctx& c, std::string_view name, std::string_view v, Status* st) {
       *st = Status::Ok();
     }
   } else if (name == "table") {
-    *st = (ParseUint(v, 254, &n) && n == 0)
-              ? Status::Ok()
-              : Bad(c.token, "numavs has a single OpenFlow table; use table=0 or omit it");
+    *st = ParseUint(v, kNumTables - 1, &n) ? Status::Ok()
+                                           : Bad(c.token, "expected a table number 0-254");
+    s.table = static_cast<uint8_t>(n);
+    s.has_table = true;
   } else if (name == "idle_timeout" || name == "hard_timeout") {
     *st = ParseUint(v, 65535, &n) ? Status::Ok() : Bad(c.token, "expected seconds 0-65535");
     if (st->ok() && n != 0) {
@@ -370,23 +406,271 @@ bool Keyword(Ctx& c, std::string_view name, std::string_view v, Status* st) {
 
 }  // namespace
 
+namespace {
+
+// Splits an action list at the commas outside parentheses and brackets.
+std::vector<std::string_view> SplitActions(std::string_view s) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); i++) {
+    if (i < s.size() && (s[i] == '(' || s[i] == '[')) depth++;
+    if (i < s.size() && (s[i] == ')' || s[i] == ']')) depth--;
+    if (i == s.size() || (s[i] == ',' && depth == 0)) {
+      out.push_back(Trim(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+// "VALUE->DST": the two sides.
+bool SplitArrow(std::string_view arg, std::string_view* left, std::string_view* right) {
+  size_t arrow = arg.find("->");
+  if (arrow == std::string_view::npos) return false;
+  *left = Trim(arg.substr(0, arrow));
+  *right = Trim(arg.substr(arrow + 2));
+  return true;
+}
+
+// A value in a field's own syntax (MAC, IPv4 address, number).
+bool ParseFieldValue(FieldId f, std::string_view v, uint64_t* out) {
+  if (f == FieldId::kEthSrc || f == FieldId::kEthDst) {
+    uint8_t mac[6];
+    if (!ParseMac(v, mac)) return false;
+    *out = 0;
+    for (uint8_t b : mac) *out = *out << 8 | b;
+    return true;
+  }
+  if ((f == FieldId::kIpSrc || f == FieldId::kIpDst) && v.find('.') != std::string_view::npos) {
+    uint32_t a;
+    if (!ParseIpv4(v, &a)) return false;
+    *out = a;
+    return true;
+  }
+  uint16_t w = FieldWidth(f);
+  return ParseUint(v, w >= 64 ? ~0ull : (1ull << w) - 1, out);
+}
+
+Status ParseLoadLike(std::string_view tok, std::string_view name, std::string_view arg,
+                     OfAction* a) {
+  std::string_view left, right;
+  if (!SplitArrow(arg, &left, &right)) return Bad(tok, "expected VALUE->FIELD");
+  std::string why;
+  if (name == "move") {
+    auto src = ParseSubfield(left, &why);
+    if (!src) return Bad(tok, why);
+    auto dst = ParseSubfield(right, &why);
+    if (!dst) return Bad(tok, why);
+    if (src->n_bits != dst->n_bits)
+      return Bad(tok, fmt::format("source has {} bits and destination {}: they must be equal",
+                                  src->n_bits, dst->n_bits));
+    a->type = OfActionType::kMove;
+    a->src = *src;
+    a->dst = *dst;
+    return Status::Ok();
+  }
+  a->type = OfActionType::kLoad;
+  if (name == "load") {
+    auto dst = ParseSubfield(right, &why);
+    if (!dst) return Bad(tok, why);
+    uint64_t v;
+    uint64_t max = dst->n_bits >= 64 ? ~0ull : (1ull << dst->n_bits) - 1;
+    if (!ParseUint(left, ~0ull, &v) || v > max)
+      return Bad(tok, fmt::format("expected a value that fits the destination's {} bits",
+                                  dst->n_bits));
+    a->dst = *dst;
+    a->value64 = v;
+    return Status::Ok();
+  }
+  // set_field:VALUE[/MASK]->FIELD
+  auto f = ParseFieldName(right);
+  if (!f) return Bad(tok, fmt::format("unknown field '{}'", right));
+  uint16_t width = FieldWidth(*f);
+  if (width > 64) return Bad(tok, "numavs sets at most 64 bits at a time");
+  auto [val, msk] = SplitMask(left);
+  uint64_t v, m = width >= 64 ? ~0ull : (1ull << width) - 1;
+  if (!ParseFieldValue(*f, val, &v) || (!msk.empty() && !ParseFieldValue(*f, msk, &m)))
+    return Bad(tok, fmt::format("expected a value for {} (optionally /mask)", ShortName(*f)));
+  if (m == 0) return Bad(tok, "the mask is zero: nothing to set");
+  int lo = __builtin_ctzll(m);
+  int bits = 64 - __builtin_clzll(m) - lo;
+  uint64_t contiguous = (bits >= 64 ? ~0ull : (1ull << bits) - 1) << lo;
+  if (m != contiguous) return Bad(tok, "numavs sets contiguous bits only (a mask like 0xff00)");
+  a->set_field = true;
+  a->dst = FieldRef{*f, static_cast<uint16_t>(lo), static_cast<uint16_t>(bits)};
+  a->value64 = (v & m) >> lo;
+  return Status::Ok();
+}
+
+Status ParseResubmit(std::string_view tok, std::string_view rest, const PortResolver& resolver,
+                     OfAction* a) {
+  a->type = OfActionType::kResubmit;
+  a->port = kNoPortAction;
+  a->table = kTableHere;
+  std::string_view port = rest, table;
+  if (!rest.empty() && rest.front() == '(') {
+    if (rest.back() != ')') return Bad(tok, "expected resubmit(PORT,TABLE)");
+    std::string_view in = rest.substr(1, rest.size() - 2);
+    size_t comma = in.find(',');
+    port = Trim(in.substr(0, comma));
+    table = comma == std::string_view::npos ? std::string_view() : Trim(in.substr(comma + 1));
+  } else if (!rest.empty() && rest.front() == ':') {
+    port = Trim(rest.substr(1));
+  } else {
+    return Bad(tok, "expected resubmit:PORT or resubmit([PORT],[TABLE])");
+  }
+  if (!port.empty() && port != "in_port" && port != "IN_PORT") {
+    auto p = ResolvePort(tok, port, resolver);
+    if (!p.ok()) return p.status();
+    a->port = *p;
+  }
+  if (!table.empty()) {
+    uint64_t t;
+    if (!ParseUint(table, kNumTables - 1, &t)) return Bad(tok, "expected a table number 0-254");
+    a->table = static_cast<uint8_t>(t);
+  }
+  if (a->port == kNoPortAction && a->table == kTableHere)
+    return Bad(tok, "resubmit needs a port or a table");
+  return Status::Ok();
+}
+
+Status ParseConjunction(std::string_view tok, std::string_view rest, OfAction* a) {
+  // conjunction(ID,K/N)
+  if (rest.size() < 2 || rest.front() != '(' || rest.back() != ')')
+    return Bad(tok, "expected conjunction(ID,K/N)");
+  std::string_view in = rest.substr(1, rest.size() - 2);
+  size_t comma = in.find(',');
+  size_t slash = in.find('/');
+  uint64_t id, k, n;
+  if (comma == std::string_view::npos || slash == std::string_view::npos || slash < comma ||
+      !ParseUint(Trim(in.substr(0, comma)), 0xffffffff, &id) ||
+      !ParseUint(Trim(in.substr(comma + 1, slash - comma - 1)), 64, &k) ||
+      !ParseUint(Trim(in.substr(slash + 1)), 64, &n) || n < 2 || k < 1 || k > n)
+    return Bad(tok, "expected conjunction(ID,K/N) with 1 <= K <= N and 2 <= N <= 64");
+  a->type = OfActionType::kConjunction;
+  a->value64 = id;
+  a->clause = static_cast<uint8_t>(k - 1);
+  a->n_clauses = static_cast<uint8_t>(n);
+  return Status::Ok();
+}
+
+Status ParseNote(std::string_view tok, std::string_view arg, OfAction* a) {
+  a->type = OfActionType::kNote;
+  std::string bytes;
+  size_t i = 0;
+  while (i < arg.size()) {
+    if (arg[i] == '.') {
+      i++;
+      continue;
+    }
+    uint8_t b;
+    auto [p, ec] = std::from_chars(arg.data() + i, arg.data() + std::min(arg.size(), i + 2), b, 16);
+    if (ec != std::errc() || p != arg.data() + std::min(arg.size(), i + 2))
+      return Bad(tok, "expected note:HEX bytes like note:01.02.ab");
+    bytes.push_back(static_cast<char>(b));
+    i += 2;
+  }
+  // As the Nicira note action carries it: padded with zeros to 8-byte alignment.
+  size_t padded = (10 + bytes.size() + 7) / 8 * 8 - 10;
+  bytes.resize(padded, '\0');
+  a->note = std::move(bytes);
+  return Status::Ok();
+}
+
+// What the datapath cannot execute: named, so the user knows it is not a typo.
+bool Unsupported(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "ct", "ct_clear", "set_tunnel", "set_tunnel64", "learn", "controller", "group", "enqueue",
+      "set_queue", "pop_queue", "push_mpls", "pop_mpls", "multipath", "bundle", "bundle_load",
+      "sample", "clone", "fin_timeout", "exit", "meter", "check_pkt_larger", "encap", "decap",
+      "dec_mpls_ttl", "set_mpls_label", "set_mpls_tc", "set_mpls_ttl", "push", "pop",
+      "write_actions", "clear_actions", "nat", "output_trunc"};
+  for (std::string_view n : kNames) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+// The pipeline actions; false if `name` is none of them.
+bool ParsePipelineAction(std::string_view tok, std::string_view name, std::string_view arg,
+                         const PortResolver& resolver, OfAction* a, Status* st) {
+  uint64_t n;
+  *st = Status::Ok();
+  if (name == "resubmit") {
+    *st = ParseResubmit(tok, tok.substr(name.size()), resolver, a);
+  } else if (name == "goto_table") {
+    if (!ParseUint(arg, kNumTables - 1, &n)) *st = Bad(tok, "expected goto_table:TABLE (0-254)");
+    a->type = OfActionType::kGotoTable;
+    a->table = static_cast<uint8_t>(n);
+  } else if (name == "load" || name == "move" || name == "set_field") {
+    *st = ParseLoadLike(tok, name, arg, a);
+  } else if (name == "dec_ttl") {
+    if (tok != "dec_ttl" && tok != "dec_ttl()")
+      *st = Bad(tok, "dec_ttl with controller ids is not supported (numavs has no controller "
+                     "action yet): use dec_ttl");
+    a->type = OfActionType::kDecTtl;
+  } else if (name == "mod_nw_src" || name == "mod_nw_dst") {
+    uint32_t ip;
+    if (!ParseIpv4(arg, &ip)) *st = Bad(tok, "expected an IPv4 address like 10.0.0.1");
+    a->type = name == "mod_nw_src" ? OfActionType::kSetNwSrc : OfActionType::kSetNwDst;
+    a->value64 = ip;
+  } else if (name == "mod_nw_tos") {
+    if (!ParseUint(arg, 255, &n) || (n & 3))
+      *st = Bad(tok, "expected mod_nw_tos:TOS, a ToS 0-252 with the two ECN bits zero");
+    a->type = OfActionType::kSetNwTos;
+    a->value = static_cast<uint16_t>(n);
+  } else if (name == "mod_nw_ttl") {
+    if (!ParseUint(arg, 255, &n)) *st = Bad(tok, "expected mod_nw_ttl:TTL (0-255)");
+    a->type = OfActionType::kSetNwTtl;
+    a->value = static_cast<uint16_t>(n);
+  } else if (name == "mod_tp_src" || name == "mod_tp_dst") {
+    if (!ParseUint(arg, 0xffff, &n)) *st = Bad(tok, "expected a port number 0-65535");
+    a->type = name == "mod_tp_src" ? OfActionType::kSetTpSrc : OfActionType::kSetTpDst;
+    a->value = static_cast<uint16_t>(n);
+  } else if (name == "note") {
+    *st = ParseNote(tok, arg, a);
+  } else if (name == "conjunction") {
+    *st = ParseConjunction(tok, tok.substr(name.size()), a);
+  } else if (name == "write_metadata") {
+    auto [val, msk] = SplitMask(arg);
+    uint64_t m = ~0ull;
+    if (!ParseUint(val, ~0ull, &n) || (!msk.empty() && !ParseUint(msk, ~0ull, &m)))
+      *st = Bad(tok, "expected write_metadata:VALUE[/MASK]");
+    a->type = OfActionType::kWriteMetadata;
+    a->value64 = n & m;
+    a->value2 = m;
+  } else if (name == "output" && arg.find('[') != std::string_view::npos) {
+    std::string why;
+    auto src = ParseSubfield(arg, &why);
+    if (!src) *st = Bad(tok, why);
+    a->type = OfActionType::kOutputReg;
+    if (src) a->src = *src;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<OfActions> ParseActions(std::string_view text, const PortResolver& resolver) {
   OfActions out;
-  std::string_view rest = Trim(text);
-  if (rest == "drop" || rest.empty()) return out;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view tok = Trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  std::string_view all = Trim(text);
+  if (all == "drop" || all.empty()) return out;
+  for (std::string_view tok : SplitActions(all)) {
     std::string lower(tok);
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char ch) { return std::tolower(ch); });
     size_t colon = tok.find(':');
-    std::string_view name = colon == std::string_view::npos ? tok : tok.substr(0, colon);
+    size_t paren = tok.find('(');
+    size_t cut = std::min(colon, paren);
+    std::string_view name = cut == std::string_view::npos ? tok : tok.substr(0, cut);
     std::string_view arg =
-        colon == std::string_view::npos ? std::string_view() : tok.substr(colon + 1);
+        colon == std::string_view::npos || colon > paren ? std::string_view() : tok.substr(colon + 1);
     OfAction a;
     uint64_t n;
+    Status st;
     if (lower == "normal") {
       a.type = OfActionType::kNormal;
     } else if (lower == "flood") {
@@ -397,10 +681,18 @@ Result<OfActions> ParseActions(std::string_view text, const PortResolver& resolv
       a.type = OfActionType::kStripVlan;
     } else if (lower == "drop") {
       return Bad(tok, "'drop' must be the only action (an empty action list drops)");
+    } else if (ParsePipelineAction(tok, name, arg, resolver, &a, &st)) {
+      if (!st.ok()) return st;
     } else if (name == "output" && colon != std::string_view::npos) {
-      auto p = ResolvePort(tok, arg, resolver);
-      if (!p.ok()) return p.status();
-      a.port = *p;
+      auto f = ParseFieldName(arg);
+      if (f && IsMetaField(*f) && !(resolver && resolver(arg))) {
+        a.type = OfActionType::kOutputReg;
+        a.src = FieldRef{*f, 0, FieldWidth(*f)};
+      } else {
+        auto p = ResolvePort(tok, arg, resolver);
+        if (!p.ok()) return p.status();
+        a.port = *p;
+      }
     } else if (name == "mod_vlan_vid") {
       if (!ParseUint(arg, 4095, &n)) return Bad(tok, "expected mod_vlan_vid:VID with VID 0-4095");
       a.type = OfActionType::kSetVlanVid;
@@ -418,18 +710,96 @@ Result<OfActions> ParseActions(std::string_view text, const PortResolver& resolv
     } else if (name == "mod_dl_src" || name == "mod_dl_dst") {
       if (!ParseMac(arg, a.mac)) return Bad(tok, "expected a MAC address like 00:11:22:33:44:55");
       a.type = name == "mod_dl_src" ? OfActionType::kSetDlSrc : OfActionType::kSetDlDst;
-    } else if (colon == std::string_view::npos && !tok.empty() &&
-               ResolvePort(tok, tok, resolver).ok()) {
+    } else if (Unsupported(name)) {
+      return Bad(tok, fmt::format("the datapath cannot execute '{}' yet (numavs refuses it "
+                                  "rather than ignore it)",
+                                  name));
+    } else if (colon == std::string_view::npos && paren == std::string_view::npos &&
+               !tok.empty() && ResolvePort(tok, tok, resolver).ok()) {
       a.port = *ResolvePort(tok, tok, resolver);  // a bare port is output:PORT
     } else {
       return Bad(tok,
                  "unknown action (expected output:PORT, NORMAL, FLOOD, IN_PORT, drop, "
                  "mod_vlan_vid:N, mod_vlan_pcp:N, strip_vlan, push_vlan:0x8100, "
-                 "mod_dl_src:MAC or mod_dl_dst:MAC)");
+                 "mod_dl_src:MAC, mod_dl_dst:MAC, mod_nw_src/dst:IP, mod_nw_tos:N, "
+                 "mod_nw_ttl:N, mod_tp_src/dst:N, dec_ttl, resubmit, goto_table:N, load, "
+                 "move, set_field, output:REG, note, conjunction or write_metadata)");
     }
     out.push_back(a);
   }
+  // Instructions come last, in OpenFlow's order: write_metadata, then goto_table.
+  for (size_t i = 0; i < out.size(); i++) {
+    bool inst = out[i].type == OfActionType::kGotoTable ||
+                out[i].type == OfActionType::kWriteMetadata;
+    if (!inst) {
+      for (size_t j = 0; j < i; j++) {
+        if (out[j].type == OfActionType::kGotoTable || out[j].type == OfActionType::kWriteMetadata)
+          return Status(EINVAL, fmt::format("'{}' must come after every action (it is an "
+                                            "instruction)",
+                                            FormatOfActions({out[j]}, {})));
+      }
+    } else if (out[i].type == OfActionType::kWriteMetadata && i + 1 < out.size() &&
+               out[i + 1].type == OfActionType::kWriteMetadata) {
+      return Status(EINVAL, "write_metadata given twice");
+    }
+  }
+  size_t gotos = std::count_if(out.begin(), out.end(), [](const OfAction& x) {
+    return x.type == OfActionType::kGotoTable;
+  });
+  if (gotos > 1 || (gotos == 1 && out.back().type != OfActionType::kGotoTable))
+    return Status(EINVAL, "goto_table must be the last instruction, and only one");
   return out;
+}
+
+Status CheckActions(const FlowSpec& spec) {
+  bool conj = false, other = false;
+  for (const OfAction& a : spec.actions) {
+    switch (a.type) {
+      case OfActionType::kConjunction: conj = true; break;
+      case OfActionType::kNote: break;
+      default: other = true; break;
+    }
+    std::optional<std::string> miss;
+    std::string what = FormatOfActions({a}, {});
+    switch (a.type) {
+      case OfActionType::kGotoTable:
+        if (a.table <= spec.table)
+          return Status(EINVAL, fmt::format("'{}' in table {}: goto_table must go to a later "
+                                            "table",
+                                            what, spec.table));
+        break;
+      case OfActionType::kSetNwSrc: case OfActionType::kSetNwDst:
+        miss = MissingPrereq(FieldId::kIpSrc, spec.match);
+        break;
+      case OfActionType::kSetNwTos: case OfActionType::kSetNwTtl:
+        miss = MissingPrereq(FieldId::kIpTos, spec.match);
+        break;
+      case OfActionType::kSetTpSrc: case OfActionType::kSetTpDst:
+        miss = MissingPrereq(FieldId::kTpSrc, spec.match);
+        break;
+      case OfActionType::kLoad:
+        miss = MissingPrereq(a.dst.field, spec.match);
+        break;
+      case OfActionType::kMove:
+        miss = MissingPrereq(a.src.field, spec.match);
+        if (!miss) miss = MissingPrereq(a.dst.field, spec.match);
+        break;
+      default:
+        break;
+    }
+    if (miss)
+      return Status(EINVAL, fmt::format("'{}' needs a match on {} (OVS's "
+                                        "OFPBAC_MATCH_INCONSISTENT)",
+                                        what, *miss));
+    if ((a.type == OfActionType::kLoad || a.type == OfActionType::kMove) &&
+        !IsMetaField(a.dst.field) && !IsWritablePacketField(a.dst.field))
+      return Status(EINVAL, fmt::format("'{}': {} cannot be written", what,
+                                        NxmName(a.dst.field)));
+  }
+  if (conj && other)
+    return Status(EINVAL, "\"conjunction\" actions may be used along with \"note\" but not "
+                          "any other kind of action");
+  return Status::Ok();
 }
 
 Result<FlowSpec> ParseFlow(std::string_view text, ParseMode mode, const PortResolver& resolver) {
@@ -474,12 +844,24 @@ Result<FlowSpec> ParseFlow(std::string_view text, ParseMode mode, const PortReso
   }
   VS_RETURN_IF_ERROR(CheckPrerequisites(c));
   spec.match.Normalize();
+  spec.meta.Normalize();
+  if (mode == ParseMode::kMatchOnly && !spec.has_table) spec.table = kAllTables;
+  if (mode == ParseMode::kAdd) VS_RETURN_IF_ERROR(CheckActions(spec));
   return spec;
 }
 
 std::string FormatFlow(uint16_t priority, const Match& m, const OfActions& a,
                        const PortNamer& namer) {
-  std::string match = FormatMatch(m, namer);
+  return FormatFlow(priority, m, MetaMatch{}, a, namer);
+}
+
+std::string FormatFullMatch(const Match& m, const MetaMatch& meta, const PortNamer& namer) {
+  return FormatMatchMeta(m, &meta, namer);
+}
+
+std::string FormatFlow(uint16_t priority, const Match& m, const MetaMatch& meta,
+                       const OfActions& a, const PortNamer& namer) {
+  std::string match = FormatMatchMeta(m, &meta, namer);
   std::string out;
   if (priority != kDefaultPriority) out = fmt::format("priority={}", priority);
   if (!match.empty()) out += (out.empty() ? "" : ",") + match;

@@ -28,12 +28,17 @@ namespace vs::dp {
 
 constexpr uint16_t kDefaultPriority = 32768;
 
+constexpr uint8_t kAllTables = 0xff;
+
 struct FlowSpec {
+  uint8_t table = 0;  // kAllTables: del-flows/dump-flows in every table
+  bool has_table = false;
   uint16_t priority = kDefaultPriority;
   bool has_priority = false;
   uint64_t cookie = 0;
   uint64_t cookie_mask = 0;  // del-flows: cookie=V/M; 0 = any
   Match match;
+  MetaMatch meta;  // registers, metadata, conj_id
   OfActions actions;
   bool has_actions = false;
   std::vector<std::string> notes;  // things parsed but ignored, for the user
@@ -55,5 +60,14 @@ Result<OfActions> ParseActions(std::string_view text, const PortResolver& resolv
 // as ovs-ofctl does).
 std::string FormatFlow(uint16_t priority, const Match& m, const OfActions& a,
                        const PortNamer& namer);
+// The same with the pipeline metadata match ("priority=5,ip,reg0=0x1,in_port=1 ...").
+std::string FormatFlow(uint16_t priority, const Match& m, const MetaMatch& meta,
+                       const OfActions& a, const PortNamer& namer);
+// The match part only (no priority, no actions), in OVS's field order.
+std::string FormatFullMatch(const Match& m, const MetaMatch& meta, const PortNamer& namer);
+// Checks what OVS checks of a parsed or decoded flow's actions against its table and
+// match: goto_table beyond the table, conjunction mixed with other actions, field
+// prerequisites of load/move/set/mod_* (e.g. mod_tp_dst needs tcp or udp). EINVAL.
+Status CheckActions(const FlowSpec& spec);
 
 }  // namespace vs::dp

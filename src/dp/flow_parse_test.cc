@@ -98,7 +98,8 @@ TEST(FlowParse, CookieTableTimeouts) {
   EXPECT_EQ(f.cookie, 0x1fu);
   ASSERT_EQ(f.notes.size(), 1u);
   EXPECT_NE(f.notes[0].find("idle_timeout=10 ignored"), std::string::npos);
-  EXPECT_NE(Error("table=1,actions=drop").find("'table=1'"), std::string::npos);
+  EXPECT_EQ(Parse("table=1,actions=drop").table, 1);
+  EXPECT_NE(Error("table=255,actions=drop").find("'table=255'"), std::string::npos);
 }
 
 TEST(FlowParse, HostBitsAreMasked) {

@@ -125,12 +125,21 @@ bool MatchCovers(const Match& wide, const Match& narrow) {
 }
 
 std::string FormatMatch(const Match& m, const PortNamer& namer) {
+  return FormatMatchMeta(m, nullptr, namer);
+}
+
+std::string FormatMatchMeta(const Match& m, const MetaMatch* meta, const PortNamer& namer) {
   const FlowKey& k = m.key;
   const FlowKey& x = m.mask;
   std::string out;
+  if (meta && meta->mask.conj_id) Add(&out, fmt::format("conj_id={}", meta->key.conj_id));
   const char* sh = Shorthand(m);
   std::string_view shv(sh);
   if (!shv.empty()) Add(&out, sh);
+  if (meta) {
+    std::string regs = FormatMeta(*meta);
+    if (!regs.empty()) Add(&out, regs);
+  }
   if (x.in_port) Add(&out, "in_port=" + PortName(k.in_port, namer));
   if (x.vlan_tci) {
     if (x.vlan_tci == 0xffff && k.vlan_tci == 0) {
@@ -232,6 +241,45 @@ std::string FormatDpMatch(const Match& m, const PortNamer& namer) {
                                                       : "l4";
   group(l4name, l4);
   return out.empty() ? std::string("(any)") : out;
+}
+
+}  // namespace vs::dp
+
+namespace vs::dp {
+
+bool MetaCovers(const MetaMatch& wide, const MetaMatch& narrow) {
+  const KeyWord* wm = Words(wide.mask);
+  const KeyWord* nm = Words(narrow.mask);
+  const KeyWord* wk = Words(wide.key);
+  const KeyWord* nk = Words(narrow.key);
+  for (int i = 0; i < kMetaWords; i++) {
+    if ((wm[i] & nm[i]) != wm[i]) return false;
+    if ((nk[i] & wm[i]) != wk[i]) return false;
+  }
+  return true;
+}
+
+namespace {
+// OVS's format of a masked integer: "0x5", "0" for zero, "0x3/0xf" when masked.
+std::string Masked(uint64_t v, uint64_t m, uint64_t all) {
+  std::string val = v ? fmt::format("{:#x}", v) : "0";
+  if (m == all) return val;
+  return fmt::format("{}/{:#x}", val, m);
+}
+}  // namespace
+
+std::string FormatMeta(const MetaMatch& m) {
+  std::string out;
+  for (int i = 0; i < kNumRegs; i++) {
+    if (!m.mask.reg[i]) continue;
+    if (!out.empty()) out.push_back(',');
+    out += fmt::format("reg{}={}", i, Masked(m.key.reg[i], m.mask.reg[i], 0xffffffffu));
+  }
+  if (m.mask.metadata) {
+    if (!out.empty()) out.push_back(',');
+    out += "metadata=" + Masked(m.key.metadata, m.mask.metadata, ~0ull);
+  }
+  return out;
 }
 
 }  // namespace vs::dp

@@ -58,11 +58,11 @@ TEST(OfTable, PriorityOrderAndReplace) {
   EXPECT_EQ(r->priority, 0);
 
   // Identical match and priority: replaced, counters reset, size unchanged.
-  t.rules()->at(0).Count(0, 5, 300);
+  t.rules()->All().at(0)->Count(0, 5, 300);
   EXPECT_TRUE(t.Add(Spec("priority=200,tcp,tp_dst=80,actions=output:dpdk0"), 0));
   EXPECT_EQ(t.size(), 3u);
-  EXPECT_EQ(t.rules()->at(0).n_packets(), 0u);
-  EXPECT_EQ(t.rules()->at(0).actions[0].port, 1u);
+  EXPECT_EQ(t.rules()->All().at(0)->n_packets(), 0u);
+  EXPECT_EQ(t.rules()->All().at(0)->actions[0].port, 1u);
   // Same match, other priority: a second rule.
   EXPECT_FALSE(t.Add(Spec("priority=201,tcp,tp_dst=80,actions=drop"), 0));
   EXPECT_EQ(t.size(), 4u);
@@ -74,7 +74,7 @@ TEST(OfTable, OldListStaysValidForReaders) {
   t.Add(Spec("priority=5,ip,actions=drop"), 0);
   t.Delete(Spec("", ParseMode::kMatchOnly), false);
   EXPECT_EQ(before->size(), 1u);
-  EXPECT_EQ(before->at(0).priority, 0);
+  EXPECT_EQ(before->All().at(0)->priority, 0);
   EXPECT_EQ(t.size(), 0u);
 }
 
@@ -106,7 +106,7 @@ TEST(OfTable, CookieFilter) {
 TEST(OfTable, DumpLikeOvsOfctl) {
   OfTable t(0);
   t.Add(Spec("priority=100,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"), 1000000000);
-  const Rule& r = t.rules()->at(0);
+  const Rule& r = *t.rules()->All().at(0);
   r.Count(1, 2, 120);
   r.Count(kRuleCounterSlots + 1, 1, 60);  // shares slot 1, adds atomically
   std::string d = t.Dump(Name, 2234000000, nullptr);
@@ -123,7 +123,7 @@ TEST(OfTable, DumpLikeBridgeDumpFlows) {
   OfTable t(0);
   t.Add(Spec("priority=100,ip,nw_dst=10.0.0.0/8,actions=output:dpdk1"), 1000000000);
   t.Add(Spec("tcp,actions=drop"), 1000000000);  // default priority: not printed, as in OVS
-  t.rules()->at(1).Count(1, 2, 120);  // by priority: tcp (32768), then ip (100), NORMAL (0)
+  t.rules()->All().at(1)->Count(1, 2, 120);  // by priority: tcp (32768), then ip (100), NORMAL (0)
   EXPECT_EQ(t.DumpAppctl(Name, 3500000000),
             "duration=2s, n_packets=0, n_bytes=0, tcp,actions=drop\n"
             "duration=2s, n_packets=2, n_bytes=120, priority=100,ip,nw_dst=10.0.0.0/8,"
@@ -168,7 +168,9 @@ TEST(OfTable, GroupedLookupEqualsLinearScan) {
       }
       t.Add(Spec(f + fmt::format(",actions=output:{}", i)), 0);
     }
-    EXPECT_LT(t.rules()->groups.size(), t.size());
+    size_t groups = 0;
+    for (const auto& level : t.rules()->tables[0].levels) groups += level->groups.size();
+    EXPECT_LT(groups, t.size());
     for (int k = 0; k < 500; k++) {
       FlowKey key = Key(1 + rng() % 2, kEthTypeIpv4, 0x0a000000 | (rng() % 4) << 8 | rng() % 256, 6,
                         static_cast<uint16_t>(rng() % 4));

@@ -114,6 +114,7 @@ void Pmd::HandleMisses(const FlowKey* keys, const uint32_t* hashes, uint32_t mis
       mf->match.mask = r.mask;
       mf->actions = std::move(r.actions);
       mf->rule = r.rule;
+      mf->more_rules = std::move(r.more_rules);
       mf->learn_table = r.learn_table;
       mf->learn_vlan = r.learn_vlan;
       mf->created_ns = now;
@@ -275,6 +276,7 @@ void Pmd::Credit(Megaflow* f, uint32_t packets, uint64_t bytes) {
   f->bytes += bytes;
   f->used_ns = now_;
   if (f->rule) f->rule->Count(id_, packets, bytes);
+  for (const Rule* r : f->more_rules) r->Count(id_, packets, bytes);
 }
 
 // Statistics once per flow per batch (flows are grouped through Megaflow::batch_group)

@@ -49,7 +49,7 @@ struct BridgeState {
 
 struct BridgeView {
   std::shared_ptr<BridgeState> state;
-  std::shared_ptr<const RuleSet> rules;
+  std::shared_ptr<const Pipeline> rules;
   std::vector<uint32_t> ports;  // ids, ascending
 };
 

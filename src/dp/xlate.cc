@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "dp/fields.h"
+
 namespace vs::dp {
 namespace {
 
@@ -12,14 +14,19 @@ struct Xlate {
   const DpSnapshot& snap;
   const BridgeView& br;
   const PortInfo& in;
-  const FlowKey& key;
   uint64_t now;
   bool learn;
   UpcallResult* out;
   std::string* trace;
-  uint16_t cur_tci;  // the packet's outer VLAN as the actions so far leave it
-  uint8_t cur_src[6];
-  uint8_t cur_dst[6];
+  FlowKey flow;     // the packet as the actions so far leave it (VLAN/MAC changes emitted)
+  FlowKey base;     // IPv4/L4 fields as the datapath actions so far leave them
+  FlowKey written{};  // IPv4/L4 bits set actions wrote since the last commit
+  PipeMeta meta{};
+  int depth = 0;
+  int resubmits = 0;
+  bool failed = false;  // recursion too deep: the packet is dropped
+  bool stop = false;    // dec_ttl on TTL <= 1: the action list ends
+  uint8_t table = 0;
 
   std::string Name(uint32_t port) const {
     const PortInfo* p = snap.Port(port);
@@ -30,6 +37,7 @@ struct Xlate {
   }
   void Emit(DpAction a) { out->actions.push_back(a); }
   void Output(uint32_t port) {
+    Commit();
     DpAction a;
     a.type = DpActionType::kOutput;
     a.port = port;
@@ -44,13 +52,13 @@ struct Xlate {
     a.tci = tci & ~kVlanPresent;
     a.tci_mask = tpid;
     Emit(a);
-    cur_tci = tci | kVlanPresent;
+    flow.vlan_tci = tci | kVlanPresent;
   }
   void PopVlan() {
     DpAction a;
     a.type = DpActionType::kPopVlan;
     Emit(a);
-    cur_tci = 0;
+    flow.vlan_tci = 0;
   }
   void SetVlan(uint16_t value, uint16_t mask) {
     DpAction a;
@@ -58,7 +66,14 @@ struct Xlate {
     a.tci = value & mask;
     a.tci_mask = mask;
     Emit(a);
-    cur_tci = static_cast<uint16_t>((cur_tci & ~mask) | (value & mask));
+    flow.vlan_tci = static_cast<uint16_t>((flow.vlan_tci & ~mask) | (value & mask));
+  }
+  void SetMac(bool src, const uint8_t mac[6]) {
+    DpAction d;
+    d.type = src ? DpActionType::kSetEthSrc : DpActionType::kSetEthDst;
+    std::memcpy(d.mac, mac, 6);
+    std::memcpy(src ? flow.dl_src : flow.dl_dst, mac, 6);
+    Emit(d);
   }
 
   // Output to `port` carrying `vlan` the NORMAL way (access: untagged, trunk: tagged).
@@ -66,26 +81,74 @@ struct Xlate {
     const PortInfo* p = snap.Port(port);
     if (!p) return;
     bool tagged = p->tag < 0 && vlan != 0;
-    if (!tagged && (cur_tci & kVlanPresent)) {
+    if (!tagged && (flow.vlan_tci & kVlanPresent)) {
       PopVlan();
-    } else if (tagged && !(cur_tci & kVlanPresent)) {
+    } else if (tagged && !(flow.vlan_tci & kVlanPresent)) {
       PushVlan(vlan);
-    } else if (tagged && (cur_tci & kVlanVidMask) != vlan) {
+    } else if (tagged && (flow.vlan_tci & kVlanVidMask) != vlan) {
       SetVlan(vlan, kVlanVidMask);
     }
     Output(port);
   }
 
+  void Commit();
+  void WritePacketField(const FieldRef& r, uint64_t v);
+  void OutputPort(uint32_t port);
   void DoNormal();
   void DoAction(const OfAction& a);
+  void DoPipelineAction(const OfAction& a);
+  void DoTable(uint8_t table_id, uint32_t in_port);
+  void RunActions(const OfActions& acts);
 };
+
+// Emits set actions for the IPv4/L4 fields written since the last commit. Each written
+// field is un-wildcarded: whether a set is needed depends on the packet's value.
+void Xlate::Commit() {
+  auto emit = [&](DpActionType t, uint32_t port, uint16_t v, uint16_t m) {
+    DpAction d;
+    d.type = t;
+    d.port = port;
+    d.tci = v;
+    d.tci_mask = m;
+    d.mac[0] = flow.nw_proto;
+    Emit(d);
+  };
+  if (written.nw_src) {
+    out->mask.nw_src = ~0u;
+    if (flow.nw_src != base.nw_src) emit(DpActionType::kSetIpv4Src, flow.nw_src, 0, 0);
+  }
+  if (written.nw_dst) {
+    out->mask.nw_dst = ~0u;
+    if (flow.nw_dst != base.nw_dst) emit(DpActionType::kSetIpv4Dst, flow.nw_dst, 0, 0);
+  }
+  if (written.nw_tos) {
+    out->mask.nw_tos |= 0xfc;
+    if ((flow.nw_tos ^ base.nw_tos) & 0xfc) emit(DpActionType::kSetIpTos, 0, flow.nw_tos & 0xfc, 0xfc);
+  }
+  if (written.nw_ttl) {
+    out->mask.nw_ttl = 0xff;
+    if (flow.nw_ttl != base.nw_ttl) emit(DpActionType::kSetIpTtl, 0, flow.nw_ttl, 0xff);
+  }
+  if (written.tp_src) {
+    out->mask.tp_src = 0xffff;
+    if (flow.tp_src != base.tp_src) emit(DpActionType::kSetTpSrc, 0, flow.tp_src, 0xffff);
+  }
+  if (written.tp_dst) {
+    out->mask.tp_dst = 0xffff;
+    if (flow.tp_dst != base.tp_dst) emit(DpActionType::kSetTpDst, 0, flow.tp_dst, 0xffff);
+  }
+  base = flow;
+  written = FlowKey{};
+}
 
 void Xlate::DoNormal() {
   // Input VLAN.
   NeedVlan();
   uint16_t vlan;
-  bool tagged = cur_tci & kVlanPresent;
-  uint16_t vid = cur_tci & kVlanVidMask;
+  bool tagged = flow.vlan_tci & kVlanPresent;
+  uint16_t vid = flow.vlan_tci & kVlanVidMask;
+  const uint8_t* cur_src = flow.dl_src;
+  const uint8_t* cur_dst = flow.dl_dst;
   if (in.tag >= 0) {
     if (tagged && vid != 0) {
       Note(fmt::format("dropping VLAN {} tagged packet received on access port {} (VLAN {})", vid,
@@ -138,16 +201,20 @@ void Xlate::DoNormal() {
   }
 }
 
+void Xlate::OutputPort(uint32_t port) {
+  if (port == flow.in_port) {
+    Note("skipping output to input port (use IN_PORT to send it back)");
+  } else if (!snap.Port(port) || snap.Port(port)->bridge != in.bridge) {
+    Note(fmt::format("output to port {} that is not on this bridge, skipped", port));
+  } else {
+    Output(port);
+  }
+}
+
 void Xlate::DoAction(const OfAction& a) {
   switch (a.type) {
     case OfActionType::kOutput:
-      if (a.port == in.id) {
-        Note("skipping output to input port (use IN_PORT to send it back)");
-      } else if (!snap.Port(a.port) || snap.Port(a.port)->bridge != in.bridge) {
-        Note(fmt::format("output to port {} that is not on this bridge, skipped", a.port));
-      } else {
-        Output(a.port);
-      }
+      OutputPort(a.port);
       break;
     case OfActionType::kNormal:
       DoNormal();
@@ -166,7 +233,7 @@ void Xlate::DoAction(const OfAction& a) {
       bool vid = a.type == OfActionType::kSetVlanVid;
       uint16_t m = vid ? kVlanVidMask : kVlanPcpMask;
       uint16_t v = vid ? a.value : static_cast<uint16_t>(a.value << 13);
-      if (cur_tci & kVlanPresent) {
+      if (flow.vlan_tci & kVlanPresent) {
         SetVlan(v, m);
       } else {
         PushVlan(v);
@@ -175,23 +242,178 @@ void Xlate::DoAction(const OfAction& a) {
     }
     case OfActionType::kStripVlan:
       NeedVlanPresence();
-      if (cur_tci & kVlanPresent) PopVlan();
+      if (flow.vlan_tci & kVlanPresent) PopVlan();
       break;
     case OfActionType::kPushVlan:
       out->mask.vlan_tci = 0xffff;
-      PushVlan(cur_tci & kVlanPresent ? cur_tci : 0, a.value);
+      PushVlan(flow.vlan_tci & kVlanPresent ? flow.vlan_tci : 0, a.value);
       break;
     case OfActionType::kSetDlSrc:
-    case OfActionType::kSetDlDst: {
-      DpAction d;
-      bool src = a.type == OfActionType::kSetDlSrc;
-      d.type = src ? DpActionType::kSetEthSrc : DpActionType::kSetEthDst;
-      std::memcpy(d.mac, a.mac, 6);
-      std::memcpy(src ? cur_src : cur_dst, a.mac, 6);
-      Emit(d);
+    case OfActionType::kSetDlDst:
+      SetMac(a.type == OfActionType::kSetDlSrc, a.mac);
+      break;
+    default:
+      DoPipelineAction(a);
+      break;
+  }
+}
+
+// A set of a packet field (load, set_field, move, mod_nw_*, mod_tp_*): Ethernet changes
+// are emitted at once, IPv4/L4 ones at the next commit. Fields whose header the packet
+// lacks stay as they are (the rule's match guaranteed the prerequisites for its table).
+void Xlate::WritePacketField(const FieldRef& r, uint64_t v) {
+  FlowKey after = flow;
+  PipeMeta unused;
+  WriteField(r, v, &after, &unused);
+  switch (r.field) {
+    case FieldId::kEthSrc: SetMac(true, after.dl_src); return;
+    case FieldId::kEthDst: SetMac(false, after.dl_dst); return;
+    case FieldId::kInPort: flow.in_port = after.in_port; return;
+    default: break;
+  }
+  out->mask.dl_type = 0xffff;
+  bool ip4 = flow.dl_type == kEthTypeIpv4;
+  bool l4 = (ip4 || flow.dl_type == kEthTypeIpv6) &&
+            (flow.nw_proto == kIpProtoTcp || flow.nw_proto == kIpProtoUdp);
+  if (r.field == FieldId::kTpSrc || r.field == FieldId::kTpDst) {
+    out->mask.nw_proto = 0xff;
+    if (!l4) return;
+  } else if (!ip4) {
+    return;
+  }
+  MarkField(r, &written);
+  flow = after;
+}
+
+void Xlate::DoPipelineAction(const OfAction& a) {
+  switch (a.type) {
+    case OfActionType::kResubmit: {
+      if (resubmits >= kMaxResubmits) {
+        Note(fmt::format("over {} resubmit actions on bridge {}", kMaxResubmits, br.state->name));
+        failed = true;
+        return;
+      }
+      resubmits++;
+      DoTable(a.table == kTableHere ? table : a.table,
+              a.port == kNoPortAction ? flow.in_port : a.port);
       break;
     }
+    case OfActionType::kGotoTable:
+      DoTable(a.table, flow.in_port);
+      break;
+    case OfActionType::kLoad:
+      if (IsMetaField(a.dst.field)) {
+        FlowKey unused = flow;
+        WriteField(a.dst, a.value64, &unused, &meta);
+      } else {
+        WritePacketField(a.dst, a.value64);
+      }
+      break;
+    case OfActionType::kMove: {
+      MarkField(a.src, &out->mask);
+      uint64_t v = ReadField(a.src, flow, meta);
+      if (IsMetaField(a.dst.field)) {
+        FlowKey unused = flow;
+        WriteField(a.dst, v, &unused, &meta);
+      } else {
+        WritePacketField(a.dst, v);
+      }
+      break;
+    }
+    case OfActionType::kOutputReg:
+      MarkField(a.src, &out->mask);
+      OutputPort(static_cast<uint32_t>(ReadField(a.src, flow, meta)));
+      break;
+    case OfActionType::kDecTtl:
+      out->mask.dl_type = 0xffff;
+      if (flow.dl_type != kEthTypeIpv4 && flow.dl_type != kEthTypeIpv6) break;
+      out->mask.nw_ttl = 0xff;
+      if (flow.nw_ttl <= 1) {
+        Note("TTL exceeded: the packet is dropped (no controller to send it to)");
+        stop = true;
+        break;
+      }
+      flow.nw_ttl--;
+      written.nw_ttl = 0xff;
+      break;
+    case OfActionType::kSetNwSrc:
+    case OfActionType::kSetNwDst:
+      WritePacketField({a.type == OfActionType::kSetNwSrc ? FieldId::kIpSrc : FieldId::kIpDst, 0, 32},
+                       a.value64);
+      break;
+    case OfActionType::kSetNwTos:
+      WritePacketField({FieldId::kIpTos, 2, 6}, a.value >> 2);
+      break;
+    case OfActionType::kSetNwTtl:
+      WritePacketField({FieldId::kIpTtl, 0, 8}, a.value);
+      break;
+    case OfActionType::kSetTpSrc:
+    case OfActionType::kSetTpDst:
+      WritePacketField({a.type == OfActionType::kSetTpSrc ? FieldId::kTpSrc : FieldId::kTpDst, 0, 16},
+                       a.value);
+      break;
+    case OfActionType::kWriteMetadata:
+      meta.metadata = (meta.metadata & ~a.value2) | (a.value64 & a.value2);
+      break;
+    case OfActionType::kNote:
+    case OfActionType::kConjunction:  // only in conjunctive rules, which never win
+      break;
+    default:
+      break;
   }
+}
+
+void Xlate::RunActions(const OfActions& acts) {
+  for (const OfAction& a : acts) {
+    if (failed || stop) return;
+    if (trace) *trace += std::string(4, ' ') + FormatOfActions({a}, PortNamer{[this](uint32_t p) {
+                           const PortInfo* pi = snap.Port(p);
+                           return pi ? pi->name : std::string();
+                         }}) + "\n";
+    DoAction(a);
+  }
+}
+
+// Looks `table_id` up with in_port temporarily `in_port` and runs the rule's actions.
+void Xlate::DoTable(uint8_t table_id, uint32_t in_port) {
+  if (depth >= kMaxResubmitDepth) {
+    Note(fmt::format("over max translation depth {}", kMaxResubmitDepth));
+    failed = true;
+    return;
+  }
+  uint32_t saved_port = flow.in_port;
+  uint8_t saved_table = table;
+  flow.in_port = in_port;
+  table = table_id;
+  depth++;
+  const Rule* rule = LookupTable(*br.rules, table_id, flow, meta, &out->mask);
+  if (rule) {
+    if (!out->rule) {
+      out->rule = rule;
+    } else {
+      out->more_rules.push_back(rule);
+    }
+  }
+  if (trace) {
+    if (!rule) {
+      *trace += fmt::format("{:>2}. No match.\n    drop\n", table_id);
+    } else {
+      PortNamer namer = [this](uint32_t p) {
+        const PortInfo* pi = snap.Port(p);
+        return pi ? pi->name : std::string();
+      };
+      std::string m = FormatFullMatch(rule->match, rule->meta, namer);
+      *trace += fmt::format("{:>2}. {}{}priority {}{}\n", table_id, m, m.empty() ? "" : ", ",
+                            rule->priority,
+                            rule->cookie ? fmt::format(", cookie {:#x}", rule->cookie) : "");
+      if (rule->actions.empty()) *trace += "    drop\n";
+    }
+  }
+  if (rule) RunActions(rule->actions);
+  stop = false;  // dec_ttl ends its own action list only
+  depth--;
+  table = saved_table;
+  flow.in_port = saved_port;
 }
 
 }  // namespace
@@ -206,33 +428,17 @@ void Upcall(const DpSnapshot& snap, const FlowKey& key, uint64_t now_ns, bool le
     return;
   }
   const BridgeView& br = snap.bridges[in->bridge];
-  PortNamer namer = [&snap](uint32_t p) {
-    const PortInfo* pi = snap.Port(p);
-    return pi ? pi->name : std::string();
-  };
   if (trace) {
     std::string title = fmt::format("bridge(\"{}\")", br.state->name);
     *trace += title + "\n" + std::string(title.size(), '-') + "\n";
   }
-  const Rule* rule = LookupRule(*br.rules, key, &out->mask);
-  out->rule = rule;
-  if (!rule) {
-    if (trace) *trace += " 0. No match.\n    drop\n";
-    return;
+  Xlate x{snap, br, *in, now_ns, learn, out, trace, key, key};
+  x.DoTable(0, key.in_port);
+  x.Commit();
+  if (x.failed) {
+    out->actions.clear();
+    if (trace) *trace += "\nTranslation failed (Recursion too deep), packet is dropped.\n";
   }
-  if (trace) {
-    std::string m = FormatMatch(rule->match, namer);
-    *trace += fmt::format(" 0. {}{}priority {}{}\n", m, m.empty() ? "" : ", ", rule->priority,
-                          rule->cookie ? fmt::format(", cookie {:#x}", rule->cookie) : "");
-  }
-  Xlate x{snap, br, *in, key, now_ns, learn, out, trace, key.vlan_tci, {}, {}};
-  std::memcpy(x.cur_src, key.dl_src, 6);
-  std::memcpy(x.cur_dst, key.dl_dst, 6);
-  for (const OfAction& a : rule->actions) {
-    if (trace) *trace += "    " + FormatOfActions({a}, namer) + "\n";
-    x.DoAction(a);
-  }
-  if (trace && rule->actions.empty()) *trace += "    drop\n";
 }
 
 bool Revalidate(const DpSnapshot& snap, Megaflow* f, uint64_t now_ns) {
@@ -249,6 +455,7 @@ bool Revalidate(const DpSnapshot& snap, Megaflow* f, uint64_t now_ns) {
     if (!port || *port != f->match.key.in_port) return false;
   }
   f->rule = r.rule;
+  f->more_rules = std::move(r.more_rules);
   f->learn_table = r.learn_table;
   f->learn_vlan = r.learn_vlan;
   return true;
@@ -277,6 +484,14 @@ FlowKey ApplyToKey(const FlowKey& key, const DpActions& actions) {
       case DpActionType::kSetEthDst:
         std::memcpy(k.dl_dst, a.mac, 6);
         break;
+      case DpActionType::kSetIpv4Src: k.nw_src = a.port; break;
+      case DpActionType::kSetIpv4Dst: k.nw_dst = a.port; break;
+      case DpActionType::kSetIpTos:
+        k.nw_tos = static_cast<uint8_t>((k.nw_tos & ~a.tci_mask) | (a.tci & a.tci_mask));
+        break;
+      case DpActionType::kSetIpTtl: k.nw_ttl = static_cast<uint8_t>(a.tci); break;
+      case DpActionType::kSetTpSrc: k.tp_src = a.tci; break;
+      case DpActionType::kSetTpDst: k.tp_dst = a.tci; break;
     }
   }
   return k;

@@ -1,8 +1,15 @@
-// The slow path: an upcall evaluates the bridge's OpenFlow table for one FlowKey and
-// translates the winning rule's actions into datapath actions plus the megaflow mask.
+// The slow path: an upcall evaluates the bridge's OpenFlow pipeline for one FlowKey —
+// table 0, then whatever resubmit and goto_table lead to (depth limit kMaxResubmitDepth,
+// kMaxResubmits in all, as OVS) — and translates the rules' actions into datapath actions
+// plus the megaflow mask. Registers and metadata (PipeMeta) start at zero; changes to
+// IPv4/TCP/UDP fields are tracked in the flow and committed as set actions before each
+// output (OVS's commit), so later tables see the changed packet.
 //
 // The mask un-wildcards exactly what the decision depended on: in_port (always: megaflows
-// of all bridges share one classifier), the masks of every rule examined before the match
+// of all bridges share one classifier), the packet-field masks of every rule group probed
+// in every table visited (registers and metadata never: they follow from those), the
+// source bits of `move`, the fields set actions wrote (their value decides whether a set
+// is emitted), the TTL for dec_ttl, the masks of every rule examined before the match
 // (so no packet covered by the megaflow could have matched a higher rule), the fields the
 // actions read (VLAN presence for the VLAN actions; VLAN, source and destination MAC for
 // NORMAL, which also learns the source). Hence every packet that matches the megaflow gets
@@ -31,7 +38,8 @@ namespace vs::dp {
 struct UpcallResult {
   DpActions actions;
   FlowKey mask{};
-  const Rule* rule = nullptr;
+  const Rule* rule = nullptr;             // table 0's rule
+  std::vector<const Rule*> more_rules;    // the rules of later tables visited, in order
   // Set when NORMAL learned (or would refresh) the source: PMD housekeeping refreshes
   // the entry while the megaflow carries traffic.
   MacTable* learn_table = nullptr;

@@ -242,7 +242,8 @@ of::OfResult<bool> Ofproto::ModifyFlows(const of::FlowMod& fm, uint8_t version) 
   if (!rules.ok()) return Fail(Err::kFmUnknown, rules.status().message());
   const bool strict = fm.command == of::kFmModifyStrict;
   std::vector<dp::FlowSpec> changed;
-  for (const auto& r : (*rules)->list) {
+  for (const auto& r : (*rules)->All()) {
+    if (r->table != 0) continue;  // the wire side serves table 0 only yet
     bool hit = strict ? r->priority == spec->priority && r->match == spec->match
                       : dp::MatchCovers(spec->match, r->match);
     if (!hit || !CookieOk(*r, fm)) continue;
@@ -279,7 +280,8 @@ of::OfResult<bool> Ofproto::DeleteFlows(const of::FlowMod& fm, uint8_t version) 
   auto rules = dp_->Rules(bridge_);
   if (!rules.ok()) return Fail(Err::kFmUnknown, rules.status().message());
   std::vector<dp::FlowSpec> victims;
-  for (const auto& r : (*rules)->list) {
+  for (const auto& r : (*rules)->All()) {
+    if (r->table != 0) continue;  // the wire side serves table 0 only yet
     bool hit = strict ? r->priority == spec.priority && r->match == spec.match
                       : dp::MatchCovers(spec.match, r->match);
     if (!hit || !CookieOk(*r, fm) || !OutputsTo(r->actions, fm.out_port, ports)) continue;
@@ -304,7 +306,8 @@ of::OfResult<std::vector<of::Bytes>> Ofproto::FlowStats(const of::MultipartReque
   if (!rules.ok()) return Fail(Err::kEperm, rules.status().message());
   of::AggregateStats agg;
   uint64_t now = dp_->Now();
-  for (const auto& r : (*rules)->list) {
+  for (const auto& r : (*rules)->All()) {
+    if (r->table != 0) continue;  // the wire side serves table 0 only yet
     if (!dp::MatchCovers(*match, r->match)) continue;
     if ((r->cookie & f.cookie_mask) != (f.cookie & f.cookie_mask)) continue;
     if (f.out_port != of::kPortAny && !OutputsTo(r->actions, f.out_port, ports)) continue;
@@ -401,7 +404,7 @@ void Ofproto::OnMultipart(Conn& c, const of::Message& m, of::ByteView raw) {
       t.active_count = rules.ok() ? static_cast<uint32_t>((*rules)->size()) : 0;
       t.lookup_count = ~0ull;  // not counted by the datapath (the spec's "unavailable")
       if (rules.ok())
-        for (const auto& r : (*rules)->list) t.matched_count += r->n_packets();
+        for (const auto& r : (*rules)->All()) t.matched_count += r->n_packets();
       entries->push_back(of::EncodeTableStats(v, t));
       break;
     }

@@ -325,6 +325,8 @@ of::Actions ActionsFromDp(const dp::OfActions& acts, const dp::Match& match, con
                                                        : of::ActionType::kSetDlDst;
         std::memcpy(a.mac, d.mac, 6);
         break;
+      default:  // pipeline actions: not accepted from the wire yet (ActionsToDp refuses them)
+        continue;
     }
     out.push_back(a);
   }
