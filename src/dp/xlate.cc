@@ -214,7 +214,7 @@ void Upcall(const DpSnapshot& snap, const FlowKey& key, uint64_t now_ns, bool le
     std::string title = fmt::format("bridge(\"{}\")", br.state->name);
     *trace += title + "\n" + std::string(title.size(), '-') + "\n";
   }
-  const Rule* rule = LookupRule(*br.rules, key, &out->mask);
+  const Rule* rule = br.fail_open ? br.fail_open.get() : LookupRule(*br.rules, key, &out->mask);
   out->rule = rule;
   if (!rule) {
     if (trace) *trace += " 0. No match.\n    drop\n";
