@@ -190,9 +190,9 @@ void Controller::Probe() {
   if (cfg_.inactivity_probe_ms <= 0) return;
   auto now = Clock::now();
   auto limit = std::chrono::milliseconds(cfg_.inactivity_probe_ms);
-  for (auto& [id, w] : conns_) {
-    auto c = w.lock();
-    if (!c || c->closed() || !c->serving()) continue;
+  // Closing calls back into Closed(), which erases from conns_: iterate over a copy.
+  for (const std::shared_ptr<OfConnection>& c : Connections()) {
+    if (c->closed()) continue;
     if (now - c->last_rx() < limit) continue;
     if (!c->probe_sent) {
       c->probe_sent = true;
