@@ -13,6 +13,7 @@ PKGS=(
   openvswitch-switch openvswitch-common python3-openvswitch
   openvswitch-switch-dpdk   # the real OVS-DPDK 3.1, compared against in bench/dp
   python3 iproute2 procps iputils-ping iperf3 ethtool
+  python3-os-ken   # the OpenFlow 1.3 controller of tests/ofproto/test_controller.py
 )
 
 missing=()

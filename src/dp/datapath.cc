@@ -51,7 +51,7 @@ void Datapath::Publish() {
   std::map<std::string, uint32_t> index;
   for (auto& [name, b] : bridges_) {
     index[name] = static_cast<uint32_t>(s->bridges.size());
-    s->bridges.push_back(BridgeView{b.state, b.table.rules(), {}});
+    s->bridges.push_back(BridgeView{b.state, b.table.rules(), {}, b.fail_open});
   }
   for (const PortCtl& p : ports_) {
     if (!p.info.valid()) continue;
@@ -64,6 +64,21 @@ void Datapath::Publish() {
   gen_.fetch_add(1, std::memory_order_release);
   if (old) rcu_->Retire([old] { delete old; });
   rcu_->Reclaim();
+}
+
+Status Datapath::SetFailOpen(const std::string& bridge, bool on) {
+  auto b = Find(bridge);
+  if (!b.ok()) return b.status();
+  if (((*b)->fail_open != nullptr) == on) return Status::Ok();
+  if (on) {
+    auto r = std::make_shared<Rule>();
+    r->actions.push_back(OfAction{OfActionType::kNormal});
+    (*b)->fail_open = std::move(r);
+  } else {
+    (*b)->fail_open.reset();
+  }
+  Publish();
+  return Status::Ok();
 }
 
 Result<Datapath::BridgeCtl*> Datapath::Find(const std::string& bridge) {

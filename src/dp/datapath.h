@@ -90,6 +90,9 @@ class Datapath {
   // fdb/show BRIDGE.
   Result<std::string> FdbShow(const std::string& bridge);
   Status FdbFlush(const std::string& bridge);
+  // Fail-open on or off (snapshot.h BridgeView::fail_open; src/ofproto decides when).
+  // Publishes only on a change. Errors: ENOENT.
+  Status SetFailOpen(const std::string& bridge, bool on);
   // fdb/add BRIDGE PORT VLAN MAC: a static MAC entry (no aging, not moved by learning).
   // Errors: ENOENT (bridge, or port not on it), EINVAL (VLAN or MAC malformed).
   Status FdbAdd(const std::string& bridge, const std::string& port, const std::string& vlan,
@@ -116,6 +119,7 @@ class Datapath {
   struct BridgeCtl {
     std::shared_ptr<BridgeState> state;
     OfTable table;
+    std::shared_ptr<const Rule> fail_open;
   };
   struct PortCtl {
     PortInfo info;

@@ -51,6 +51,10 @@ struct BridgeView {
   std::shared_ptr<BridgeState> state;
   std::shared_ptr<const Pipeline> rules;
   std::vector<uint32_t> ports;  // ids, ascending
+  // Set while the bridge is in OVS's "fail-open" (fail_mode=standalone, controllers
+  // configured, none connected): every packet takes this rule (actions=NORMAL), above
+  // and instead of the table, without showing in it (Datapath::SetFailOpen).
+  std::shared_ptr<const Rule> fail_open;
 };
 
 struct DpSnapshot {

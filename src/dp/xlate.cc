@@ -433,7 +433,15 @@ void Upcall(const DpSnapshot& snap, const FlowKey& key, uint64_t now_ns, bool le
     *trace += title + "\n" + std::string(title.size(), '-') + "\n";
   }
   Xlate x{snap, br, *in, now_ns, learn, out, trace, key, key};
-  x.DoTable(0, key.in_port);
+  if (br.fail_open) {
+    // Fail-open (src/ofproto: standalone with controllers configured, none connected): NORMAL
+    // above every table.
+    out->rule = br.fail_open.get();
+    if (trace) *trace += " fail-open: priority above all tables\n";
+    x.RunActions(br.fail_open->actions);
+  } else {
+    x.DoTable(0, key.in_port);
+  }
   x.Commit();
   if (x.failed) {
     out->actions.clear();

@@ -36,6 +36,8 @@ void OfConnection::DoRead() {
       self->Finish(ec == asio::error::eof ? "connection closed by peer" : ec.message());
       return;
     }
+    self->last_rx_ = std::chrono::steady_clock::now();
+    self->probe_sent = false;
     self->in_.insert(self->in_.end(), self->rbuf_.begin(), self->rbuf_.begin() + n);
     self->Process();
     self->DoRead();
@@ -86,6 +88,7 @@ void OfConnection::OnMessage(of::ByteView raw) {
     }
     state_ = State::kServing;
     VS_LOG_DBG(kLog, "{}: negotiated OpenFlow version {:#04x}", peer_, version_);
+    if (on_ready) on_ready(*this);
     return;
   }
   if (raw[0] != version_ && !(msg.ok() && std::holds_alternative<of::Hello>(msg->body))) {
@@ -160,6 +163,7 @@ void OfConnection::Close(const std::string& why) {
 void OfConnection::Detach(const std::string& why) {
   on_message_ = nullptr;
   on_close_ = nullptr;
+  on_ready = nullptr;
   Finish(why);
 }
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -26,6 +27,8 @@
 #include "openflow/messages.h"
 
 namespace vs::ofproto {
+
+class Controller;
 
 class OfConnection : public std::enable_shared_from_this<OfConnection> {
  public:
@@ -53,6 +56,9 @@ class OfConnection : public std::enable_shared_from_this<OfConnection> {
   uint64_t id() const { return id_; }
   bool closed() const { return state_ == State::kClosed; }
   size_t backlog() const { return backlog_; }
+  bool serving() const { return state_ == State::kServing; }
+  // When the peer last sent anything (the inactivity probe, controller.h).
+  std::chrono::steady_clock::time_point last_rx() const { return last_rx_; }
 
   // Per-connection protocol state (ofproto.h).
   uint32_t flow_format = openflow::kNxffOpenflow10;
@@ -60,6 +66,12 @@ class OfConnection : public std::enable_shared_from_this<OfConnection> {
   uint32_t packet_in_format = openflow::kNxpifStandard;
   uint32_t role = openflow::kRoleEqual;
   openflow::SetConfig config;
+  // The Bridge.controller target this connection belongs to (null: the management
+  // socket, a service connection as OVS's ofservice).
+  Controller* controller = nullptr;
+  bool probe_sent = false;  // an echo request went out for the inactivity probe
+  // Called once the versions are negotiated (the connection starts serving).
+  std::function<void(OfConnection&)> on_ready;
 
  private:
   enum class State { kHello, kServing, kClosing, kClosed };
@@ -81,6 +93,7 @@ class OfConnection : public std::enable_shared_from_this<OfConnection> {
   bool reading_ = false;
   bool writing_ = false;
   uint64_t id_;
+  std::chrono::steady_clock::time_point last_rx_ = std::chrono::steady_clock::now();
   MessageHandler on_message_;
   CloseHandler on_close_;
 };

@@ -60,11 +60,11 @@ of::TableFeatures TableZeroFeatures() {
 Result<std::unique_ptr<Ofproto>> Ofproto::Create(asio::io_context& io, std::string bridge,
                                                  std::string mgmt_path, dp::Datapath* dp,
                                                  PortLister ports) {
-  std::unique_ptr<Ofproto> p(new Ofproto(std::move(bridge), dp, std::move(ports)));
+  std::unique_ptr<Ofproto> p(new Ofproto(io, std::move(bridge), dp, std::move(ports)));
   Ofproto* self = p.get();
   auto l = jsonrpc::Listener::Create(io, "punix:" + mgmt_path,
                                      [self](Conn::Socket s, std::string peer) {
-                                       self->OnAccept(std::move(s), peer);
+                                       self->Adopt(std::move(s), peer, nullptr);
                                      });
   if (!l.ok()) return l.status().Wrap(fmt::format("bridge {}: OpenFlow management socket", p->bridge_));
   p->listener_ = std::move(*l);
@@ -72,23 +72,133 @@ Result<std::unique_ptr<Ofproto>> Ofproto::Create(asio::io_context& io, std::stri
   return p;
 }
 
-Ofproto::Ofproto(std::string bridge, dp::Datapath* dp, PortLister ports)
-    : bridge_(std::move(bridge)), dp_(dp), ports_(std::move(ports)), dpid_(DatapathId(bridge_)) {}
+Ofproto::Ofproto(asio::io_context& io, std::string bridge, dp::Datapath* dp, PortLister ports)
+    : io_(io), bridge_(std::move(bridge)), dp_(dp), ports_(std::move(ports)),
+      dpid_(DatapathId(bridge_)) {}
 
 Ofproto::~Ofproto() {
   listener_.reset();
   auto conns = std::move(conns_);
   for (auto& [id, c] : conns) c->Detach("bridge deleted");
+  controllers_.clear();
 }
 
-void Ofproto::OnAccept(Conn::Socket s, const std::string& peer) {
-  auto c = std::make_shared<Conn>(std::move(s), peer, of::kSupportedVersions);
+std::shared_ptr<OfConnection> Ofproto::Adopt(Conn::Socket s, const std::string& peer,
+                                             Controller* controller) {
+  auto c = std::make_shared<Conn>(std::move(s), peer, versions_);
+  c->controller = controller;
   conns_[c->id()] = c;
+  if (controller) {
+    c->on_ready = [this](Conn& conn) {
+      VS_LOG_INFO(kLog, "bridge {}: controller {} connected (OpenFlow version {:#04x})", bridge_,
+                  conn.peer(), conn.version());
+      UpdateFailOpen();
+      if (on_change_) on_change_();
+    };
+  }
   c->Start([this](Conn& conn, const of::Message& m, of::ByteView raw) { OnMessage(conn, m, raw); },
            [this](Conn& conn, const std::string& why) {
              VS_LOG_DBG(kLog, "bridge {}: {} disconnected: {}", bridge_, conn.peer(), why);
+             auto keep = conns_[conn.id()];  // conn lives until this handler returns
              conns_.erase(conn.id());
+             if (conn.controller) {
+               conn.controller->Closed(conn.id(), why);
+               UpdateFailOpen();
+             }
            });
+  return c;
+}
+
+std::vector<std::string> Ofproto::Configure(const OfprotoConfig& cfg) {
+  std::vector<std::string> problems;
+  versions_ = cfg.versions;
+  const bool had = !controllers_.empty();
+  std::map<std::string, const ControllerConfig*> want;
+  for (const ControllerConfig& cc : cfg.controllers) want[cc.target] = &cc;
+  for (auto it = controllers_.begin(); it != controllers_.end();) {
+    if (want.count(it->first)) {
+      ++it;
+      continue;
+    }
+    for (auto c = conns_.begin(); c != conns_.end();) {
+      if (c->second->controller != it->second.get()) {
+        ++c;
+        continue;
+      }
+      c->second->Detach("controller removed");
+      c = conns_.erase(c);
+    }
+    VS_LOG_INFO(kLog, "bridge {}: removed controller {}", bridge_, it->first);
+    it = controllers_.erase(it);
+  }
+  std::map<std::string, std::string> bad;
+  for (const auto& [target, cc] : want) {
+    if (auto it = controllers_.find(target); it != controllers_.end()) {
+      it->second->Update(*cc);
+      continue;
+    }
+    auto c = Controller::Create(
+        io_, *cc,
+        [this](Conn::Socket s, const std::string& peer, Controller* ctl) {
+          return Adopt(std::move(s), peer, ctl);
+        },
+        [this] {
+          if (on_change_) on_change_();
+        });
+    if (!c.ok()) {
+      bad[target] = c.status().message();
+      if (!bad_targets_.count(target) || bad_targets_[target] != bad[target])
+        problems.push_back(fmt::format("bridge {}: controller \"{}\": {}", bridge_, target,
+                                       c.status().message()));
+      continue;
+    }
+    VS_LOG_INFO(kLog, "bridge {}: added controller {}", bridge_, target);
+    controllers_[target] = std::move(*c);
+  }
+  bad_targets_ = std::move(bad);
+  const bool has = !controllers_.empty();
+  if (!configured_) {
+    if (has || cfg.fail_secure) FlushFlows(false);  // the new bridge's NORMAL flow goes
+  } else if (has != had || (cfg.fail_secure != fail_secure_ && !has)) {
+    FlushFlows(!has && !cfg.fail_secure);
+  }
+  configured_ = true;
+  fail_secure_ = cfg.fail_secure;
+  UpdateFailOpen();
+  return problems;
+}
+
+void Ofproto::FlushFlows(bool normal) {
+  dp::FlowSpec all;
+  if (auto n = dp_->DelFlowSpec(bridge_, all, false); !n.ok())
+    VS_LOG_WARN(kLog, "bridge {}: flushing flows: {}", bridge_, n.status().message());
+  if (!normal) return;
+  if (auto r = dp_->AddFlow(bridge_, "priority=0,actions=NORMAL"); !r.ok())
+    VS_LOG_WARN(kLog, "bridge {}: adding the NORMAL flow: {}", bridge_, r.status().message());
+}
+
+void Ofproto::UpdateFailOpen() {
+  bool any = false;
+  for (const auto& [t, c] : controllers_) any = any || c->connected();
+  bool on = !fail_secure_ && !controllers_.empty() && !any;
+  if (on == fail_open_) return;
+  fail_open_ = on;
+  VS_LOG_INFO(kLog, "bridge {}: {} fail-open mode", bridge_, on ? "entering" : "leaving");
+  if (Status s = dp_->SetFailOpen(bridge_, on); !s.ok())
+    VS_LOG_WARN(kLog, "bridge {}: fail-open: {}", bridge_, s.message());
+}
+
+std::vector<ControllerStatus> Ofproto::ControllerStatuses() const {
+  std::vector<ControllerStatus> out;
+  for (const auto& [t, c] : controllers_) out.push_back(c->Status());
+  for (const auto& [t, why] : bad_targets_) {
+    ControllerStatus st;
+    st.target = t;
+    st.status["state"] = "VOID";
+    st.status["last_error"] = why;
+    out.push_back(std::move(st));
+  }
+  return out;
 }
 
 PortMap Ofproto::Ports() const {

@@ -16,7 +16,10 @@ std::vector<ovsdb::client::TableSpec> MonitoredTables() {
        {"bridges", "next_cfg", "cur_cfg", "other_config", "dpdk_initialized", "dpdk_version",
         "iface_types", "datapath_types", "ovs_version", "datapaths"}},
       {"Bridge",
-       {"name", "datapath_type", "ports", "other_config", "datapath_id", "datapath_version"}},
+       {"name", "datapath_type", "ports", "other_config", "datapath_id", "datapath_version",
+        "controller", "fail_mode", "protocols"}},
+      {"Controller",
+       {"target", "max_backoff", "inactivity_probe", "is_connected", "role", "status"}},
       {"Port", {"name", "interfaces", "tag", "trunks", "vlan_mode"}},
       {"Interface",
        {"name", "type", "options", "mtu_request", "ofport_request", "ofport", "error", "status",
@@ -52,6 +55,39 @@ std::vector<int64_t> ReadIntegers(const Json& row, const std::string& column) {
   return out;
 }
 
+std::vector<std::string> ReadStrings(const Json& row, const std::string& column) {
+  std::vector<std::string> out;
+  auto it = row.find(column);
+  if (it == row.end()) return out;
+  const Json& v = *it;
+  if (v.is_string()) {
+    out.push_back(v.get<std::string>());
+  } else if (v.is_array() && v.size() == 2 && v[0] == "set" && v[1].is_array()) {
+    for (const Json& e : v[1])
+      if (e.is_string()) out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<ControllerRow> ReadControllers(const ovsdb::client::Idl& idl, const Json& bridge) {
+  std::vector<ControllerRow> out;
+  const auto* rows = idl.table("Controller");
+  if (!rows) return out;
+  for (const Uuid& cu : GetUuids(bridge, "controller")) {
+    auto c = rows->find(cu);
+    if (c == rows->end()) continue;
+    ControllerRow r;
+    r.uuid = cu;
+    r.cfg.target = GetString(c->second, "target");
+    if (auto b = GetOptionalInteger(c->second, "max_backoff")) r.cfg.max_backoff_ms = *b;
+    if (auto p = GetOptionalInteger(c->second, "inactivity_probe")) r.cfg.inactivity_probe_ms = *p;
+    out.push_back(std::move(r));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.cfg.target < b.cfg.target; });
+  return out;
+}
+
 }  // namespace
 
 SwitchConfig ReadConfig(const ovsdb::client::Replica& idl) {
@@ -75,6 +111,9 @@ SwitchConfig ReadConfig(const ovsdb::client::Replica& idl) {
     bc.name = GetString(b->second, "name");
     bc.datapath_type = GetString(b->second, "datapath_type");
     bc.other_config = GetStringMap(b->second, "other_config");
+    bc.controllers = ReadControllers(idl, b->second);
+    bc.fail_mode = GetString(b->second, "fail_mode");
+    bc.protocols = ReadStrings(b->second, "protocols");
     for (const Uuid& pu : GetUuids(b->second, "ports")) {
       auto p = ports->find(pu);
       if (p == ports->end()) continue;

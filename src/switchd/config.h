@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/uuid.h"
+#include "ofproto/controller.h"
 #include "ovsdb/client/idl.h"
 
 namespace vs::switchd {
@@ -34,11 +35,19 @@ struct PortConfig {
   bool operator==(const PortConfig&) const = default;
 };
 
+struct ControllerRow {
+  Uuid uuid;
+  ofproto::ControllerConfig cfg;
+};
+
 struct BridgeConfig {
   Uuid uuid;
   std::string name;
   std::string datapath_type;
   std::vector<PortConfig> ports;  // sorted by name
+  std::vector<ControllerRow> controllers;  // Bridge.controller
+  std::string fail_mode;                   // "", "standalone" or "secure"
+  std::vector<std::string> protocols;      // Bridge.protocols ("OpenFlow13", ...)
   std::map<std::string, std::string> other_config;
 };
 

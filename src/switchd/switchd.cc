@@ -324,6 +324,7 @@ void Switchd::Reconcile() {
       }
     }
   }
+  for (const BridgeConfig& bc : cfg.bridges) ConfigureOfproto(bc);
   ApplyRequests();
   UpdatePmds(cfg);
   Json ops = WriteBackOps(cfg);
@@ -376,7 +377,62 @@ void Switchd::OpenOfproto(const std::string& bridge) {
                of.status().message());
     return;
   }
+  (*of)->set_on_change([this] { asio::post(io_, [this] { OnDbChange(); }); });
   ofprotos_[bridge] = std::move(*of);
+}
+
+void Switchd::ConfigureOfproto(const BridgeConfig& bc) {
+  auto it = ofprotos_.find(bc.name);
+  if (it == ofprotos_.end()) return;
+  ofproto::OfprotoConfig oc;
+  oc.fail_secure = bc.fail_mode == "secure";
+  for (const ControllerRow& r : bc.controllers) oc.controllers.push_back(r.cfg);
+  std::string warning;
+  if (!bc.protocols.empty()) {
+    oc.versions = 0;
+    std::vector<std::string> unsupported;
+    for (const std::string& p : bc.protocols) {
+      if (p.size() == 10 && p.rfind("OpenFlow1", 0) == 0 && p[9] >= '0' && p[9] <= '5') {
+        uint32_t bit = 1u << (p[9] - '0' + 1);
+        if (bit & openflow::kSupportedVersions) oc.versions |= bit;
+        else unsupported.push_back(p);
+      }
+    }
+    if (!unsupported.empty())
+      warning = fmt::format("bridge {}: protocols {} are not supported by numavs (it speaks "
+                            "OpenFlow10, OpenFlow13, OpenFlow14, OpenFlow15){}",
+                            bc.name, fmt::join(unsupported, ", "),
+                            oc.versions ? "" : ": no OpenFlow connection can be made");
+  }
+  if (warning != protocol_warnings_[bc.name] && !warning.empty())
+    VS_LOG_WARN(kLog, "{}", warning);
+  protocol_warnings_[bc.name] = warning;
+  for (const std::string& p : it->second->Configure(oc)) VS_LOG_WARN(kLog, "{}", p);
+}
+
+void Switchd::AppendControllerOps(const SwitchConfig& cfg, Json* ops) const {
+  const auto* rows = idl_.table("Controller");
+  if (!rows) return;
+  for (const BridgeConfig& bc : cfg.bridges) {
+    auto of = ofprotos_.find(bc.name);
+    std::map<std::string, ofproto::ControllerStatus> by_target;
+    if (of != ofprotos_.end())
+      for (auto& st : of->second->ControllerStatuses()) by_target[st.target] = st;
+    for (const ControllerRow& r : bc.controllers) {
+      auto row = rows->find(r.uuid);
+      if (row == rows->end()) continue;
+      ofproto::ControllerStatus st = by_target[r.cfg.target];
+      Json set = Json::object();
+      if (GetBool(row->second, "is_connected") != st.is_connected ||
+          !row->second.contains("is_connected"))
+        set["is_connected"] = st.is_connected;
+      if (GetString(row->second, "role") != st.role) set["role"] = st.role;
+      if (GetStringMap(row->second, "status") != st.status) set["status"] = MakeStringMap(st.status);
+      if (!set.empty())
+        ops->push_back({{"op", "update"}, {"table", "Controller"}, {"where", WhereUuid(r.uuid)},
+                        {"row", std::move(set)}});
+    }
+  }
 }
 
 Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
@@ -453,6 +509,7 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
                      {"where", WhereUuid(cfg.ovs_uuid)}, {"row", std::move(set)}});
   }
   AppendIdentityOps(idl_, cfg, bridges_, &ops);
+  AppendControllerOps(cfg, &ops);
   return ops;
 }
 

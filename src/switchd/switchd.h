@@ -119,6 +119,10 @@ class Switchd {
   Json WriteBackOps(const SwitchConfig& cfg) const;
   void Tick();
   void OpenOfproto(const std::string& bridge);
+  // Bridge.controller / protocols / fail_mode onto the bridge's Ofproto.
+  void ConfigureOfproto(const BridgeConfig& bc);
+  // Controller rows: is_connected, role, status.
+  void AppendControllerOps(const SwitchConfig& cfg, Json* ops) const;
   // Polls the links of open devices (1 s tick): logs changes; true if a link
   // changed or a device wants reopening (then the write-back runs at once).
   bool PollLinks();
@@ -134,6 +138,7 @@ class Switchd {
   std::map<Uuid, Iface> ifaces_;   // by Interface row uuid
   // The OpenFlow side of each bridge (punix:$OVS_RUNDIR/<bridge>.mgmt); before dp_ goes.
   std::map<std::string, std::unique_ptr<ofproto::Ofproto>> ofprotos_;
+  std::map<std::string, std::string> protocol_warnings_;  // by bridge, as last logged
   std::string pmd_error_;          // why the PMD plan could not be applied
   std::string pmd_warnings_;  // of the last plan, logged when they change
   PmdOptions pmd_opts_;              // the PMD keys of other_config as applied
