@@ -69,7 +69,7 @@ std::vector<std::string> ReadStrings(const Json& row, const std::string& column)
   return out;
 }
 
-std::vector<ControllerRow> ReadControllers(const ovsdb::client::Idl& idl, const Json& bridge) {
+std::vector<ControllerRow> ReadControllers(const ovsdb::client::Replica& idl, const Json& bridge) {
   std::vector<ControllerRow> out;
   const auto* rows = idl.table("Controller");
   if (!rows) return out;
