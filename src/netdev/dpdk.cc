@@ -103,6 +103,7 @@ struct Caps {
   uint64_t rx_offloads = 0;  // rx checksum offloads in use
   std::string promisc;       // "true", or why not
   std::string kernel_if;     // net_af_packet: the kernel interface it is bound to
+  std::string driver;        // the driver's name
   unsigned kernel_ifindex = 0;
 };
 
@@ -419,6 +420,10 @@ Status PlanFromCaps(const Config& cfg, const Probed& p, const std::string& devar
                                       info.max_rx_queues));
   }
   auto [min_mtu, max_mtu] = MtuRange(info);
+  // net_tap (the internal port) reports the 1522-byte frame of a plain
+  // Ethernet port but reads whole frames of the kernel interface's MTU into
+  // the port's buffers, which are sized for that MTU.
+  if (driver == "net_tap") max_mtu = std::max<int>(max_mtu, info.max_mtu == UINT16_MAX ? 9710 : info.max_mtu);
   if (spec->mtu < min_mtu || spec->mtu > max_mtu) {
     return Status(EINVAL, fmt::format("could not open network device {}: MTU {} is outside what "
                                       "the device ({}) accepts: {} to {}; run: ovs-vsctl set "
@@ -427,6 +432,7 @@ Status PlanFromCaps(const Config& cfg, const Probed& p, const std::string& devar
                                       spec->mtu < min_mtu ? min_mtu : max_mtu));
   }
   spec->min_data_room = MinDataRoom(info, driver, devargs);
+  caps->driver = driver;
   if (spec->n_rxq > 1)
     caps->rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
   caps->rx_offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
@@ -470,8 +476,11 @@ Result<Started> StartEthdev(const Config& cfg, uint16_t port, const numa::PortSp
   uint16_t nb_rxd = static_cast<uint16_t>(spec.rxq_size), nb_txd = static_cast<uint16_t>(spec.txq_size);
   if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd); rc != 0)
     return fail("rte_eth_dev_adjust_nb_rx_tx_desc", rc);
-  if (int rc = rte_eth_dev_set_mtu(port, static_cast<uint16_t>(spec.mtu)); rc != 0 && rc != -ENOTSUP)
-    return fail(fmt::format("setting MTU {}", spec.mtu), rc);
+  // net_tap's kernel interface gets its MTU from the caller (tap.cc): DPDK
+  // refuses MTUs above the 1522-byte frame net_tap reports.
+  if (caps->driver != "net_tap")
+    if (int rc = rte_eth_dev_set_mtu(port, static_cast<uint16_t>(spec.mtu)); rc != 0 && rc != -ENOTSUP)
+      return fail(fmt::format("setting MTU {}", spec.mtu), rc);
   auto* mp = numa::DpdkBackend::Mempool(a.raw);
   unsigned socket = static_cast<unsigned>(a.node);
   for (uint16_t q = 0; q < spec.n_rxq; q++)

@@ -72,6 +72,12 @@ Status SetKernelMtu(const std::string& name, int mtu) {
   return IfIoctl(name, SIOCSIFMTU, &r, fmt::format("setting MTU {}", mtu).c_str());
 }
 
+int KernelMtu(const std::string& name) {
+  struct ifreq r = {};
+  if (!IfIoctl(name, SIOCGIFMTU, &r, "reading the MTU").ok()) return -1;
+  return r.ifr_mtu;
+}
+
 bool ParseMacBytes(const std::string& s, unsigned char out[6]) {
   unsigned b[6];
   char tail;
@@ -186,7 +192,14 @@ Result<std::unique_ptr<Netdev>> OpenInternal(Context& ctx, const Config& cfg) {
   // address (without it net_tap picks a random one on every open).
   tap.options["dpdk-devargs"] = fmt::format("net_tap_{},iface={}{}", cfg.name, cfg.name,
                                             cfg.mac.empty() ? "" : ",mac=" + cfg.mac);
-  return OpenEthdev(ctx, tap, "internal");
+  auto dev = OpenEthdev(ctx, tap, "internal");
+  // net_tap refuses MTUs above its reported frame size; the kernel interface
+  // takes them (its frames fit the port's buffers, sized for the MTU).
+  if (dev.ok() && (*dev)->mtu() != KernelMtu(cfg.name))
+    if (Status s = SetKernelMtu(cfg.name, (*dev)->mtu()); !s.ok())
+      return Status(s.code(), fmt::format("could not open network device {}: {}", cfg.name,
+                                          s.message()));
+  return dev;
 }
 
 }  // namespace vs::netdev
