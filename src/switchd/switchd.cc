@@ -142,7 +142,8 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
     return;  // running and untouched
   }
   if (in->dev && !reopen && in->bridge == b.name && in->cfg.type == cfg.type &&
-      in->cfg.name == cfg.name && in->dev->Reconfigure(NetdevConfig(cfg))) {
+      in->cfg.name == cfg.name && in->cfg.ofport_request == cfg.ofport_request &&
+      in->dev->Reconfigure(NetdevConfig(cfg))) {
     VS_LOG_INFO(kLog, "bridge {}: reconfigured interface {}", b.name, cfg.name);
     in->cfg = cfg;
     return;
