@@ -18,9 +18,10 @@
 namespace vs::netdev {
 namespace {
 
-// The flags DPDK's net_tap attaches with: an interface created with other
-// flags could not be shared with it.
-constexpr short kTapFlags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+// The flags DPDK's net_tap attaches with (it reads and writes packet
+// information headers, so no IFF_NO_PI): the interface keeps the flags of
+// whoever created it, and net_tap's frames would be dropped with others.
+constexpr short kTapFlags = IFF_TAP | IFF_MULTI_QUEUE;
 
 Status CheckName(const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ) {
@@ -188,17 +189,21 @@ Result<std::unique_ptr<Netdev>> OpenInternal(Context& ctx, const Config& cfg) {
   if (!ctx.dpdk_ready() || ctx.simulated()) return OpenTap(ctx, cfg);
   VS_RETURN_IF_ERROR(CheckName(cfg.name));
   Config tap = cfg;
-  // net_tap attaches to the interface the daemon holds; mac= keeps its
-  // address (without it net_tap picks a random one on every open).
+  // net_tap attaches to the interface the daemon holds; mac= gives it and
+  // the ethdev our address (else net_tap picks a random one on every open).
   tap.options["dpdk-devargs"] = fmt::format("net_tap_{},iface={}{}", cfg.name, cfg.name,
                                             cfg.mac.empty() ? "" : ",mac=" + cfg.mac);
   auto dev = OpenEthdev(ctx, tap, "internal");
   // net_tap refuses MTUs above its reported frame size; the kernel interface
   // takes them (its frames fit the port's buffers, sized for the MTU).
-  if (dev.ok() && (*dev)->mtu() != KernelMtu(cfg.name))
-    if (Status s = SetKernelMtu(cfg.name, (*dev)->mtu()); !s.ok())
-      return Status(s.code(), fmt::format("could not open network device {}: {}", cfg.name,
-                                          s.message()));
+  if (!dev.ok()) return dev;
+  Status s = (*dev)->mtu() != KernelMtu(cfg.name) ? SetKernelMtu(cfg.name, (*dev)->mtu())
+                                                  : Status::Ok();
+  // The kernel interface's MAC, should net_tap not have set it (mac= devarg).
+  if (s.ok() && !cfg.mac.empty() && cfg.mac != KernelMac(cfg.name)) s = SetKernelMac(cfg.name, cfg.mac);
+  if (!s.ok())
+    return Status(s.code(), fmt::format("could not open network device {}: {}", cfg.name,
+                                        s.message()));
   return dev;
 }
 
