@@ -103,6 +103,7 @@ struct Caps {
   uint64_t rx_offloads = 0;  // rx checksum offloads in use
   std::string promisc;       // "true", or why not
   std::string kernel_if;     // net_af_packet: the kernel interface it is bound to
+  bool mtu_by_caller = false;  // the internal port (tap.cc) sets its kernel MTU itself
   unsigned kernel_ifindex = 0;
 };
 
@@ -419,6 +420,10 @@ Status PlanFromCaps(const Config& cfg, const Probed& p, const std::string& devar
                                       info.max_rx_queues));
   }
   auto [min_mtu, max_mtu] = MtuRange(info);
+  // net_tap as the internal port reports the 1522-byte frame of a plain
+  // Ethernet port but reads whole frames of the kernel interface's MTU into
+  // the port's buffers, which are sized for that MTU.
+  if (caps->mtu_by_caller && driver == "net_tap") max_mtu = std::max<int>(max_mtu, info.max_mtu == UINT16_MAX ? 9710 : info.max_mtu);
   if (spec->mtu < min_mtu || spec->mtu > max_mtu) {
     return Status(EINVAL, fmt::format("could not open network device {}: MTU {} is outside what "
                                       "the device ({}) accepts: {} to {}; run: ovs-vsctl set "
@@ -470,8 +475,11 @@ Result<Started> StartEthdev(const Config& cfg, uint16_t port, const numa::PortSp
   uint16_t nb_rxd = static_cast<uint16_t>(spec.rxq_size), nb_txd = static_cast<uint16_t>(spec.txq_size);
   if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd); rc != 0)
     return fail("rte_eth_dev_adjust_nb_rx_tx_desc", rc);
-  if (int rc = rte_eth_dev_set_mtu(port, static_cast<uint16_t>(spec.mtu)); rc != 0 && rc != -ENOTSUP)
-    return fail(fmt::format("setting MTU {}", spec.mtu), rc);
+  // The internal port's kernel interface gets its MTU from tap.cc: DPDK
+  // refuses MTUs above the 1522-byte frame net_tap reports.
+  if (!caps->mtu_by_caller)
+    if (int rc = rte_eth_dev_set_mtu(port, static_cast<uint16_t>(spec.mtu)); rc != 0 && rc != -ENOTSUP)
+      return fail(fmt::format("setting MTU {}", spec.mtu), rc);
   auto* mp = numa::DpdkBackend::Mempool(a.raw);
   unsigned socket = static_cast<unsigned>(a.node);
   for (uint16_t q = 0; q < spec.n_rxq; q++)
@@ -562,6 +570,7 @@ Result<std::unique_ptr<Netdev>> OpenEthdev(Context& ctx, const Config& cfg, std:
     return Status(v.code(), fmt::format("could not open network device {}: {}", cfg.name, v.message()));
   std::optional<Probed> probed;
   Caps caps;
+  caps.mtu_by_caller = type == "internal";
   if (!ctx.simulated()) {
     auto p = ProbeEthdev(cfg, devargs);
     if (!p.ok()) return p.status();

@@ -57,6 +57,9 @@ struct Config {
   std::string type;  // "" means "system" in OVS
   std::map<std::string, std::string> options;
   std::optional<int64_t> mtu_request;
+  // "aa:bb:cc:dd:ee:ff": the address the device takes (types that can set
+  // theirs: "internal"); "" leaves the device's own.
+  std::string mac;
   bool operator==(const Config&) const = default;
 };
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "switchd/identity.h"
+#include "switchd/support.h"
+
 namespace vs::switchd {
 
 using ovsdb::client::GetInteger;
@@ -11,7 +14,7 @@ using ovsdb::client::GetStringMap;
 using ovsdb::client::GetUuids;
 
 std::vector<ovsdb::client::TableSpec> MonitoredTables() {
-  return {
+  std::vector<ovsdb::client::TableSpec> tables = {
       {"Open_vSwitch",
        {"bridges", "next_cfg", "cur_cfg", "other_config", "dpdk_initialized", "dpdk_version",
         "iface_types", "datapath_types", "ovs_version", "datapaths"}},
@@ -23,9 +26,22 @@ std::vector<ovsdb::client::TableSpec> MonitoredTables() {
       {"Port", {"name", "interfaces", "tag", "trunks", "vlan_mode"}},
       {"Interface",
        {"name", "type", "options", "mtu_request", "ofport_request", "ofport", "error", "status",
-        "admin_state", "link_state", "mtu", "statistics", "mac_in_use", "other_config"}},
+        "admin_state", "link_state", "mtu", "statistics", "mac_in_use", "other_config", "mac"}},
       {"Datapath", {"capabilities"}},
   };
+  // What the unsupported settings (support.h) are read from.
+  for (const auto& extra : SupportMonitoredColumns()) {
+    auto it = std::find_if(tables.begin(), tables.end(),
+                           [&](const auto& t) { return t.table == extra.table; });
+    if (it == tables.end()) {
+      tables.push_back(extra);
+      continue;
+    }
+    for (const std::string& c : extra.columns)
+      if (std::find(it->columns.begin(), it->columns.end(), c) == it->columns.end())
+        it->columns.push_back(c);
+  }
+  return tables;
 }
 
 namespace {
@@ -38,6 +54,7 @@ InterfaceConfig ReadInterface(const Uuid& u, const Json& row) {
   c.options = GetStringMap(row, "options");
   c.mtu_request = GetOptionalInteger(row, "mtu_request");
   c.ofport_request = GetOptionalInteger(row, "ofport_request");
+  c.mac_request = GetString(row, "mac");
   return c;
 }
 
@@ -125,7 +142,14 @@ SwitchConfig ReadConfig(const ovsdb::client::Replica& idl) {
       pc.vlan_mode = GetString(p->second, "vlan_mode");
       for (const Uuid& iu : GetUuids(p->second, "interfaces")) {
         auto i = ifaces->find(iu);
-        if (i != ifaces->end()) pc.interfaces.push_back(ReadInterface(iu, i->second));
+        if (i == ifaces->end()) continue;
+        InterfaceConfig ic = ReadInterface(iu, i->second);
+        // Interface.mac of another internal interface as hwaddr of a bridge:
+        // used when unicast and non-zero, else the stable default.
+        if (ic.type == "internal")
+          ic.mac = ic.name == bc.name ? BridgeMac(bc.name, bc.other_config)
+                                      : BridgeMac(ic.name, {{"hwaddr", ic.mac_request}});
+        pc.interfaces.push_back(std::move(ic));
       }
       std::sort(pc.interfaces.begin(), pc.interfaces.end(),
                 [](const auto& a, const auto& b) { return a.name < b.name; });

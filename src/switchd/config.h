@@ -22,6 +22,11 @@ struct InterfaceConfig {
   std::map<std::string, std::string> options;
   std::optional<int64_t> mtu_request;
   std::optional<int64_t> ofport_request;
+  std::string mac_request;  // Interface.mac
+  // The address the device takes (netdev::Config::mac): for an internal
+  // interface its bridge's (BridgeMac) when it is the bridge's own, else
+  // Interface.mac when valid, else netdev::StableMac(name); "" otherwise.
+  std::string mac;
   bool operator==(const InterfaceConfig&) const = default;
 };
 

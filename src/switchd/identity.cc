@@ -4,11 +4,12 @@
 
 #include <charconv>
 
+#include "netdev/tap.h"
+
 namespace vs::switchd {
 namespace {
 
 constexpr uint64_t kMulticastBit = 1ull << 40;  // I/G bit of the first octet
-constexpr uint64_t kLocalBit = 1ull << 41;      // U/L bit of the first octet
 
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -69,25 +70,23 @@ std::optional<uint64_t> ParseMac(std::string_view s) {
 
 std::string DatapathIdString(uint64_t dpid) { return fmt::format("{:016x}", dpid); }
 
-uint64_t PickDatapathId(const BridgeAddressInput& in) {
-  auto get = [&](const char* key) -> std::string_view {
-    auto it = in.other_config.find(key);
-    return it == in.other_config.end() ? std::string_view() : std::string_view(it->second);
-  };
-  if (auto dpid = ParseDatapathId(get("datapath-id"))) return *dpid;
-  if (auto mac = ParseMac(get("hwaddr")); mac && UsableHwaddr(*mac)) return *mac;
-  std::optional<uint64_t> lowest;
-  for (const std::string& s : in.port_macs) {
-    auto mac = ParseMac(s);
-    if (!mac || !UsableHwaddr(*mac) || (*mac & kLocalBit)) continue;
-    if (!lowest || *mac < *lowest) lowest = *mac;
-  }
-  if (lowest) return *lowest;
-  if (auto mac = ParseMac(in.local_mac); mac && *mac != 0) return *mac;
-  // FNV-1a of the name, kept to 48 bits, unicast and locally administered.
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : in.name) h = (h ^ c) * 0x100000001b3ull;
-  return ((h & 0xffffffffffffull) & ~kMulticastBit) | kLocalBit;
+std::string BridgeMac(const std::string& name,
+                      const std::map<std::string, std::string>& other_config) {
+  auto it = other_config.find("hwaddr");
+  if (it != other_config.end())
+    if (auto mac = ParseMac(it->second); mac && UsableHwaddr(*mac))
+      return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (*mac >> 40) & 0xff,
+                         (*mac >> 32) & 0xff, (*mac >> 24) & 0xff, (*mac >> 16) & 0xff,
+                         (*mac >> 8) & 0xff, *mac & 0xff);
+  return netdev::StableMac(name);
+}
+
+uint64_t PickDatapathId(const std::string& name,
+                        const std::map<std::string, std::string>& other_config) {
+  auto it = other_config.find("datapath-id");
+  if (it != other_config.end())
+    if (auto dpid = ParseDatapathId(it->second)) return *dpid;
+  return ParseMac(BridgeMac(name, other_config)).value_or(0);
 }
 
 std::map<std::string, std::string> DatapathCapabilities() {
@@ -126,25 +125,11 @@ std::map<std::string, std::string> DatapathCapabilities() {
 void AppendIdentityOps(const ovsdb::client::Replica& idl, const SwitchConfig& cfg,
                        const std::set<std::string>& running, Json* ops) {
   const auto* bridges = idl.table("Bridge");
-  const auto* ifaces = idl.table("Interface");
-  auto mac_of = [&](const Uuid& u) {
-    auto it = ifaces ? ifaces->find(u) : decltype(ifaces->find(u)){};
-    return ifaces && it != ifaces->end() ? GetString(it->second, "mac_in_use") : std::string();
-  };
   for (const BridgeConfig& bc : cfg.bridges) {
     auto row = bridges ? bridges->find(bc.uuid) : decltype(bridges->find(bc.uuid)){};
     if (!bridges || row == bridges->end() || !running.count(bc.name)) continue;
-    BridgeAddressInput in{bc.name, bc.other_config, {}, ""};
-    for (const PortConfig& p : bc.ports) {
-      if (p.interfaces.empty()) continue;
-      const InterfaceConfig& first = p.interfaces.front();  // sorted by name
-      if (first.name == bc.name)
-        in.local_mac = mac_of(first.uuid);
-      else
-        in.port_macs.push_back(mac_of(first.uuid));
-    }
     Json set = Json::object();
-    std::string dpid = DatapathIdString(PickDatapathId(in));
+    std::string dpid = DatapathIdString(PickDatapathId(bc.name, bc.other_config));
     if (GetString(row->second, "datapath_id") != dpid) set["datapath_id"] = dpid;
     if (GetString(row->second, "datapath_version") != kDatapathVersion)
       set["datapath_version"] = kDatapathVersion;

@@ -2,7 +2,8 @@
 // 3.1 writes the same columns (vswitchd/bridge.c, ofproto-dpif):
 //
 //   Bridge.datapath_id       16 hex digits: other_config:datapath-id when it is
-//                            valid, else the bridge's Ethernet address (below);
+//                            valid, else the bridge's Ethernet address (BridgeMac,
+//                            the MAC of its internal interface);
 //   Bridge.datapath_version  "<built-in>", as OVS's userspace datapath;
 //   Datapath.capabilities    OVS 3.1's keys with the values of numavs's datapath,
 //                            in the Datapath rows Open_vSwitch.datapaths names
@@ -34,23 +35,18 @@ std::optional<uint64_t> ParseMac(std::string_view s);
 // The 16 lower-case hex digits OVS writes.
 std::string DatapathIdString(uint64_t dpid);
 
-// What the choice of a bridge's Ethernet address reads.
-struct BridgeAddressInput {
-  std::string name;
-  std::map<std::string, std::string> other_config;
-  // Per port except the bridge's own (LOCAL) one: the MAC in use of the port's
-  // alphabetically first interface, "" when not known.
-  std::vector<std::string> port_macs;
-  std::string local_mac;  // the bridge's internal interface, "" when not known
-};
+// The bridge's Ethernet address, which its internal (LOCAL) interface takes:
+// other_config:hwaddr when it is a unicast, non-zero MAC; else a locally
+// administered address derived from the bridge's name (netdev::StableMac), the
+// same on every run. (ovs-vswitchd's default is the lowest MAC among the
+// bridge's ports, which changes as ports come and go; numavs keeps the
+// bridge's address stable instead.) "aa:bb:cc:dd:ee:ff", lower case.
+std::string BridgeMac(const std::string& name, const std::map<std::string, std::string>& other_config);
 
-// The datapath ID as ovs-vswitchd picks it: other_config:datapath-id; else
-// other_config:hwaddr when it is a unicast, non-zero MAC; else the lowest
-// unicast, globally administered, non-zero MAC among the ports; else the MAC of
-// the bridge's internal interface. When no MAC is known at all it is a
-// locally administered address derived from the bridge's name, so it is still
-// stable from one run to the next.
-uint64_t PickDatapathId(const BridgeAddressInput& in);
+// The datapath ID as ovs-vswitchd picks it: other_config:datapath-id when
+// valid, else the bridge's Ethernet address (BridgeMac).
+uint64_t PickDatapathId(const std::string& name,
+                        const std::map<std::string, std::string>& other_config);
 
 // Datapath.capabilities of numavs's userspace datapath, under OVS 3.1's keys.
 std::map<std::string, std::string> DatapathCapabilities();

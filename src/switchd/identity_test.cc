@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "netdev/tap.h"
+
 namespace vs::switchd {
 namespace {
 
@@ -23,42 +25,30 @@ TEST(DatapathId, ParsesMacs) {
 }
 
 TEST(DatapathId, ConfiguredIdWins) {
-  BridgeAddressInput in{"br0",
-                        {{"datapath-id", "00000000cafe0001"}, {"hwaddr", "00:11:22:33:44:55"}},
-                        {"00:00:00:00:00:01"},
-                        ""};
-  EXPECT_EQ(PickDatapathId(in), 0xcafe0001u);
-  in.other_config["datapath-id"] = "cafe";  // invalid: ignored, as in OVS
-  EXPECT_EQ(PickDatapathId(in), 0x001122334455ull);
+  std::map<std::string, std::string> oc = {{"datapath-id", "00000000cafe0001"},
+                                           {"hwaddr", "00:11:22:33:44:55"}};
+  EXPECT_EQ(PickDatapathId("br0", oc), 0xcafe0001u);
+  oc["datapath-id"] = "cafe";  // invalid: ignored, as in OVS
+  EXPECT_EQ(PickDatapathId("br0", oc), 0x001122334455ull);
 }
 
-TEST(DatapathId, HwaddrMustBeUnicastAndNonZero) {
-  BridgeAddressInput in{"br0", {{"hwaddr", "01:00:5e:00:00:01"}}, {"00:00:00:00:00:07"}, ""};
-  EXPECT_EQ(PickDatapathId(in), 7u);
-  in.other_config["hwaddr"] = "00:00:00:00:00:00";
-  EXPECT_EQ(PickDatapathId(in), 7u);
+TEST(BridgeMac, HwaddrMustBeUnicastAndNonZero) {
+  EXPECT_EQ(BridgeMac("br0", {{"hwaddr", "00:1B:21:0a:0b:0c"}}), "00:1b:21:0a:0b:0c");
+  std::string stable = BridgeMac("br0", {});
+  EXPECT_EQ(BridgeMac("br0", {{"hwaddr", "01:00:5e:00:00:01"}}), stable);
+  EXPECT_EQ(BridgeMac("br0", {{"hwaddr", "00:00:00:00:00:00"}}), stable);
+  EXPECT_EQ(BridgeMac("br0", {{"hwaddr", "bogus"}}), stable);
 }
 
-TEST(DatapathId, LowestGlobalUnicastPortMac) {
-  BridgeAddressInput in{"br0",
-                        {},
-                        {"", "02:00:00:00:00:01", "01:00:00:00:00:02", "00:1b:21:00:00:09",
-                         "00:1b:21:00:00:03", "bogus"},
-                        "aa:bb:cc:dd:ee:ff"};
-  EXPECT_EQ(PickDatapathId(in), 0x001b21000003ull);
-}
-
-TEST(DatapathId, LocalMacThenStableFallback) {
-  BridgeAddressInput in{"br0", {}, {"02:00:00:00:00:01"}, "aa:bb:cc:dd:ee:f0"};
-  EXPECT_EQ(PickDatapathId(in), 0xaabbccddeef0ull);
-  in.local_mac = "";
-  uint64_t a = PickDatapathId(in);
-  EXPECT_EQ(a, PickDatapathId(in));
-  EXPECT_EQ(a >> 48, 0u);          // a MAC-sized value
-  EXPECT_TRUE(a & (1ull << 41));   // locally administered
-  EXPECT_FALSE(a & (1ull << 40));  // unicast
-  in.name = "br1";
-  EXPECT_NE(PickDatapathId(in), a);
+TEST(BridgeMac, StableLocallyAdministeredPerName) {
+  std::string a = BridgeMac("br0", {});
+  EXPECT_EQ(a, BridgeMac("br0", {}));
+  EXPECT_EQ(a, netdev::StableMac("br0"));
+  uint64_t v = *ParseMac(a);
+  EXPECT_TRUE(v & (1ull << 41));   // locally administered
+  EXPECT_FALSE(v & (1ull << 40));  // unicast
+  EXPECT_NE(BridgeMac("br1", {}), a);
+  EXPECT_EQ(PickDatapathId("br0", {}), v);  // datapath_id is the bridge's MAC
 }
 
 TEST(DatapathCapabilities, OvsKeysWithNumavsValues) {

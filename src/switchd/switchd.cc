@@ -42,7 +42,7 @@ Json OptionalString(const std::string& s) {
 }
 
 netdev::Config NetdevConfig(const InterfaceConfig& c) {
-  return netdev::Config{c.name, c.type, c.options, c.mtu_request};
+  return netdev::Config{c.name, c.type, c.options, c.mtu_request, c.mac};
 }
 
 // PMD threads poll its rx queues or send on its tx queues.
@@ -169,7 +169,8 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
     return;  // running and untouched
   }
   if (in->dev && !reopen && in->bridge == b.name && in->cfg.type == cfg.type &&
-      in->cfg.name == cfg.name && in->dev->Reconfigure(NetdevConfig(cfg))) {
+      in->cfg.name == cfg.name && in->cfg.ofport_request == cfg.ofport_request &&
+      in->dev->Reconfigure(NetdevConfig(cfg))) {
     VS_LOG_INFO(kLog, "bridge {}: reconfigured interface {}", b.name, cfg.name);
     in->cfg = cfg;
     return;
@@ -184,7 +185,16 @@ void Switchd::ApplyInterface(const BridgeConfig& b, const PortConfig& p, const I
   in->bridge = b.name;
   in->tag = tag;
   in->trunks = trunks;
-  Result<std::unique_ptr<netdev::Netdev>> dev = netdev::Open(ctx_, NetdevConfig(cfg));
+  // An internal interface's kernel interface is held across reopenings.
+  if (cfg.type != "internal" || (in->hold && in->hold->name() != cfg.name)) in->hold.reset();
+  Status held = Status::Ok();
+  if (cfg.type == "internal" && !in->hold) {
+    auto h = netdev::HoldKernelInterface(cfg.name);
+    if (h.ok()) in->hold = std::move(*h);
+    else held = h.status();
+  }
+  Result<std::unique_ptr<netdev::Netdev>> dev =
+      held.ok() ? netdev::Open(ctx_, NetdevConfig(cfg)) : Result<std::unique_ptr<netdev::Netdev>>(held);
   if (dev.ok()) {
     dp::PortConfig pc;
     pc.name = cfg.name;
@@ -276,6 +286,7 @@ void Switchd::Reconcile() {
     numa::RegisterMemoryCommands(*ctl_, *ctx_.registry());
     memory_commands_ = true;
   }
+  UpdateFindings();
   std::set<std::string> wanted_bridges;
   for (const auto& b : cfg.bridges) wanted_bridges.insert(b.name);
   std::set<Uuid> wanted_ifaces;
@@ -320,7 +331,8 @@ void Switchd::Reconcile() {
         auto [iit, fresh] = ifaces_.try_emplace(ic.uuid);
         Iface& in = iit->second;
         if (!fresh && in.bridge != bc.name) CloseInterface(&in);  // moved to another bridge
-        ApplyInterface(bc, pc, ic, &in);
+        if (std::string why = Refusal(pc, ic); !why.empty()) Refuse(bc, ic, why, &in);
+        else ApplyInterface(bc, pc, ic, &in);
       }
     }
   }
@@ -461,6 +473,7 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
     std::map<std::string, std::string> status = in.dev ? in.dev->Status()
                                                        : std::map<std::string, std::string>{};
     // Which cores poll its rx queues, and whether from another NUMA node.
+    AddFindingStatus(uuid, &status);
     for (const auto& pmd : pmds_->plan().pmds) {
       for (const auto& q : pmd.rxqs) {
         if (q.port_name != in.cfg.name || !in.dev) continue;
@@ -510,6 +523,7 @@ Json Switchd::WriteBackOps(const SwitchConfig& cfg) const {
   }
   AppendIdentityOps(idl_, cfg, bridges_, &ops);
   AppendControllerOps(cfg, &ops);
+  AppendStatusOps(&ops);
   return ops;
 }
 
@@ -558,6 +572,7 @@ void Switchd::RegisterCommands(ctl::UnixctlServer& ctl) {
                  return std::string();
                });
   RegisterOvsCommands(ctl);
+  RegisterSupportCommands(ctl);
   ctl.Register("dpif/show", "", 0, 0, Text([this](const auto&) -> Result<std::string> {
                  return ShowText();
                }));

@@ -43,9 +43,11 @@
 #include "dp/datapath.h"
 #include "netdev/context.h"
 #include "netdev/netdev.h"
+#include "netdev/tap.h"
 #include "ofproto/ofproto.h"
 #include "switchd/config.h"
 #include "switchd/pmd_threads.h"
+#include "switchd/support.h"
 
 namespace vs::switchd {
 
@@ -81,6 +83,9 @@ class Switchd {
     uint32_t dp_port = dp::kNoPort;  // datapath port while open
     int tag = -1;
     std::vector<uint16_t> trunks;
+    // An internal interface's kernel interface, kept while the row exists so
+    // that reopening the device keeps it (netdev/tap.h). Before dev: outlives it.
+    std::unique_ptr<netdev::KernelInterfaceHold> hold;
     std::unique_ptr<netdev::Netdev> dev;  // null: failed
     std::string error;
     uint64_t added_ns = 0;  // datapath clock when it became a port (OpenFlow port stats)
@@ -123,6 +128,16 @@ class Switchd {
   void ConfigureOfproto(const BridgeConfig& bc);
   // Controller rows: is_connected, role, status.
   void AppendControllerOps(const SwitchConfig& cfg, Json* ops) const;
+  // Unsupported settings (support.h, unsupported.cc): re-read on every
+  // reconciliation, logged once per change.
+  void UpdateFindings();
+  // Why the interface must stay down ("" if it may run).
+  std::string Refusal(const PortConfig& p, const InterfaceConfig& i) const;
+  void Refuse(const BridgeConfig& b, const InterfaceConfig& cfg, const std::string& why, Iface* in);
+  // Interface.status keys of its reported settings; Bridge/Port.status updates.
+  void AddFindingStatus(const Uuid& iface, std::map<std::string, std::string>* status) const;
+  void AppendStatusOps(Json* ops) const;
+  void RegisterSupportCommands(ctl::UnixctlServer& ctl);
   // Polls the links of open devices (1 s tick): logs changes; true if a link
   // changed or a device wants reopening (then the write-back runs at once).
   bool PollLinks();
@@ -139,6 +154,8 @@ class Switchd {
   // The OpenFlow side of each bridge (punix:$OVS_RUNDIR/<bridge>.mgmt); before dp_ goes.
   std::map<std::string, std::unique_ptr<ofproto::Ofproto>> ofprotos_;
   std::map<std::string, std::string> protocol_warnings_;  // by bridge, as last logged
+  std::vector<Finding> findings_;               // unsupported settings in use
+  std::map<std::string, std::string> reported_;  // what was logged: finding id -> text
   std::string pmd_error_;          // why the PMD plan could not be applied
   std::string pmd_warnings_;  // of the last plan, logged when they change
   PmdOptions pmd_opts_;              // the PMD keys of other_config as applied
