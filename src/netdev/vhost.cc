@@ -365,8 +365,8 @@ Status VhostClient::Start() {
     return fail("reading back the vhost-user features");
   iommu_ = (features & kIommuPlatform) ? "true" : settings_.iommu_text;
   postcopy_ = (protocol & kProtocolPagefault) ? "true" : settings_.postcopy_text;
-  if ((features & kIommuPlatform) != 0 != settings_.iommu ||
-      (protocol & kProtocolPagefault) != 0 != settings_.postcopy)
+  if (((features & kIommuPlatform) != 0) != settings_.iommu ||
+      ((protocol & kProtocolPagefault) != 0) != settings_.postcopy)
     return fail("registering with the requested IOMMU/post-copy support");
   if (rte_vhost_driver_callback_register(path_.c_str(), &kOps) != 0)
     return fail("rte_vhost_driver_callback_register");

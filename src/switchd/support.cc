@@ -343,7 +343,7 @@ std::string Finding::Text() const {
                      owner.empty() ? "" : fmt::format(" yet (work \"{}\")", owner), note);
 }
 
-std::vector<Finding> FindUnsupported(const ovsdb::client::Idl& idl) {
+std::vector<Finding> FindUnsupported(const ovsdb::client::Replica& idl) {
   std::vector<Finding> out;
   // Interfaces: their type and whether they are their bridge's own.
   std::map<Uuid, bool> local;

@@ -77,7 +77,7 @@ struct Finding {
 };
 
 // The unsupported settings in use in the database copy, by table and row.
-std::vector<Finding> FindUnsupported(const ovsdb::client::Idl& idl);
+std::vector<Finding> FindUnsupported(const ovsdb::client::Replica& idl);
 
 // Columns to monitor so that FindUnsupported sees them, per table.
 std::vector<ovsdb::client::TableSpec> SupportMonitoredColumns();

@@ -62,8 +62,8 @@ Switchd::Switchd(asio::io_context& io, std::unique_ptr<ovsdb::client::Replica> d
       db_(std::move(db)),
       idl_(*db_),
       ctx_(std::move(sysfs_root)),
-      tick_(io),
-      pmd_tick_(io) {}
+      pmd_tick_(io),
+      tick_(io) {}
 
 Switchd::~Switchd() {
   if (pmds_) pmds_->Stop();
