@@ -10,9 +10,11 @@ TEST(Support, ColumnsAndKeys) {
   EXPECT_EQ(FindSupport("Interface", "ingress_policing_rate")->support, Support::kRefused);
   EXPECT_EQ(FindSupport("Open_vSwitch", "other_config", "pmd-cpu-mask")->support,
             Support::kApplied);
-  const SupportEntry* e = FindSupport("Open_vSwitch", "other_config", "pmd-auto-lb");
-  EXPECT_EQ(e->support, Support::kReported);
-  EXPECT_STREQ(e->owner, "pmdknobs");
+  EXPECT_EQ(FindSupport("Open_vSwitch", "other_config", "pmd-auto-lb")->support,
+            Support::kApplied);
+  EXPECT_EQ(FindSupport("Open_vSwitch", "other_config", "pmd-sleep-max")->support,
+            Support::kReported);
+  EXPECT_EQ(FindSupport("Bridge", "fail_mode")->support, Support::kApplied);
   EXPECT_STREQ(FindSupport("Open_vSwitch", "other_config", "no-such-key")->key, "*");
   EXPECT_EQ(FindSupport("Mirror", "select_all")->support, Support::kViaParent);
   EXPECT_EQ(FindSupport("Bridge", "no_such_column"), nullptr);

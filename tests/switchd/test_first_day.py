@@ -136,7 +136,7 @@ def main():
                 and re.search(r"\nbridge_reconfigure .*total: \d+\n", r.stdout) is not None,
                 "coverage/show: %r" % r.stdout)
         r = appctl("dpif-netdev/pmd-rxq-show")
-        f.check(re.match(r"pmd thread numa_id \d+ core_id \d+:\n", r.stdout) is not None and
+        f.check(re.match(r"Displaying last 60 seconds pmd usage %\npmd thread numa_id \d+ core_id \d+:\n", r.stdout) is not None and
                 all(re.search(r"\n  port: %s +queue-id: +%d " % (p, q), r.stdout)
                     for p, q in (("p0", 0), ("p1", 0), ("tap0", 0), ("tap0", 1), ("dpdk0", 0))),
                 "pmd-rxq-show: %r" % r.stdout)
