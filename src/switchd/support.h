@@ -12,8 +12,8 @@
 //              protected ports, VLAN modes numavs lacks): the interfaces
 //              concerned stay down with Interface.error saying why.
 //
-// An entry with an owner names the work that implements it (not yet merged:
-// reported until then). The schema walk test (tests/switchd/
+// An entry's owner may name work in progress that will implement it (reported
+// until it lands; none today). The schema walk test (tests/switchd/
 // test_schema_walk.py) reads vswitch.ovsschema, so a column missing here fails
 // it; `ovs-appctl numavs/schema-support` prints the table as JSON.
 #pragma once
